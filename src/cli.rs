@@ -1,0 +1,174 @@
+//! Command-line arguments: parsed by clap, then validated into what a run needs.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "ddbguard",
+    version,
+    about = "Checks CloudFormation, CDK and Terraform for DynamoDB production readiness"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check templates and report findings.
+    Check(CheckArgs),
+    /// List the rule catalog.
+    Rules {
+        #[arg(long, value_enum, default_value_t = CatalogFormat::Text)]
+        format: CatalogFormat,
+    },
+    /// Print one rule's documentation.
+    Explain {
+        /// A rule id (DDB101) or name (pitr-disabled).
+        id: String,
+    },
+    /// Print the resolved model as JSON: what the rules see.
+    Model(ModelArgs),
+    /// Write a commented .ddbguard.yaml in the current directory.
+    Init {
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum CatalogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum OutputFormat {
+    Human,
+    Json,
+    Sarif,
+    Github,
+    Junit,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Note,
+    Never,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// Files or directories to check.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Report format; repeat for several reports, `FORMAT=FILE` writes one to a file.
+    #[arg(long, value_name = "FORMAT[=FILE]", default_value = "human")]
+    pub format: Vec<String>,
+    /// Write the report to this file (the first --format without =FILE).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Config file (default: the nearest .ddbguard.yaml upward).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// The lowest severity that makes the exit status 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Pull-request mode: the base to compare with (a git ref or a directory).
+    #[arg(long, value_name = "GIT_REF|DIR")]
+    pub base: Option<String>,
+    /// With --base: report only findings that are new in head.
+    #[arg(long, requires = "base")]
+    pub only_new: bool,
+    /// A Terraform input variable.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// A Terraform variables file.
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+    /// Run only these rules (ids or names).
+    #[arg(long, num_args = 1.., value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Skip these rules (ids or names).
+    #[arg(long, num_args = 1.., value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Say what was skipped and why.
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ModelArgs {
+    /// Files or directories to read.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+}
+
+/// One report to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    pub format: OutputFormat,
+    /// None: standard output.
+    pub file: Option<PathBuf>,
+}
+
+/// Validate `--format`/`--output` into the reports to write.
+pub fn outputs(formats: &[String], output: Option<&PathBuf>) -> Result<Vec<Output>, String> {
+    let mut out = Vec::new();
+    let mut output = output.cloned();
+    for spec in formats {
+        let (name, file) = match spec.split_once('=') {
+            Some((n, f)) => (n, Some(PathBuf::from(f))),
+            None => (spec.as_str(), None),
+        };
+        let format = OutputFormat::from_str(name, true).map_err(|_| {
+            format!("unknown format {name:?}: expected human, json, sarif, github or junit")
+        })?;
+        let file = file.or_else(|| output.take());
+        out.push(Output { format, file });
+    }
+    let on_stdout = out.iter().filter(|o| o.file.is_none()).count();
+    if on_stdout > 1 {
+        return Err("only one --format can write to standard output: give the others =FILE".into());
+    }
+    Ok(out)
+}
+
+/// Split `NAME=VALUE`.
+pub fn parse_var(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((n, v)) if !n.is_empty() => Ok((n.to_string(), v.to_string())),
+        _ => Err(format!("--var {s:?}: expected NAME=VALUE")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outputs_pair_formats_with_files() {
+        let o = outputs(&["human".into(), "sarif=out.sarif".into()], None).unwrap();
+        assert_eq!(o[0].file, None);
+        assert_eq!(o[1].file, Some(PathBuf::from("out.sarif")));
+        let o = outputs(&["json".into()], Some(&PathBuf::from("r.json"))).unwrap();
+        assert_eq!(o[0].file, Some(PathBuf::from("r.json")));
+        assert!(outputs(&["json".into(), "human".into()], None).is_err());
+        assert!(outputs(&["xml".into()], None).is_err());
+    }
+
+    #[test]
+    fn parse_var_requires_a_name() {
+        assert_eq!(parse_var("a=b=c").unwrap(), ("a".into(), "b=c".into()));
+        assert!(parse_var("=x").is_err());
+        assert!(parse_var("x").is_err());
+    }
+}

@@ -1,0 +1,127 @@
+//! The `ddbguard` binary: process concerns (arguments, output, exit status).
+//! Exit status: 0 no finding at or above `--fail-on`; 1 there are; 2 the command could not run.
+
+use clap::Parser;
+use ddbguard::cli::{self, CatalogFormat, Cli, Command, FailOn, OutputFormat};
+use ddbguard::rules::Severity;
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("ddbguard: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<u8, String> {
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Rules { format } => {
+            let text = match format {
+                CatalogFormat::Text => ddbguard::rules::docs::catalog_text(),
+                CatalogFormat::Json => ddbguard::rules::docs::catalog_json(),
+            };
+            print!("{text}");
+            Ok(0)
+        }
+        Command::Explain { id } => {
+            let meta = ddbguard::rules::meta_by_id(&id)
+                .ok_or_else(|| format!("no rule {id:?}: `ddbguard rules` lists them"))?;
+            print!("{}", ddbguard::rules::docs::rule_page(meta));
+            Ok(0)
+        }
+        Command::Model(args) => {
+            let mut settings = ddbguard::Settings::default();
+            settings.tf_vars = args
+                .vars
+                .iter()
+                .map(|v| cli::parse_var(v))
+                .collect::<Result<_, _>>()?;
+            settings.tf_var_files = args.var_files;
+            let loaded = ddbguard::load(&args.paths, &settings).map_err(|e| e.0)?;
+            print!("{}", ddbguard::model_json(&loaded));
+            Ok(0)
+        }
+        Command::Init { force } => {
+            let path = std::path::Path::new(".ddbguard.yaml");
+            if path.exists() && !force {
+                return Err(".ddbguard.yaml exists: use --force to overwrite it".into());
+            }
+            std::fs::write(path, ddbguard::config::INIT_TEMPLATE)
+                .map_err(|e| format!(".ddbguard.yaml: {e}"))?;
+            println!("wrote .ddbguard.yaml");
+            Ok(0)
+        }
+    }
+}
+
+fn check(args: cli::CheckArgs) -> Result<u8, String> {
+    let outputs = cli::outputs(&args.format, args.output.as_ref())?;
+    let mut settings = ddbguard::Settings {
+        select: args.select,
+        ignore: args.ignore,
+        tf_var_files: args.var_files,
+        verbose: args.verbose,
+        ..Default::default()
+    };
+    settings.tf_vars = args
+        .vars
+        .iter()
+        .map(|v| cli::parse_var(v))
+        .collect::<Result<_, _>>()?;
+    for id in settings.select.iter().chain(&settings.ignore) {
+        if ddbguard::rules::meta_by_id(id).is_none() {
+            return Err(format!("no rule {id:?}: `ddbguard rules` lists them"));
+        }
+    }
+    let report = ddbguard::check(&args.paths, &settings).map_err(|e| e.0)?;
+    if args.verbose {
+        for (path, why) in &report.skipped {
+            eprintln!("skipped {path}: {why}");
+        }
+        for scope in &report.scopes {
+            for note in &scope.notes {
+                eprintln!("{}: {note}", scope.name);
+            }
+        }
+    }
+    for out in &outputs {
+        let text = match out.format {
+            OutputFormat::Human => {
+                let color = out.file.is_none()
+                    && std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+                ddbguard::report::human::render(&report, color)
+            }
+            OutputFormat::Json => ddbguard::report::json::render(&report),
+            other => return Err(format!("--format {other:?} is not available yet")),
+        };
+        match &out.file {
+            Some(path) => std::fs::write(path, text)
+                .map_err(|e| format!("{}: {e}", path.display()))?,
+            None => {
+                let mut stdout = std::io::stdout().lock();
+                let _ = stdout.write_all(text.as_bytes());
+                let _ = stdout.flush();
+            }
+        }
+    }
+    let threshold = match args.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Note => Some(Severity::Note),
+        FailOn::Never => None,
+    };
+    Ok(u8::from(report.fails(threshold)))
+}

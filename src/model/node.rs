@@ -1,0 +1,116 @@
+//! A parsed YAML or JSON document: every node keeps its byte span, mapping keys keep
+//! theirs, and duplicate keys are kept (so DDB002 can report them).
+//!
+//! CloudFormation short-form tags (`!Ref x`) are turned into their long form
+//! (`{"Ref": x}`) by the YAML reader, so nothing downstream sees tags.
+
+use crate::source::Span;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub span: Span,
+    pub kind: NodeKind,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum NodeKind {
+    /// `null`, `~` or an empty value.
+    Null,
+    /// A quoted string (YAML quoted or block scalar, JSON string).
+    Str(Box<str>),
+    /// An unquoted scalar: a YAML plain scalar or a JSON number/boolean.
+    Plain(Box<str>),
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub key: Box<str>,
+    pub key_span: Span,
+    pub value: Node,
+}
+
+impl Node {
+    pub fn new(span: Span, kind: NodeKind) -> Node {
+        Node { span, kind }
+    }
+
+    pub fn as_map(&self) -> Option<&[Entry]> {
+        match &self.kind {
+            NodeKind::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.kind {
+            NodeKind::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// The text of a scalar (quoted or plain), not of null.
+    pub fn as_scalar(&self) -> Option<&str> {
+        match &self.kind {
+            NodeKind::Str(s) | NodeKind::Plain(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The last value for `key` (YAML and JSON keep the last of duplicate keys).
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.get_entry(key).map(|e| &e.value)
+    }
+
+    pub fn get_entry(&self, key: &str) -> Option<&Entry> {
+        self.as_map()?.iter().rev().find(|e| &*e.key == key)
+    }
+
+    /// A one-entry map whose key is an intrinsic function name (`Ref`, `Fn::…`, `Condition`).
+    pub fn as_intrinsic(&self) -> Option<(&str, &Node)> {
+        match self.as_map()? {
+            [entry] if entry.key.starts_with("Fn::") || &*entry.key == "Ref" => {
+                Some((&entry.key, &entry.value))
+            }
+            _ => None,
+        }
+    }
+
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            NodeKind::Null => "null",
+            NodeKind::Str(_) => "a string",
+            NodeKind::Plain(_) => "a scalar",
+            NodeKind::Seq(_) => "a list",
+            NodeKind::Map(_) => "a mapping",
+        }
+    }
+}
+
+/// Duplicate keys in every mapping below `node`: `(kept, dropped)` spans of the key.
+/// Iterative, so deeply nested documents cannot overflow the stack.
+pub fn duplicate_keys(node: &Node) -> Vec<(&Entry, &Entry)> {
+    let mut out = Vec::new();
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        match &n.kind {
+            NodeKind::Map(entries) => {
+                if entries.len() > 1 {
+                    let mut seen: std::collections::HashMap<&str, &Entry> =
+                        std::collections::HashMap::with_capacity(entries.len());
+                    for e in entries {
+                        if let Some(prev) = seen.insert(&e.key, e) {
+                            out.push((e, prev));
+                        }
+                    }
+                }
+                stack.extend(entries.iter().map(|e| &e.value));
+            }
+            NodeKind::Seq(items) => stack.extend(items.iter()),
+            _ => {}
+        }
+    }
+    out.sort_by_key(|(_, dropped)| dropped.key_span);
+    out
+}

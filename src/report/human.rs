@@ -1,0 +1,86 @@
+//! `--format human`: ariadne diagnostics grouped by file, then a summary line.
+
+use super::{Finding, Report};
+use crate::rules::Severity;
+use ariadne::{Color, Config, IndexType, Label, ReportKind, Source};
+
+pub fn render(report: &Report, color: bool) -> String {
+    let mut out = Vec::new();
+    let mut current: Option<&str> = None;
+    for f in report.active() {
+        if current != Some(f.path.as_str()) {
+            current = Some(f.path.as_str());
+        }
+        render_one(f, report, color, &mut out);
+    }
+    let mut text = String::from_utf8_lossy(&out).into_owned();
+    for m in &report.messages {
+        text.push_str(m);
+        text.push('\n');
+    }
+    text.push_str(&summary_line(report));
+    text.push('\n');
+    text
+}
+
+fn render_one(f: &Finding, report: &Report, color: bool, out: &mut Vec<u8>) {
+    let file = report.sources.get(f.span.file);
+    let (kind, c) = match f.severity {
+        Severity::Error => (ReportKind::Error, Color::Red),
+        Severity::Warning => (ReportKind::Warning, Color::Yellow),
+        Severity::Note => (ReportKind::Advice, Color::Cyan),
+    };
+    let range = f.span.range();
+    let range = range.start.min(file.text.len())..range.end.min(file.text.len());
+    let label_text = match &f.resource {
+        Some(r) => match &r.cdk_path {
+            Some(p) => format!("{} ({})", r.id, p),
+            None => r.id.clone(),
+        },
+        None => f.rule_name.to_string(),
+    };
+    let mut b = ariadne::Report::build(kind, (f.path.as_str(), range.clone()))
+        .with_config(
+            Config::default()
+                .with_index_type(IndexType::Byte)
+                .with_color(color),
+        )
+        .with_code(f.rule_id)
+        .with_message(format!("{} [{}]", f.message, f.rule_name))
+        .with_label(
+            Label::new((f.path.as_str(), range))
+                .with_message(label_text)
+                .with_color(c),
+        );
+    if !f.help.is_empty() {
+        b = b.with_help(&f.help);
+    }
+    let _ = b
+        .finish()
+        .write((f.path.as_str(), Source::from(&*file.text)), &mut *out);
+}
+
+pub fn summary_line(report: &Report) -> String {
+    let s = report.summary;
+    let plural = |n: usize, one: &str| {
+        if n == 1 {
+            format!("{n} {one}")
+        } else {
+            format!("{n} {one}s")
+        }
+    };
+    let mut line = format!(
+        "{}: {}, {}, {} in {} ({} checked, {} resources)",
+        if s.findings == 0 { "ok" } else { "found" },
+        plural(s.errors, "error"),
+        plural(s.warnings, "warning"),
+        plural(s.notes, "note"),
+        plural(s.files, "file"),
+        plural(s.scopes, "scope"),
+        s.resources,
+    );
+    if s.suppressed > 0 {
+        line.push_str(&format!(", {} suppressed", s.suppressed));
+    }
+    line
+}

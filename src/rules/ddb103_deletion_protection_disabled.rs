@@ -1,0 +1,78 @@
+use super::{Check, Ctx, by_format};
+use crate::declare_rule;
+use crate::model::{Failure, Scope, TableKind, check_prop};
+
+declare_rule! {
+    /// ## What it checks
+    /// A DynamoDB table without deletion protection: `DeletionProtectionEnabled: true`
+    /// (CloudFormation, and each replica of a global table), `deletionProtection: true`
+    /// (CDK), `deletion_protection_enabled = true` (Terraform).
+    ///
+    /// ## Why it matters
+    /// Deletion protection makes `DeleteTable` fail, whoever calls it: a console click, a
+    /// script pointed at the wrong account, a stack deletion, a Terraform plan that replaces
+    /// the table. It is the last guard between one mistaken call and the loss of the table
+    /// with all its data and backups-in-progress, and it costs nothing.
+    ///
+    /// ## How to fix
+    /// CloudFormation: `DeletionProtectionEnabled: true` (on each replica of a
+    /// `GlobalTable`). CDK: `deletionProtection: true`. Terraform:
+    /// `deletion_protection_enabled = true`.
+    ///
+    /// ## References
+    /// - [Using deletion protection](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/WorkingWithTables.Basics.html#WorkingWithTables.Basics.DeletionProtection)
+    DeletionProtectionDisabled {
+        id: "DDB103",
+        name: "deletion-protection-disabled",
+        severity: Warning,
+        summary: "a table without deletion protection",
+        tags: ["reliability"],
+    }
+}
+
+impl Check for DeletionProtectionDisabled {
+    fn run(&self, scope: &Scope, ctx: &mut Ctx) {
+        let off = |v: Option<&bool>| v != Some(&true);
+        let help = by_format(
+            scope.format,
+            "set DeletionProtectionEnabled: true",
+            "set deletionProtection: true on the table",
+            "set deletion_protection_enabled = true",
+        );
+        for (res, table) in scope.tables() {
+            match table.table_kind {
+                TableKind::Table => {
+                    if let Some(failure) = check_prop(table.deletion_protection.as_ref(), off) {
+                        ctx.report_failure(
+                            res,
+                            failure,
+                            format!("deletion protection is not enabled on table {}", res.id),
+                            help,
+                        );
+                    }
+                }
+                TableKind::Global => {
+                    for replica in &table.replicas {
+                        if let Some(failure) = check_prop(replica.deletion_protection.as_ref(), off) {
+                            let region = replica.region.get().map_or_else(|| "?".into(), |r| r.render());
+                            let span = match failure {
+                                Failure::Missing => replica.span,
+                                Failure::At(span) => span,
+                            };
+                            ctx.report(
+                                res,
+                                span,
+                                format!(
+                                    "deletion protection is not enabled on replica {region} of table {}",
+                                    res.id
+                                ),
+                                help,
+                            )
+                            .key(format!("replica:{region}"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

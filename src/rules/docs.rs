@@ -1,0 +1,118 @@
+//! Rule documentation generated from the rules' doc comments: `ddbguard rules`,
+//! `ddbguard explain`, and the committed `rules/` reference.
+
+use super::{RULES, RuleMeta};
+
+/// The page for one rule (`rules/DDBnnn.md`, `ddbguard explain`).
+pub fn rule_page(meta: &RuleMeta) -> String {
+    let mut s = format!(
+        "# {} {}\n\nDefault severity: **{}**. {}.\n\n",
+        meta.id,
+        meta.name,
+        meta.severity.as_str(),
+        capitalize(meta.summary)
+    );
+    s.push_str(meta.doc.trim());
+    s.push('\n');
+    s
+}
+
+/// `rules/README.md`: the catalog as a table.
+pub fn catalog_markdown() -> String {
+    let mut s = String::from(
+        "# ddbguard rules\n\nGenerated from the rule declarations in `src/rules/` \
+         (`cargo test` fails when this folder is stale; `UPDATE_DOCS=1 cargo test` rewrites it).\n\n\
+         | ID | name | default | what it flags |\n|---|---|---|---|\n",
+    );
+    for rule in RULES {
+        let m = rule.meta();
+        s.push_str(&format!(
+            "| [{id}]({id}.md) | {name} | {sev} | {summary} |\n",
+            id = m.id,
+            name = m.name,
+            sev = m.severity.as_str(),
+            summary = m.summary.replace('|', "\\|")
+        ));
+    }
+    s
+}
+
+/// `ddbguard rules`.
+pub fn catalog_text() -> String {
+    let mut s = String::new();
+    for rule in RULES {
+        let m = rule.meta();
+        s.push_str(&format!(
+            "{}  {:<40} {:<8} {}\n",
+            m.id,
+            m.name,
+            m.severity.as_str(),
+            m.summary
+        ));
+    }
+    s
+}
+
+/// `ddbguard rules --format json`.
+pub fn catalog_json() -> String {
+    let rules: Vec<_> = RULES
+        .iter()
+        .map(|r| {
+            let m = r.meta();
+            serde_json::json!({
+                "id": m.id,
+                "name": m.name,
+                "severity": m.severity.as_str(),
+                "summary": m.summary,
+                "tags": m.tags,
+                "documentation": m.doc.trim(),
+            })
+        })
+        .collect();
+    let mut s = serde_json::to_string_pretty(&serde_json::json!({ "rules": rules }))
+        .unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    /// The committed `rules/` folder must match the declarations.
+    #[test]
+    fn committed_rule_docs_are_current() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+        let mut expected = vec![("README.md".to_string(), catalog_markdown())];
+        for rule in RULES {
+            let m = rule.meta();
+            expected.push((format!("{}.md", m.id), rule_page(m)));
+        }
+        if std::env::var_os("UPDATE_DOCS").is_some() {
+            std::fs::create_dir_all(&dir).unwrap();
+            for (name, text) in &expected {
+                std::fs::write(dir.join(name), text).unwrap();
+            }
+        }
+        let mut stale = Vec::new();
+        for (name, text) in &expected {
+            let current = std::fs::read_to_string(dir.join(name)).unwrap_or_default();
+            if &current != text {
+                stale.push(name.clone());
+            }
+        }
+        assert!(
+            stale.is_empty(),
+            "rules/ is stale ({stale:?}): run `UPDATE_DOCS=1 cargo test committed_rule_docs` and commit"
+        );
+    }
+}

@@ -1,0 +1,345 @@
+//! The rule engine: rule declarations, the registry, and the context that stamps findings.
+//!
+//! A rule is one file: a [`declare_rule!`] declaration whose doc comment is the rule's
+//! documentation (sections `## What it checks`, `## Why it matters`, `## How to fix`,
+//! `## References`) and a `check` function over one [`Scope`].
+
+pub mod docs;
+mod registry;
+
+mod ddb001_template_parse_error;
+mod ddb002_duplicate_key;
+mod ddb003_unused_suppression;
+mod ddb101_pitr_disabled;
+mod ddb103_deletion_protection_disabled;
+mod ddb104_table_not_retained;
+mod ddb503_lsi_limit_exceeded;
+mod ddb504_gsi_limit_exceeded;
+mod ddb505_lsi_key_invalid;
+mod ddb506_key_attribute_mismatch;
+
+pub use registry::RULES;
+
+use crate::config::Settings;
+use crate::model::{Failure, Resource, ResourceRef, Scope};
+use crate::source::Span;
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "note" => Some(Severity::Note),
+            "warning" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+}
+
+/// A rule's identity and documentation.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// `DDB101`: permanent.
+    pub id: &'static str,
+    /// `pitr-disabled`: names the problem.
+    pub name: &'static str,
+    pub severity: Severity,
+    /// One line: what the rule flags.
+    pub summary: &'static str,
+    /// The rule's documentation, in Markdown (the doc comment of its declaration).
+    pub doc: &'static str,
+    /// Tags for SARIF (`reliability`, `security`, …).
+    pub tags: &'static [&'static str],
+}
+
+impl RuleMeta {
+    /// The text of one `## Section` of the documentation.
+    pub fn section(&self, title: &str) -> Option<&'static str> {
+        let marker = format!("## {title}");
+        let start = self.doc.find(&marker)? + marker.len();
+        let rest = &self.doc[start..];
+        let end = rest.find("\n## ").unwrap_or(rest.len());
+        Some(rest[..end].trim())
+    }
+}
+
+/// What the registry holds: implemented by [`declare_rule!`] for every rule.
+pub trait Rule: Sync + Send {
+    fn meta(&self) -> &'static RuleMeta;
+    fn check(&self, scope: &Scope, ctx: &mut Ctx);
+}
+
+/// What a rule file implements: the check itself.
+pub trait Check {
+    fn run(&self, scope: &Scope, ctx: &mut Ctx);
+}
+
+/// Declare a rule: its doc comment is its documentation.
+///
+/// ```ignore
+/// declare_rule! {
+///     /// ## What it checks
+///     /// …
+///     PitrDisabled { id: "DDB101", name: "pitr-disabled", severity: Error,
+///                    summary: "…", tags: ["reliability"] }
+/// }
+/// ```
+#[macro_export]
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:expr])*
+        $ty:ident {
+            id: $id:literal,
+            name: $name:literal,
+            severity: $sev:ident,
+            summary: $summary:literal,
+            tags: [$($tag:literal),* $(,)?] $(,)?
+        }
+    ) => {
+        pub struct $ty;
+        impl $ty {
+            pub const META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
+                id: $id,
+                name: $name,
+                severity: $crate::rules::Severity::$sev,
+                summary: $summary,
+                doc: concat!($($doc, "\n"),*),
+                tags: &[$($tag),*],
+            };
+        }
+        impl $crate::rules::Rule for $ty {
+            fn meta(&self) -> &'static $crate::rules::RuleMeta {
+                &Self::META
+            }
+            fn check(&self, scope: &$crate::model::Scope, ctx: &mut $crate::rules::Ctx) {
+                <Self as $crate::rules::Check>::run(self, scope, ctx)
+            }
+        }
+    };
+}
+
+/// A finding before suppressions and severity overrides are applied.
+#[derive(Clone, Debug)]
+pub struct RawFinding {
+    pub rule: &'static RuleMeta,
+    pub severity: Severity,
+    pub message: String,
+    pub help: String,
+    pub span: Span,
+    pub resource: Option<ResourceRef>,
+    /// Stable detail for the fingerprint (index name, replica region, action), not the line.
+    pub key: String,
+}
+
+/// What a rule sees besides the scope, and where its findings go.
+pub struct Ctx<'a> {
+    pub settings: &'a Settings,
+    /// With `--base`: the same scope in the base version, when it exists.
+    pub base: Option<&'a Scope>,
+    rule: Option<&'static RuleMeta>,
+    findings: Vec<RawFinding>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(settings: &'a Settings, base: Option<&'a Scope>) -> Ctx<'a> {
+        Ctx {
+            settings,
+            base,
+            rule: None,
+            findings: Vec::new(),
+        }
+    }
+
+    fn meta(&self) -> &'static RuleMeta {
+        self.rule.expect("rule set by run_rules")
+    }
+
+    /// Report on a resource at `span`.
+    pub fn report(
+        &mut self,
+        resource: &Resource,
+        span: Span,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> &mut RawFinding {
+        self.push(Some(resource.reference()), span, message.into(), help.into())
+    }
+
+    /// Report a [`Failure`] of a property check: a missing property on the resource header.
+    pub fn report_failure(
+        &mut self,
+        resource: &Resource,
+        failure: Failure,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> &mut RawFinding {
+        let span = match failure {
+            Failure::Missing => resource.span,
+            Failure::At(span) => span,
+        };
+        self.report(resource, span, message, help)
+    }
+
+    /// Report with no resource (a file-level problem).
+    pub fn report_at(
+        &mut self,
+        resource: Option<ResourceRef>,
+        span: Span,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> &mut RawFinding {
+        self.push(resource, span, message.into(), help.into())
+    }
+
+    fn push(
+        &mut self,
+        resource: Option<ResourceRef>,
+        span: Span,
+        message: String,
+        help: String,
+    ) -> &mut RawFinding {
+        let rule = self.meta();
+        self.findings.push(RawFinding {
+            rule,
+            severity: rule.severity,
+            message,
+            help,
+            span,
+            resource,
+            key: String::new(),
+        });
+        self.findings.last_mut().expect("just pushed")
+    }
+
+    /// An option of the running rule from the config (`rules: {DDB102: {min_days: 35}}`).
+    pub fn option_u64(&self, name: &str) -> Option<u64> {
+        self.settings.rule_option_u64(self.meta().id, name)
+    }
+}
+
+impl RawFinding {
+    /// Set the fingerprint detail.
+    pub fn key(&mut self, key: impl Into<String>) -> &mut Self {
+        self.key = key.into();
+        self
+    }
+}
+
+/// The rule with this id.
+pub fn by_id(id: &str) -> Option<&'static dyn Rule> {
+    RULES.iter().copied().find(|r| r.meta().id.eq_ignore_ascii_case(id))
+}
+
+/// Rule metadata by id or name.
+pub fn meta_by_id(id: &str) -> Option<&'static RuleMeta> {
+    RULES
+        .iter()
+        .map(|r| r.meta())
+        .find(|m| m.id.eq_ignore_ascii_case(id) || m.name == id)
+}
+
+/// Run every enabled rule over a scope; problems the frontend met become DDB001/DDB002.
+pub fn run_rules(scope: &Scope, settings: &Settings, base: Option<&Scope>) -> Vec<RawFinding> {
+    let mut ctx = Ctx::new(settings, base);
+    for problem in &scope.problems {
+        let Some(meta) = meta_by_id(problem.rule) else {
+            continue;
+        };
+        if !settings.rule_enabled(meta.id) {
+            continue;
+        }
+        ctx.rule = Some(meta);
+        let help = problem.help.clone().unwrap_or_default();
+        ctx.report_at(problem.resource.clone(), problem.span, problem.message.clone(), help);
+    }
+    for rule in RULES {
+        let meta = rule.meta();
+        if meta.id == "DDB001" || meta.id == "DDB002" || !settings.rule_enabled(meta.id) {
+            continue;
+        }
+        ctx.rule = Some(meta);
+        rule.check(scope, &mut ctx);
+    }
+    ctx.findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn ids_and_names_are_unique_and_well_formed() {
+        let mut ids = HashSet::new();
+        let mut names = HashSet::new();
+        for rule in RULES {
+            let m = rule.meta();
+            assert!(ids.insert(m.id), "duplicate id {}", m.id);
+            assert!(names.insert(m.name), "duplicate name {}", m.name);
+            assert!(
+                m.id.len() == 6 && m.id.starts_with("DDB") && m.id[3..].chars().all(|c| c.is_ascii_digit()),
+                "bad id {}",
+                m.id
+            );
+            assert!(
+                m.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "name {} is not kebab-case",
+                m.name
+            );
+            assert!(!m.summary.is_empty() && !m.summary.ends_with('.'), "{}: summary", m.id);
+        }
+    }
+
+    #[test]
+    fn every_rule_is_documented() {
+        for rule in RULES {
+            let m = rule.meta();
+            for section in ["What it checks", "Why it matters", "How to fix", "References"] {
+                let text = m.section(section);
+                assert!(
+                    text.is_some_and(|t| !t.is_empty()),
+                    "{} lacks the section '{section}'",
+                    m.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn registry_is_sorted_by_id() {
+        let ids: Vec<_> = RULES.iter().map(|r| r.meta().id).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(ids, sorted);
+    }
+}
+
+/// Pick the help text for the scope's format.
+pub fn by_format(
+    format: crate::model::Format,
+    cloudformation: &'static str,
+    cdk: &'static str,
+    terraform: &'static str,
+) -> &'static str {
+    match format {
+        crate::model::Format::Cloudformation => cloudformation,
+        crate::model::Format::Cdk => cdk,
+        crate::model::Format::Terraform | crate::model::Format::TerraformPlan => terraform,
+    }
+}
