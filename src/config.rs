@@ -27,6 +27,25 @@ pub struct Config {
     pub rules: BTreeMap<String, RuleConfig>,
     /// Glob patterns of paths never checked.
     pub exclude: Vec<String>,
+    /// `suppressions:` entries.
+    pub suppressions: Vec<ConfigSuppression>,
+}
+
+/// A `suppressions:` entry of the config: accept a finding on purpose.
+#[derive(Clone, Debug, Default)]
+pub struct ConfigSuppression {
+    /// Rule id (`DDB101`) or name.
+    pub rule: String,
+    /// Glob on the finding's path (`infra/legacy/**`); none: any path.
+    pub path: Option<String>,
+    /// Glob on the resource id (`LegacyTable*`, `module.old.*`); none: any resource.
+    pub resource: Option<String>,
+    /// Why the finding is accepted: required (a suppression without one is reported).
+    pub reason: Option<String>,
+    /// `YYYY-MM-DD`: from that day on the suppression no longer applies.
+    pub expires: Option<String>,
+    /// 1-based line of the entry in the config file, for messages.
+    pub line: u32,
 }
 
 /// Everything a run needs besides its paths.
