@@ -10,6 +10,7 @@ pub mod model;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod suppress;
 pub mod walk;
 
 use model::Scope;
@@ -85,7 +86,8 @@ pub fn load(paths: &[PathBuf], settings: &Settings) -> Result<Loaded, Error> {
 fn build_globset(patterns: &[String]) -> Result<globset::GlobSet, Error> {
     let mut b = globset::GlobSetBuilder::new();
     for p in patterns {
-        let glob = globset::Glob::new(p).map_err(|e| Error(format!("exclude pattern {p:?}: {e}")))?;
+        let glob =
+            globset::Glob::new(p).map_err(|e| Error(format!("exclude pattern {p:?}: {e}")))?;
         b.add(glob);
     }
     b.build().map_err(|e| Error(e.to_string()))
@@ -106,20 +108,27 @@ pub fn check_loaded(loaded: Loaded, settings: &Settings) -> Report {
         messages,
         files,
     } = loaded;
-    let mut findings: Vec<Finding> = scopes
+    let mut tagged: Vec<(usize, Finding)> = scopes
         .par_iter()
-        .flat_map_iter(|scope| {
+        .enumerate()
+        .flat_map_iter(|(i, scope)| {
             let raw = rules::run_rules(scope, settings, None);
             raw.into_iter()
-                .map(|f| finding(f, scope, &sources, settings))
+                .map(|f| (i, finding(f, scope, &sources, settings)))
                 .collect::<Vec<_>>()
         })
         .collect();
+    let problems = suppress::apply(&mut tagged, &scopes, &sources, settings, &suppress::today());
+    let mut findings: Vec<Finding> = tagged.into_iter().map(|(_, f)| f).chain(problems).collect();
     findings.sort_by(|a, b| {
-        (&a.path, a.location, a.rule_id, &a.message).cmp(&(&b.path, b.location, b.rule_id, &b.message))
+        (&a.path, a.location, a.rule_id, &a.message)
+            .cmp(&(&b.path, b.location, b.rule_id, &b.message))
     });
     findings.dedup_by(|a, b| {
-        a.path == b.path && a.location == b.location && a.rule_id == b.rule_id && a.message == b.message
+        a.path == b.path
+            && a.location == b.location
+            && a.rule_id == b.rule_id
+            && a.message == b.message
     });
     let mut summary = Summary {
         files,
@@ -147,7 +156,13 @@ pub fn check_loaded(loaded: Loaded, settings: &Settings) -> Report {
             resources: s
                 .resources
                 .iter()
-                .map(|r| (sources.get(r.file).display_path(), r.reference()))
+                .map(|r| {
+                    (
+                        sources.get(r.file).display_path(),
+                        r.reference(),
+                        report::junit::resource_class(&r.kind),
+                    )
+                })
                 .collect(),
             notes: s.notes.clone(),
         })
@@ -162,12 +177,23 @@ pub fn check_loaded(loaded: Loaded, settings: &Settings) -> Report {
     }
 }
 
-fn finding(raw: rules::RawFinding, scope: &Scope, sources: &SourceMap, settings: &Settings) -> Finding {
+fn finding(
+    raw: rules::RawFinding,
+    scope: &Scope,
+    sources: &SourceMap,
+    settings: &Settings,
+) -> Finding {
     let file = sources.get(raw.span.file);
     let path = file.display_path();
-    let severity = settings.severity_override(raw.rule.id).unwrap_or(raw.severity);
+    let severity = settings
+        .severity_override(raw.rule.id)
+        .unwrap_or(raw.severity);
     let resource_id = raw.resource.as_ref().map_or("", |r| r.id.as_str());
-    let key = if raw.key.is_empty() { raw.message.as_str() } else { raw.key.as_str() };
+    let key = if raw.key.is_empty() {
+        raw.message.as_str()
+    } else {
+        raw.key.as_str()
+    };
     let fingerprint = report::fingerprint(&[raw.rule.id, &path, resource_id, key]);
     Finding {
         rule_id: raw.rule.id,

@@ -105,11 +105,27 @@ fn check(args: cli::CheckArgs) -> Result<u8, String> {
                 ddbguard::report::human::render(&report, color)
             }
             OutputFormat::Json => ddbguard::report::json::render(&report),
-            other => return Err(format!("--format {other:?} is not available yet")),
+            OutputFormat::Sarif => {
+                let cwd = std::env::current_dir().ok();
+                ddbguard::report::sarif::render(&report, cwd.as_deref())
+            }
+            OutputFormat::Github => {
+                write_step_summary(&report)?;
+                ddbguard::report::github::render(&report)
+            }
+            OutputFormat::Junit => {
+                let enabled: Vec<&'static str> = ddbguard::rules::RULES
+                    .iter()
+                    .map(|r| r.meta().id)
+                    .filter(|id| settings.rule_enabled(id))
+                    .collect();
+                ddbguard::report::junit::render(&report, &enabled)
+            }
         };
         match &out.file {
-            Some(path) => std::fs::write(path, text)
-                .map_err(|e| format!("{}: {e}", path.display()))?,
+            Some(path) => {
+                std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?
+            }
             None => {
                 let mut stdout = std::io::stdout().lock();
                 let _ = stdout.write_all(text.as_bytes());
@@ -124,4 +140,19 @@ fn check(args: cli::CheckArgs) -> Result<u8, String> {
         FailOn::Never => None,
     };
     Ok(u8::from(report.fails(threshold)))
+}
+
+/// With `GITHUB_STEP_SUMMARY` set (in a GitHub Actions job), append the Markdown summary.
+fn write_step_summary(report: &ddbguard::report::Report) -> Result<(), String> {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return Ok(());
+    };
+    let path = std::path::PathBuf::from(path);
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(|e| format!("GITHUB_STEP_SUMMARY {}: {e}", path.display()))?;
+    file.write_all(ddbguard::report::github::summary_markdown(report).as_bytes())
+        .map_err(|e| format!("GITHUB_STEP_SUMMARY {}: {e}", path.display()))
 }

@@ -1,7 +1,10 @@
 //! Findings as reports: the run's result and its renderings.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 
 use crate::model::{Format, ResourceRef};
 use crate::rules::Severity;
@@ -67,8 +70,9 @@ pub struct Finding {
 pub struct ScopeInfo {
     pub name: String,
     pub format: Format,
-    /// Each resource with the path of the file it is in.
-    pub resources: Vec<(String, ResourceRef)>,
+    /// Each resource with the path of the file it is in and its class
+    /// ([`junit::resource_class`]: `table`, `dax`, `vpc`, `policy`, …).
+    pub resources: Vec<(String, ResourceRef, &'static str)>,
     pub notes: Vec<String>,
 }
 
@@ -139,8 +143,14 @@ pub fn fingerprint(parts: &[&str]) -> String {
 mod tests {
     #[test]
     fn fingerprint_is_stable_and_separates_parts() {
-        assert_eq!(super::fingerprint(&["a", "b"]), super::fingerprint(&["a", "b"]));
-        assert_ne!(super::fingerprint(&["ab", ""]), super::fingerprint(&["a", "b"]));
+        assert_eq!(
+            super::fingerprint(&["a", "b"]),
+            super::fingerprint(&["a", "b"])
+        );
+        assert_ne!(
+            super::fingerprint(&["ab", ""]),
+            super::fingerprint(&["a", "b"])
+        );
         assert_eq!(super::fingerprint(&[]).len(), 16);
     }
 }

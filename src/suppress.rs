@@ -1,0 +1,465 @@
+//! The suppression pass: accept findings on purpose, with a reason.
+//!
+//! Runs after every rule has reported and before the summary is counted. Two sources:
+//!
+//! - inline suppressions on a resource ([`crate::model::InlineSuppression`]: CloudFormation
+//!   and CDK `Metadata.ddbguard.ignore`, Terraform `# ddbguard:ignore` comments). One matches
+//!   the findings of its rule (id or name) on that resource, in the same scope.
+//! - `suppressions:` entries of the config ([`ConfigSuppression`]): rule, plus optional globs
+//!   on the finding's path and on its resource id. An entry without a resource pattern also
+//!   matches findings that have no resource (a parse error in a vendored file).
+//!
+//! A suppression applies only with a reason, and a config entry only until its `expires`
+//! date (`YYYY-MM-DD`: from that day on it no longer applies). A suppression that does not
+//! apply, or that matched no finding of a rule that ran, is itself reported as DDB003,
+//! at its own location: the inline suppression's span, or the entry's line in the config
+//! file (added to the run's [`SourceMap`] so every report format can point at it).
+//! Suppressed findings stay in the report with [`Finding::suppression`] set.
+
+use crate::config::{ConfigSuppression, Settings};
+use crate::model::{Format, InlineSuppression, Resource, ResourceRef, Scope};
+use crate::report::{self, Finding, Suppression, SuppressionKind};
+use crate::rules::{self, RuleMeta};
+use crate::source::{SourceFile, SourceMap, Span};
+
+/// The rule that reports suppression problems.
+const DDB003: &str = "DDB003";
+
+/// Apply every suppression to `findings` (each tagged with the index of its scope in
+/// `scopes`), and return the DDB003 findings about the suppressions themselves.
+/// `today` is `YYYY-MM-DD` (see [`today`]).
+pub fn apply(
+    findings: &mut [(usize, Finding)],
+    scopes: &[Scope],
+    sources: &SourceMap,
+    settings: &Settings,
+    today: &str,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let ddb003 = rules::meta_by_id(DDB003).filter(|_| settings.rule_enabled(DDB003));
+    let mut emit = |f: Finding| {
+        if ddb003.is_some() {
+            out.push(f);
+        }
+    };
+
+    // Inline suppressions, scope by scope.
+    for (scope_index, scope) in scopes.iter().enumerate() {
+        for res in &scope.resources {
+            for sup in &res.suppressions {
+                let Some(meta) = rules::meta_by_id(sup.rule.trim()) else {
+                    emit(inline_problem(
+                        scope,
+                        res,
+                        sup,
+                        sources,
+                        settings,
+                        "unknown",
+                        format!(
+                            "suppression on {} names no rule {:?}, so it does not apply",
+                            res.id, sup.rule
+                        ),
+                        "use a rule id or name that `ddbguard rules` lists",
+                    ));
+                    continue;
+                };
+                let Some(reason) = reason(sup.reason.as_deref()) else {
+                    emit(inline_problem(
+                        scope,
+                        res,
+                        sup,
+                        sources,
+                        settings,
+                        "no-reason",
+                        format!(
+                            "suppression of {} {} on {} has no reason, so it does not apply",
+                            meta.id, meta.name, res.id
+                        ),
+                        "add a reason that says why this finding is accepted",
+                    ));
+                    continue;
+                };
+                let mut used = false;
+                for (i, f) in findings.iter_mut() {
+                    if *i == scope_index && f.rule_id == meta.id && on_resource(f, res) {
+                        used = true;
+                        if f.suppression.is_none() {
+                            f.suppression = Some(Suppression {
+                                kind: SuppressionKind::InSource,
+                                justification: reason.to_string(),
+                            });
+                        }
+                    }
+                }
+                if !used && settings.rule_enabled(meta.id) {
+                    emit(inline_problem(
+                        scope,
+                        res,
+                        sup,
+                        sources,
+                        settings,
+                        "unused",
+                        format!(
+                            "suppression of {} {} on {} matched no finding",
+                            meta.id, meta.name, res.id
+                        ),
+                        "delete the suppression, or correct its rule if it was meant to match something",
+                    ));
+                }
+            }
+        }
+    }
+
+    // Config entries.
+    let mut config_file: Option<ConfigFile> = None;
+    let default_format = scopes.first().map_or(Format::Cloudformation, |s| s.format);
+    for entry in &settings.config.suppressions {
+        let mut problem = |what: &str, message: String, help: &str| {
+            let file = config_file.get_or_insert_with(|| ConfigFile::add(settings, sources));
+            config_problem(
+                file,
+                entry,
+                sources,
+                settings,
+                default_format,
+                what,
+                message,
+                help,
+            )
+        };
+        let Some(meta) = rules::meta_by_id(entry.rule.trim()) else {
+            let message = format!(
+                "config suppression names no rule {:?}, so it does not apply",
+                entry.rule
+            );
+            emit(problem(
+                "unknown",
+                message,
+                "use a rule id or name that `ddbguard rules` lists",
+            ));
+            continue;
+        };
+        let what = describe(meta, entry);
+        let Some(reason) = reason(entry.reason.as_deref()) else {
+            emit(problem(
+                "no-reason",
+                format!("{what} has no reason, so it does not apply"),
+                "add `reason:` that says why these findings are accepted",
+            ));
+            continue;
+        };
+        if let Some(expires) = entry.expires.as_deref() {
+            let expires = expires.trim();
+            if !is_date(expires) {
+                emit(problem(
+                    "bad-expires",
+                    format!(
+                        "{what} has expires {expires:?}, which is not a YYYY-MM-DD date, so it does not apply"
+                    ),
+                    "write the expiry date as YYYY-MM-DD",
+                ));
+                continue;
+            }
+            if expires <= today {
+                emit(problem(
+                    "expired",
+                    format!("{what} expired on {expires} and no longer applies"),
+                    "fix the findings it covered, or renew it with a later expires date and a current reason",
+                ));
+                continue;
+            }
+        }
+        let path_glob = match glob(entry.path.as_deref()) {
+            Ok(g) => g,
+            Err(e) => {
+                emit(problem(
+                    "bad-pattern",
+                    format!("{what} has an invalid path pattern ({e}), so it does not apply"),
+                    "write the path pattern as a glob such as `infra/legacy/**`",
+                ));
+                continue;
+            }
+        };
+        let resource_glob = match glob(entry.resource.as_deref()) {
+            Ok(g) => g,
+            Err(e) => {
+                emit(problem(
+                    "bad-pattern",
+                    format!("{what} has an invalid resource pattern ({e}), so it does not apply"),
+                    "write the resource pattern as a glob such as `LegacyTable*`",
+                ));
+                continue;
+            }
+        };
+        let mut used = false;
+        for (_, f) in findings.iter_mut() {
+            if f.rule_id != meta.id {
+                continue;
+            }
+            if path_glob.as_ref().is_some_and(|g| !g.is_match(&f.path)) {
+                continue;
+            }
+            if let Some(g) = &resource_glob {
+                match &f.resource {
+                    Some(r) if g.is_match(&r.id) => {}
+                    _ => continue,
+                }
+            }
+            used = true;
+            if f.suppression.is_none() {
+                f.suppression = Some(Suppression {
+                    kind: SuppressionKind::External,
+                    justification: reason.to_string(),
+                });
+            }
+        }
+        if !used && settings.rule_enabled(meta.id) {
+            emit(problem(
+                "unused",
+                format!("{what} matched no finding"),
+                "delete the entry, or correct its rule, path or resource pattern if it was meant to match something",
+            ));
+        }
+    }
+    out
+}
+
+/// A reason, when there is one that is not blank.
+fn reason(r: Option<&str>) -> Option<&str> {
+    r.map(str::trim).filter(|r| !r.is_empty())
+}
+
+/// Whether a finding is on this resource.
+fn on_resource(f: &Finding, res: &Resource) -> bool {
+    f.resource
+        .as_ref()
+        .is_some_and(|r| r.id == res.id && r.rtype == res.rtype)
+}
+
+fn describe(meta: &RuleMeta, entry: &ConfigSuppression) -> String {
+    let mut s = format!("config suppression of {} {}", meta.id, meta.name);
+    match (&entry.path, &entry.resource) {
+        (Some(p), Some(r)) => s.push_str(&format!(" (path {p}, resource {r})")),
+        (Some(p), None) => s.push_str(&format!(" (path {p})")),
+        (None, Some(r)) => s.push_str(&format!(" (resource {r})")),
+        (None, None) => {}
+    }
+    s
+}
+
+fn glob(pattern: Option<&str>) -> Result<Option<globset::GlobMatcher>, globset::Error> {
+    pattern
+        .map(|p| globset::Glob::new(p.trim()).map(|g| g.compile_matcher()))
+        .transpose()
+}
+
+/// Whether `s` is a `YYYY-MM-DD` date with a plausible month and day.
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let digits = |r: std::ops::Range<usize>| {
+        s.get(r)
+            .filter(|d| d.bytes().all(|c| c.is_ascii_digit()))
+            .and_then(|d| d.parse::<u32>().ok())
+    };
+    matches!(
+        (digits(0..4), digits(5..7), digits(8..10)),
+        (Some(_), Some(1..=12), Some(1..=31))
+    )
+}
+
+/// Today's date (UTC) as `YYYY-MM-DD`, from the system clock.
+pub fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn inline_problem(
+    scope: &Scope,
+    res: &Resource,
+    sup: &InlineSuppression,
+    sources: &SourceMap,
+    settings: &Settings,
+    what: &str,
+    message: String,
+    help: &str,
+) -> Finding {
+    let path = sources.get(sup.span.file).display_path();
+    let key = format!("{what}:{}", sup.rule);
+    make(
+        sources,
+        settings,
+        sup.span,
+        None,
+        path,
+        scope.format,
+        Some(res.reference()),
+        &key,
+        message,
+        help,
+    )
+}
+
+/// The config file, as a file of the run so that findings can point into it.
+struct ConfigFile {
+    path: String,
+    file: Option<(crate::source::FileId, std::sync::Arc<SourceFile>)>,
+}
+
+impl ConfigFile {
+    fn add(settings: &Settings, sources: &SourceMap) -> ConfigFile {
+        let Some(p) = settings.config.path.as_ref() else {
+            return ConfigFile {
+                path: ".ddbguard.yaml".into(),
+                file: None,
+            };
+        };
+        let path = crate::source::display_path(p);
+        let file = std::fs::read_to_string(p).ok().map(|text| {
+            let id = sources.add(SourceFile::new(p.clone(), text));
+            (id, sources.get(id))
+        });
+        ConfigFile { path, file }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn config_problem(
+    config: &ConfigFile,
+    entry: &ConfigSuppression,
+    sources: &SourceMap,
+    settings: &Settings,
+    format: Format,
+    what: &str,
+    message: String,
+    help: &str,
+) -> Finding {
+    let line = entry.line.max(1);
+    let key = format!(
+        "config:{what}:{}:{}:{}",
+        entry.rule,
+        entry.path.as_deref().unwrap_or(""),
+        entry.resource.as_deref().unwrap_or("")
+    );
+    let (span, fixed) = match &config.file {
+        Some((id, file)) if (line as usize) <= file.line_count() => {
+            let start = file.offset_of(line as usize, 0);
+            let text = &file.text[start..];
+            let len = text.find('\n').unwrap_or(text.len());
+            let content = text[..len].trim_end();
+            let indent = content.len() - content.trim_start().len();
+            (Span::new(*id, start + indent, start + content.len()), None)
+        }
+        // The file could not be read back: keep the line the config loader gave.
+        _ => (
+            Span::default(),
+            Some(report::Location {
+                start_line: line,
+                start_column: 1,
+                end_line: line,
+                end_column: 1,
+            }),
+        ),
+    };
+    make(
+        sources,
+        settings,
+        span,
+        fixed,
+        config.path.clone(),
+        format,
+        None,
+        &key,
+        message,
+        help,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn make(
+    sources: &SourceMap,
+    settings: &Settings,
+    span: Span,
+    location: Option<report::Location>,
+    path: String,
+    format: Format,
+    resource: Option<ResourceRef>,
+    key: &str,
+    message: String,
+    help: &str,
+) -> Finding {
+    let meta = rules::meta_by_id(DDB003);
+    let (rule_id, rule_name, default) = meta.map_or(
+        (DDB003, "unused-suppression", rules::Severity::Warning),
+        |m| (m.id, m.name, m.severity),
+    );
+    let resource_id = resource.as_ref().map_or("", |r| r.id.as_str());
+    Finding {
+        rule_id,
+        rule_name,
+        severity: settings.severity_override(rule_id).unwrap_or(default),
+        message,
+        help: help.to_string(),
+        fingerprint: report::fingerprint(&[rule_id, &path, resource_id, key]),
+        location: location.unwrap_or_else(|| report::location(sources, span)),
+        path,
+        format,
+        resource,
+        suppression: None,
+        baseline_state: None,
+        span,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
+        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+        let t = today();
+        assert!(is_date(&t), "{t}");
+        assert!(t.as_str() > "2024-01-01");
+    }
+
+    #[test]
+    fn dates_are_checked() {
+        assert!(is_date("2026-12-31"));
+        assert!(!is_date("2026-13-01"));
+        assert!(!is_date("2026-1-01"));
+        assert!(!is_date("26-01-01xx"));
+        assert!(!is_date("２０２６-01-0"));
+    }
+
+    #[test]
+    fn blank_reasons_do_not_count() {
+        assert_eq!(reason(Some("  ")), None);
+        assert_eq!(reason(None), None);
+        assert_eq!(reason(Some(" legacy ")), Some("legacy"));
+    }
+}
