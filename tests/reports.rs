@@ -665,3 +665,205 @@ fn hand_report_snapshots() {
     insta::assert_snapshot!("hand_junit", junit::render(&r, &enabled()));
     insta::assert_snapshot!("hand_human", ddbguard::report::human::render(&r, false));
 }
+
+// Part two: the binary on `testdata/reports/cfn` (two tables, one suppressed finding, one
+// file that does not parse), every format, several at once.
+
+const FIXTURES: &str = "testdata/reports/cfn";
+
+fn ddbguard(args: &[&str], envs: &[(&str, &Path)]) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ddbguard"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env("NO_COLOR", "1");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run ddbguard")
+}
+
+fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("UTF-8 output")
+}
+
+/// The SARIF with the absolute source root replaced, for snapshots.
+fn portable_sarif(text: &str) -> String {
+    let root = sarif::sarif(
+        &check_loaded(
+            Loaded {
+                scopes: Vec::new(),
+                sources: Arc::new(SourceMap::default()),
+                skipped: Vec::new(),
+                messages: Vec::new(),
+                files: 0,
+            },
+            &Settings::default(),
+        ),
+        Some(Path::new(env!("CARGO_MANIFEST_DIR"))),
+    )["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        text.contains(&root),
+        "the source root is the working directory"
+    );
+    text.replace(&root, "file:///[srcroot]/")
+}
+
+#[test]
+fn every_format_on_the_fixtures() {
+    for format in ["human", "json", "sarif", "github", "junit"] {
+        let out = ddbguard(&["check", FIXTURES, "--format", format], &[]);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{format}: errors make the exit status 1"
+        );
+        let text = stdout(&out);
+        match format {
+            "sarif" => {
+                assert_valid_sarif(&text);
+                let v: Value = serde_json::from_str(&text).unwrap();
+                let results = v["runs"][0]["results"].as_array().unwrap();
+                let suppressed: Vec<_> = results
+                    .iter()
+                    .filter(|r| r["suppressions"].is_array())
+                    .collect();
+                assert_eq!(suppressed.len(), 1);
+                assert_eq!(suppressed[0]["ruleId"], "DDB103");
+                assert_eq!(suppressed[0]["suppressions"][0]["kind"], "inSource");
+                assert_eq!(
+                    v["runs"][0]["invocations"][0]["toolExecutionNotifications"][0]["associatedRule"]
+                        ["id"],
+                    "DDB001"
+                );
+                insta::assert_snapshot!("cfn_sarif", portable_sarif(&text));
+            }
+            "github" => {
+                let lines: Vec<_> = text
+                    .lines()
+                    .filter(|l| l.starts_with("::"))
+                    .map(parse_command)
+                    .collect();
+                let places: Vec<(String, String, String)> = lines
+                    .iter()
+                    .map(|(_, props, _)| {
+                        let get =
+                            |k: &str| props.iter().find(|(key, _)| key == k).unwrap().1.clone();
+                        (get("title"), get("file"), get("line"))
+                    })
+                    .collect();
+                assert_eq!(
+                    places,
+                    [
+                        ("DDB101 pitr-disabled", "testdata/reports/cfn/app.yaml", "4"),
+                        (
+                            "DDB104 table-not-retained",
+                            "testdata/reports/cfn/app.yaml",
+                            "21"
+                        ),
+                        (
+                            "DDB001 template-parse-error",
+                            "testdata/reports/cfn/broken.yaml",
+                            "5"
+                        ),
+                    ]
+                    .map(|(a, b, c)| (
+                        a.to_string(),
+                        b.to_string(),
+                        c.to_string()
+                    ))
+                );
+                insta::assert_snapshot!("cfn_github", text);
+            }
+            "junit" => {
+                let (suites, root) = read_junit(&text);
+                assert_eq!(suites.len(), 2);
+                assert_eq!(root["failures"], "3");
+                assert_eq!(root["skipped"], "1");
+                insta::assert_snapshot!("cfn_junit", text);
+            }
+            "json" => {
+                let v: Value = serde_json::from_str(&text).unwrap();
+                assert_eq!(v["summary"]["suppressed"], 1);
+                insta::assert_snapshot!("cfn_json", text);
+            }
+            _ => {
+                assert!(
+                    !text.contains("DDB103"),
+                    "suppressed findings are not shown:\n{text}"
+                );
+                assert!(text.ends_with(", 1 suppressed\n"), "{text}");
+                insta::assert_snapshot!("cfn_human", text);
+            }
+        }
+    }
+}
+
+#[test]
+fn several_reports_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let sarif_path = dir.path().join("out dir.sarif");
+    let junit_path = dir.path().join("junit.xml");
+    let json_path = dir.path().join("report.json");
+    let out = ddbguard(
+        &[
+            "check",
+            FIXTURES,
+            // --output goes to the first --format without =FILE.
+            "--format",
+            "json",
+            "--format",
+            "human",
+            "--format",
+            &format!("sarif={}", sarif_path.display()),
+            "--format",
+            &format!("junit={}", junit_path.display()),
+            "--output",
+            &json_path.display().to_string(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let human = stdout(&out);
+    assert!(human.contains("[DDB101] Error"), "{human}");
+    assert_valid_sarif(&std::fs::read_to_string(&sarif_path).unwrap());
+    read_junit(&std::fs::read_to_string(&junit_path).unwrap());
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+    assert_eq!(json["findings"].as_array().unwrap().len(), 4);
+    // Two reports on standard output is an argument error.
+    let out = ddbguard(
+        &["check", FIXTURES, "--format", "human", "--format", "sarif"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn github_step_summary_is_appended() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    std::fs::write(&summary, "# earlier step\n").unwrap();
+    let out = ddbguard(
+        &["check", FIXTURES, "--format", "github"],
+        &[("GITHUB_STEP_SUMMARY", &summary)],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(md.starts_with("# earlier step\n## ddbguard\n"), "{md}");
+    assert!(md.contains("| 2 | 1 | 0 | 1 |"), "{md}");
+    assert!(
+        md.contains("| error | [DDB101 pitr-disabled](https://github.com/ddbguard/ddbguard/blob/v"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| `testdata/reports/cfn/app.yaml:4` | `OrdersTable` |"),
+        "{md}"
+    );
+    insta::assert_snapshot!("cfn_github_summary", md);
+    // Without the variable nothing is written anywhere.
+    let out = ddbguard(&["check", FIXTURES, "--format", "github"], &[]);
+    assert!(stdout(&out).lines().all(|l| !l.starts_with('|')));
+}

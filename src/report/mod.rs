@@ -115,10 +115,15 @@ impl Report {
 }
 
 /// The 1-based location of a span.
+/// An offset at the very end of a file that ends with a newline (an error at end of input)
+/// is placed at the end of the last line: no line past the last one is ever reported.
 pub fn location(sources: &SourceMap, span: Span) -> Location {
     let file = sources.get(span.file);
-    let LineCol { line, column } = file.line_col(span.start);
-    let end = file.line_col(span.end.max(span.start));
+    let len = file.text.len();
+    let last = if file.text.ends_with('\n') { len.saturating_sub(1) } else { len };
+    let clamp = |o: u32| (o as usize).min(last) as u32;
+    let LineCol { line, column } = file.line_col(clamp(span.start));
+    let end = file.line_col(clamp(span.end.max(span.start)));
     Location {
         start_line: line,
         start_column: column,
