@@ -867,3 +867,59 @@ fn github_step_summary_is_appended() {
     let out = ddbguard(&["check", FIXTURES, "--format", "github"], &[]);
     assert!(stdout(&out).lines().all(|l| !l.starts_with('|')));
 }
+
+/// Validate any SARIF file against the schema:
+/// `DDBGUARD_SARIF=corpus.sarif cargo test --test reports -- --ignored validate_sarif_file --nocapture`
+#[test]
+#[ignore = "validates the SARIF file named by DDBGUARD_SARIF"]
+fn validate_sarif_file() {
+    let path = std::env::var("DDBGUARD_SARIF").expect("DDBGUARD_SARIF names a SARIF file");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_valid_sarif(&text);
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let run = &v["runs"][0];
+    let results = run["results"].as_array().unwrap();
+    let suppressed = results
+        .iter()
+        .filter(|r| r["suppressions"].is_array())
+        .count();
+    let notifications = run["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .map_or(0, Vec::len);
+    println!(
+        "{path}: valid SARIF 2.1.0; {} results ({suppressed} suppressed), {} rules, {notifications} notifications",
+        results.len(),
+        run["tool"]["driver"]["rules"].as_array().unwrap().len()
+    );
+}
+
+#[test]
+fn sarif_uris_are_relative_and_percent_encoded() {
+    let dir = tempfile::tempdir().unwrap();
+    let infra = dir.path().join("infra dir");
+    std::fs::create_dir(&infra).unwrap();
+    let app = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(FIXTURES)
+        .join("app.yaml");
+    std::fs::copy(app, infra.join("app #1.yaml")).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ddbguard"))
+        .current_dir(dir.path())
+        .args(["check", "infra dir", "--format", "sarif"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert_valid_sarif(&text);
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let run = &v["runs"][0];
+    let loc = &run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(loc["uri"], "infra%20dir/app%20%231.yaml");
+    assert_eq!(loc["uriBaseId"], "%SRCROOT%");
+    let root = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .unwrap();
+    assert!(
+        root.starts_with("file:///") && root.ends_with('/'),
+        "{root}"
+    );
+}
