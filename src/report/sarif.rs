@@ -95,6 +95,7 @@ pub fn sarif(report: &Report, srcroot: Option<&std::path::Path>) -> Value {
             "originalUriBaseIds": {SRCROOT: root},
             "columnKind": "unicodeCodePoints",
             "results": results,
+            "properties": {"summary": report.summary},
         }],
     })
 }
@@ -217,16 +218,22 @@ pub fn region(l: Location) -> Value {
     })
 }
 
+/// `/…`, or a Windows drive path (`C:/…`, `C:\\…`).
 fn is_absolute(path: &str) -> bool {
-    path.starts_with('/') || path.as_bytes().get(1) == Some(&b':')
+    let b = path.as_bytes();
+    path.starts_with('/')
+        || (b.len() > 2
+            && b[0].is_ascii_alphabetic()
+            && b[1] == b':'
+            && matches!(b[2], b'/' | b'\\'))
 }
 
 fn file_uri(path: &str) -> String {
     let p = path.replace('\\', "/");
-    if p.starts_with('/') {
-        format!("file://{}", encode_path(&p))
-    } else {
-        format!("file:///{}", encode_path(&p))
+    match p.strip_prefix('/') {
+        Some(rest) => format!("file:///{}", encode_path(rest)),
+        // A drive letter keeps its colon.
+        None => format!("file:///{}:{}", &p[..1], encode_path(&p[2..])),
     }
 }
 
@@ -242,11 +249,12 @@ fn dir_uri(dir: &std::path::Path) -> Option<String> {
     Some(uri)
 }
 
-/// Percent-encode a path for a URI: every byte but unreserved characters, `/` and `:`.
+/// Percent-encode a path for a URI: every byte but unreserved characters and `/` (a `:` is
+/// encoded too, so a relative path is never read as a scheme).
 pub fn encode_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.replace('\\', "/").bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/' | b':') {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -268,6 +276,9 @@ mod tests {
         assert_eq!(encode_path("a\\b#c%.json"), "a/b%23c%25.json");
         assert_eq!(file_uri("/tmp/x y"), "file:///tmp/x%20y");
         assert_eq!(file_uri("C:/x"), "file:///C:/x");
+        assert_eq!(encode_path("a:b.yaml"), "a%3Ab.yaml");
+        assert!(is_absolute("C:\\x") && is_absolute("/x"));
+        assert!(!is_absolute("a:b.yaml") && !is_absolute("infra/x"));
     }
 
     #[test]
