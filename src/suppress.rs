@@ -247,9 +247,16 @@ fn describe(meta: &RuleMeta, entry: &ConfigSuppression) -> String {
     s
 }
 
+/// A glob as the config uses them everywhere: `*` stays within a path segment, `**`
+/// crosses them.
 fn glob(pattern: Option<&str>) -> Result<Option<globset::GlobMatcher>, globset::Error> {
     pattern
-        .map(|p| globset::Glob::new(p.trim()).map(|g| g.compile_matcher()))
+        .map(|p| {
+            globset::GlobBuilder::new(p.trim())
+                .literal_separator(true)
+                .build()
+                .map(|g| g.compile_matcher())
+        })
         .transpose()
 }
 
@@ -454,6 +461,17 @@ mod tests {
         assert!(!is_date("2026-1-01"));
         assert!(!is_date("26-01-01xx"));
         assert!(!is_date("２０２６-01-0"));
+    }
+
+    #[test]
+    fn path_globs_keep_star_within_a_segment() {
+        let g = glob(Some("infra/*.yaml")).unwrap().unwrap();
+        assert!(g.is_match("infra/a.yaml"));
+        assert!(!g.is_match("infra/legacy/a.yaml"));
+        let g = glob(Some("infra/**")).unwrap().unwrap();
+        assert!(g.is_match("infra/legacy/a.yaml"));
+        assert!(glob(Some("a[")).is_err());
+        assert!(glob(None).unwrap().is_none());
     }
 
     #[test]
