@@ -923,3 +923,58 @@ fn sarif_uris_are_relative_and_percent_encoded() {
         "{root}"
     );
 }
+
+#[test]
+fn unused_inline_suppression_is_reported_at_its_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = "\
+Resources:
+  OrdersTable:
+    Type: AWS::DynamoDB::Table
+    Metadata:
+      ddbguard:
+        ignore:
+          - rule: gsi-limit-exceeded
+            reason: many indexes are planned
+    Properties:
+      KeySchema:
+        - AttributeName: pk
+          KeyType: HASH
+      AttributeDefinitions:
+        - AttributeName: pk
+          AttributeType: S
+";
+    std::fs::write(dir.path().join("t.yaml"), template).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ddbguard"))
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "t.yaml",
+            "--format",
+            "github",
+            "--fail-on",
+            "never",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    let unused: Vec<_> = text
+        .lines()
+        .filter(|l| l.contains("title=DDB003"))
+        .map(parse_command)
+        .collect();
+    assert_eq!(unused.len(), 1, "{text}");
+    let (cmd, props, message) = &unused[0];
+    assert_eq!(cmd, "warning");
+    assert!(
+        props.contains(&("line".to_string(), "7".to_string())),
+        "{props:?}"
+    );
+    assert!(
+        message.starts_with(
+            "suppression of DDB504 gsi-limit-exceeded on OrdersTable matched no finding"
+        ),
+        "{message}"
+    );
+}
