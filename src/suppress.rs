@@ -21,6 +21,7 @@ use crate::model::{Format, InlineSuppression, Resource, ResourceRef, Scope};
 use crate::report::{self, Finding, Suppression, SuppressionKind};
 use crate::rules::{self, RuleMeta};
 use crate::source::{SourceFile, SourceMap, Span};
+use std::collections::HashMap;
 
 /// The rule that reports suppression problems.
 const DDB003: &str = "DDB003";
@@ -43,7 +44,13 @@ pub fn apply(
         }
     };
 
-    // Inline suppressions, scope by scope.
+    // Inline suppressions, scope by scope. Findings on a resource, by (scope, resource id).
+    let mut on: HashMap<(usize, String), Vec<usize>> = HashMap::new();
+    for (n, (i, f)) in findings.iter().enumerate() {
+        if let Some(r) = &f.resource {
+            on.entry((*i, r.id.clone())).or_default().push(n);
+        }
+    }
     for (scope_index, scope) in scopes.iter().enumerate() {
         for res in &scope.resources {
             for sup in &res.suppressions {
@@ -80,8 +87,14 @@ pub fn apply(
                     continue;
                 };
                 let mut used = false;
-                for (i, f) in findings.iter_mut() {
-                    if *i == scope_index && f.rule_id == meta.id && on_resource(f, res) {
+                let candidates = on
+                    .get(&(scope_index, res.id.clone()))
+                    .map_or(&[][..], Vec::as_slice);
+                for &n in candidates {
+                    let Some((_, f)) = findings.get_mut(n) else {
+                        continue;
+                    };
+                    if f.rule_id == meta.id && on_resource(f, res) {
                         used = true;
                         if f.suppression.is_none() {
                             f.suppression = Some(Suppression {

@@ -520,15 +520,14 @@ struct Case {
     skipped: bool,
 }
 
-/// A JUnit report read back: the root's attributes, and each suite's name and cases.
-fn read_junit(
-    xml: &str,
-) -> (
-    Vec<(String, Vec<Case>)>,
-    std::collections::HashMap<String, String>,
-) {
+/// Each suite's name and cases.
+type Suites = Vec<(String, Vec<Case>)>;
+type Attrs = std::collections::HashMap<String, String>;
+
+/// A JUnit report read back: each suite and the root's attributes.
+fn read_junit(xml: &str) -> (Suites, Attrs) {
     use quick_xml::events::{BytesStart, Event};
-    let attrs = |e: &BytesStart| -> std::collections::HashMap<String, String> {
+    let attrs = |e: &BytesStart| -> Attrs {
         e.attributes()
             .map(|a| {
                 let a = a.expect("well-formed attribute");
@@ -542,7 +541,7 @@ fn read_junit(
             .collect()
     };
     let mut reader = quick_xml::Reader::from_str(xml);
-    let mut suites: Vec<(String, Vec<Case>)> = Vec::new();
+    let mut suites: Suites = Vec::new();
     let mut root = std::collections::HashMap::new();
     let mut depth = 0usize;
     loop {
