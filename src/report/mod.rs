@@ -120,7 +120,11 @@ impl Report {
 pub fn location(sources: &SourceMap, span: Span) -> Location {
     let file = sources.get(span.file);
     let len = file.text.len();
-    let last = if file.text.ends_with('\n') { len.saturating_sub(1) } else { len };
+    let last = if file.text.ends_with('\n') {
+        len.saturating_sub(1)
+    } else {
+        len
+    };
     let clamp = |o: u32| (o as usize).min(last) as u32;
     let LineCol { line, column } = file.line_col(clamp(span.start));
     let end = file.line_col(clamp(span.end.max(span.start)));
