@@ -11,7 +11,8 @@
 //!
 //! A suppression applies only with a reason, and a config entry only until its `expires`
 //! date (`YYYY-MM-DD`: from that day on it no longer applies). A suppression that does not
-//! apply, or that matched no finding of a rule that ran, is itself reported as DDB003,
+//! apply, or that matched no finding of a rule that ran (for a config entry with a path
+//! pattern: in a file of this run), is itself reported as DDB003,
 //! at its own location: the inline suppression's span, or the entry's line in the config
 //! file (added to the run's [`SourceMap`] so every report format can point at it).
 //! Suppressed findings stay in the report with [`Finding::suppression`] set.
@@ -123,7 +124,9 @@ pub fn apply(
         }
     }
 
-    // Config entries.
+    // Config entries. An entry whose path pattern matches no file of this run is out of its
+    // reach (`ddbguard check infra/one.yaml`): it is not reported as unused.
+    let checked: Vec<String> = sources.all().iter().map(|f| f.display_path()).collect();
     let mut config_file: Option<ConfigFile> = None;
     let default_format = scopes.first().map_or(Format::Cloudformation, |s| s.format);
     for entry in &settings.config.suppressions {
@@ -226,7 +229,10 @@ pub fn apply(
                 });
             }
         }
-        if !used && settings.rule_enabled(meta.id) {
+        let in_reach = path_glob
+            .as_ref()
+            .is_none_or(|g| checked.iter().any(|p| g.is_match(p)));
+        if !used && in_reach && settings.rule_enabled(meta.id) {
             emit(problem(
                 "unused",
                 format!("{what} matched no finding"),

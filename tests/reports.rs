@@ -115,8 +115,8 @@ fn config_entry(
 }
 
 /// Settings whose config (`testdata/reports/suppressions.ddbguard.yaml`, as the config
-/// loader would read it) suppresses DDB101 on `Legacy*`, plus an expired entry and one that
-/// matches nothing.
+/// loader would read it) suppresses DDB101 on `Legacy*`, plus an expired entry, one that
+/// matches nothing and one for files this run does not check.
 fn settings() -> Settings {
     Settings {
         config: Config {
@@ -140,11 +140,20 @@ fn settings() -> Settings {
                 ),
                 config_entry(
                     "DDB101",
-                    Some("other/**"),
-                    None,
-                    Some("nothing here"),
+                    Some("hand/*.yaml"),
+                    Some("Gone*"),
+                    Some("the table was deleted"),
                     None,
                     12,
+                ),
+                // Out of this run's reach: not reported as unused.
+                config_entry(
+                    "DDB101",
+                    Some("other/**"),
+                    None,
+                    Some("files not checked in this run"),
+                    None,
+                    16,
                 ),
             ],
             ..Config::default()
@@ -220,7 +229,7 @@ fn suppressions_apply_with_a_reason_and_report_their_problems() {
             (
                 "testdata/reports/suppressions.ddbguard.yaml",
                 12,
-                "config suppression of DDB101 pitr-disabled (path other/**) matched no finding"
+                "config suppression of DDB101 pitr-disabled (path hand/*.yaml, resource Gone*) matched no finding"
             ),
         ]
     );
