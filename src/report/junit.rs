@@ -7,9 +7,11 @@
 //!
 //! | rules | apply to |
 //! |---|---|
-//! | DDB1xx, DDB2xx (but DDB203, DDB204), DDB4xx, DDB5xx | tables |
+//! | DDB1xx, DDB201, DDB4xx, DDB5xx | tables |
+//! | DDB202 | KMS keys |
 //! | DDB203, DDB204 | DAX clusters |
-//! | DDB3xx | VPCs and VPC endpoints |
+//! | DDB301 | VPCs |
+//! | DDB302, DDB303 | VPC endpoints |
 //! | DDB6xx | resources that carry IAM policy statements |
 //!
 //! File-level rules (DDB001, DDB002, DDB003) get one test case per file with resources,
@@ -47,9 +49,11 @@ pub fn applies(rule_id: &str, class: &str) -> bool {
         return false;
     };
     match n {
+        202 => class == "kms_key",
         203 | 204 => class == "dax",
+        301 => class == "vpc",
+        302 | 303 => class == "vpc_endpoint",
         100..=299 | 400..=599 => class == "table",
-        300..=399 => class == "vpc" || class == "vpc_endpoint",
         600..=699 => class == "policy",
         _ => false,
     }
@@ -250,6 +254,11 @@ mod tests {
         assert!(applies("DDB203", "dax"));
         assert!(!applies("DDB203", "table"));
         assert!(applies("DDB301", "vpc"));
+        assert!(!applies("DDB301", "vpc_endpoint"));
+        assert!(applies("DDB303", "vpc_endpoint"));
+        assert!(applies("DDB202", "kms_key"));
+        assert!(!applies("DDB202", "table"));
+        assert!(applies("DDB201", "table"));
         assert!(applies("DDB601", "policy"));
         assert!(!applies("DDB001", "table"));
         assert!(!applies("XYZ", "table"));
