@@ -3,9 +3,8 @@
 use super::resolve::{Lookup, Template};
 use crate::model::node::Node;
 use crate::model::{
-    Alarm, AttributeDef, Condition, Dax, Dimension, Index, KeyElement, KeyType,
-    Kind, KmsAlias, KmsKey, Metric, Policy, Prop, Replica, Sse, Statement, Table, TableKind, Tag,
-    VpcEndpoint,
+    Alarm, AttributeDef, Condition, Dax, Dimension, Index, KeyElement, KeyType, Kind, KmsAlias,
+    KmsKey, Metric, Policy, Prop, Replica, Sse, Statement, Table, TableKind, Tag, VpcEndpoint,
 };
 
 /// The typed model of one resource, from its type and `Properties`.
@@ -28,7 +27,9 @@ pub fn kind(t: &Template, rtype: &str, props: Option<&Node>, resource: &Node) ->
                 service_name: t.prop_str(p, &["ServiceName"]),
                 endpoint_type: t.prop_string(p, &["VpcEndpointType"]),
                 vpc: t.prop_str(p, &["VpcId"]),
-                route_tables: rt.map(|n| t.items(n).into_iter().map(|i| t.str(i)).collect()).unwrap_or_default(),
+                route_tables: rt
+                    .map(|n| t.items(n).into_iter().map(|i| t.str(i)).collect())
+                    .unwrap_or_default(),
                 route_tables_span: rt.map(|n| n.span),
             })
         }
@@ -68,14 +69,17 @@ fn key_schema(t: &Template, node: Option<&Node>) -> Vec<KeyElement> {
         .into_iter()
         .filter_map(|item| {
             let attribute = t.prop_string(item, &["AttributeName"])?;
-            let key_type = t.prop_string(item, &["KeyType"])?.try_map(&|s: &String| {
-                match s.to_ascii_uppercase().as_str() {
+            let key_type = t
+                .prop_string(item, &["KeyType"])?
+                .try_map(&|s: &String| match s.to_ascii_uppercase().as_str() {
                     "HASH" => Ok(KeyType::Hash),
                     "RANGE" => Ok(KeyType::Range),
                     other => Err(format!("{other:?} is not HASH or RANGE")),
-                }
-            });
-            Some(KeyElement { attribute, key_type })
+                });
+            Some(KeyElement {
+                attribute,
+                key_type,
+            })
         })
         .collect()
 }
@@ -140,9 +144,17 @@ fn table(t: &Template, p: &Node, resource: &Node, table_kind: TableKind) -> Tabl
     let lsis = t.get(p, &["LocalSecondaryIndexes"]);
     table.lsis = indexes(t, lsis, false);
     table.lsis_span = lsis.map(|n| n.span);
-    table.pitr = t.prop_bool(p, &["PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled"]);
-    table.pitr_recovery_days =
-        t.prop_int(p, &["PointInTimeRecoverySpecification", "RecoveryPeriodInDays"]);
+    table.pitr = t.prop_bool(
+        p,
+        &[
+            "PointInTimeRecoverySpecification",
+            "PointInTimeRecoveryEnabled",
+        ],
+    );
+    table.pitr_recovery_days = t.prop_int(
+        p,
+        &["PointInTimeRecoverySpecification", "RecoveryPeriodInDays"],
+    );
     table.sse = Sse {
         enabled: t.prop_bool(p, &["SSESpecification", "SSEEnabled"]),
         sse_type: t.prop_string(p, &["SSESpecification", "SSEType"]),
@@ -165,11 +177,21 @@ fn table(t: &Template, p: &Node, resource: &Node, table_kind: TableKind) -> Tabl
                     .prop_str(item, &["Region"])
                     .unwrap_or_else(|| Prop::unknown(item.span, "replica without Region")),
                 span: item.span,
-                pitr: t.prop_bool(item, &["PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled"]),
-                pitr_recovery_days: t.prop_int(item, &["PointInTimeRecoverySpecification", "RecoveryPeriodInDays"]),
+                pitr: t.prop_bool(
+                    item,
+                    &[
+                        "PointInTimeRecoverySpecification",
+                        "PointInTimeRecoveryEnabled",
+                    ],
+                ),
+                pitr_recovery_days: t.prop_int(
+                    item,
+                    &["PointInTimeRecoverySpecification", "RecoveryPeriodInDays"],
+                ),
                 deletion_protection: t.prop_bool(item, &["DeletionProtectionEnabled"]),
                 kms_key: t.prop_str(item, &["SSESpecification", "KMSMasterKeyId"]),
-                contributor_insights: t.prop_bool(item, &["ContributorInsightsSpecification", "Enabled"]),
+                contributor_insights: t
+                    .prop_bool(item, &["ContributorInsightsSpecification", "Enabled"]),
                 tags: tags(t, t.get(item, &["Tags"])),
             };
             for tag in &replica.tags {
@@ -237,7 +259,9 @@ pub fn statements(t: &Template, doc: &Node, policy: &mut Policy) {
         let mut conditions = Vec::new();
         if let Some(block) = t.get(st, &["Condition"]).and_then(Node::as_map) {
             for op in block {
-                let Some(keys) = op.value.as_map() else { continue };
+                let Some(keys) = op.value.as_map() else {
+                    continue;
+                };
                 for key in keys {
                     conditions.push(Condition {
                         operator: op.key.to_string(),
