@@ -3,8 +3,9 @@
 use super::resolve::{Lookup, Template};
 use crate::model::node::Node;
 use crate::model::{
-    Alarm, AttributeDef, Condition, Dax, Dimension, Index, KeyElement, KeyType, Kind, KmsAlias,
-    KmsKey, Metric, Policy, Prop, Replica, Sse, Statement, Table, TableKind, Tag, VpcEndpoint,
+    Alarm, AttributeDef, Condition, Dax, Dimension, Index, KeyElement, KeyType,
+    Kind, KmsAlias, KmsKey, Metric, Policy, Prop, Replica, Sse, Statement, Table, TableKind, Tag,
+    VpcEndpoint,
 };
 
 /// The typed model of one resource, from its type and `Properties`.
@@ -22,15 +23,17 @@ pub fn kind(t: &Template, rtype: &str, props: Option<&Node>, resource: &Node) ->
         }),
         "AWS::EC2::VPC" => Kind::Vpc,
         "AWS::EC2::VPCEndpoint" => {
-            let rt = t.get(p, &["RouteTableIds"]);
+            // `RouteTableIds` may be chosen by `Fn::If`: every branch's tables count.
+            let mut route_tables = Vec::new();
+            let route_tables_span = lookup_nodes(t.lookup(p, &["RouteTableIds"]), &mut |n| {
+                route_tables.extend(t.items(n).into_iter().map(|i| t.str(i)));
+            });
             Kind::VpcEndpoint(VpcEndpoint {
                 service_name: t.prop_str(p, &["ServiceName"]),
                 endpoint_type: t.prop_string(p, &["VpcEndpointType"]),
                 vpc: t.prop_str(p, &["VpcId"]),
-                route_tables: rt
-                    .map(|n| t.items(n).into_iter().map(|i| t.str(i)).collect())
-                    .unwrap_or_default(),
-                route_tables_span: rt.map(|n| n.span),
+                route_tables,
+                route_tables_span,
             })
         }
         "AWS::CloudWatch::Alarm" => Kind::Alarm(alarm(t, p)),
@@ -63,23 +66,36 @@ pub fn kind(t: &Template, rtype: &str, props: Option<&Node>, resource: &Node) ->
     }
 }
 
+/// Visit every node a lookup may yield (each branch of an `Fn::If`); returns the span
+/// covering them, or `None` when the property is absent in every branch.
+fn lookup_nodes<'a>(l: Lookup<'a>, visit: &mut dyn FnMut(&'a Node)) -> Option<crate::source::Span> {
+    match l {
+        Lookup::Absent => None,
+        Lookup::Found(n) => {
+            visit(n);
+            Some(n.span)
+        }
+        Lookup::Branches(bs) => bs
+            .into_iter()
+            .filter_map(|(_, b)| lookup_nodes(b, visit))
+            .reduce(|a, b| a.to(b)),
+    }
+}
+
 fn key_schema(t: &Template, node: Option<&Node>) -> Vec<KeyElement> {
     let Some(node) = node else { return Vec::new() };
     t.items(node)
         .into_iter()
         .filter_map(|item| {
             let attribute = t.prop_string(item, &["AttributeName"])?;
-            let key_type = t
-                .prop_string(item, &["KeyType"])?
-                .try_map(&|s: &String| match s.to_ascii_uppercase().as_str() {
+            let key_type = t.prop_string(item, &["KeyType"])?.try_map(&|s: &String| {
+                match s.to_ascii_uppercase().as_str() {
                     "HASH" => Ok(KeyType::Hash),
                     "RANGE" => Ok(KeyType::Range),
                     other => Err(format!("{other:?} is not HASH or RANGE")),
-                });
-            Some(KeyElement {
-                attribute,
-                key_type,
-            })
+                }
+            });
+            Some(KeyElement { attribute, key_type })
         })
         .collect()
 }
@@ -144,17 +160,9 @@ fn table(t: &Template, p: &Node, resource: &Node, table_kind: TableKind) -> Tabl
     let lsis = t.get(p, &["LocalSecondaryIndexes"]);
     table.lsis = indexes(t, lsis, false);
     table.lsis_span = lsis.map(|n| n.span);
-    table.pitr = t.prop_bool(
-        p,
-        &[
-            "PointInTimeRecoverySpecification",
-            "PointInTimeRecoveryEnabled",
-        ],
-    );
-    table.pitr_recovery_days = t.prop_int(
-        p,
-        &["PointInTimeRecoverySpecification", "RecoveryPeriodInDays"],
-    );
+    table.pitr = t.prop_bool(p, &["PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled"]);
+    table.pitr_recovery_days =
+        t.prop_int(p, &["PointInTimeRecoverySpecification", "RecoveryPeriodInDays"]);
     table.sse = Sse {
         enabled: t.prop_bool(p, &["SSESpecification", "SSEEnabled"]),
         sse_type: t.prop_string(p, &["SSESpecification", "SSEType"]),
@@ -177,21 +185,11 @@ fn table(t: &Template, p: &Node, resource: &Node, table_kind: TableKind) -> Tabl
                     .prop_str(item, &["Region"])
                     .unwrap_or_else(|| Prop::unknown(item.span, "replica without Region")),
                 span: item.span,
-                pitr: t.prop_bool(
-                    item,
-                    &[
-                        "PointInTimeRecoverySpecification",
-                        "PointInTimeRecoveryEnabled",
-                    ],
-                ),
-                pitr_recovery_days: t.prop_int(
-                    item,
-                    &["PointInTimeRecoverySpecification", "RecoveryPeriodInDays"],
-                ),
+                pitr: t.prop_bool(item, &["PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled"]),
+                pitr_recovery_days: t.prop_int(item, &["PointInTimeRecoverySpecification", "RecoveryPeriodInDays"]),
                 deletion_protection: t.prop_bool(item, &["DeletionProtectionEnabled"]),
                 kms_key: t.prop_str(item, &["SSESpecification", "KMSMasterKeyId"]),
-                contributor_insights: t
-                    .prop_bool(item, &["ContributorInsightsSpecification", "Enabled"]),
+                contributor_insights: t.prop_bool(item, &["ContributorInsightsSpecification", "Enabled"]),
                 tags: tags(t, t.get(item, &["Tags"])),
             };
             for tag in &replica.tags {
@@ -259,9 +257,7 @@ pub fn statements(t: &Template, doc: &Node, policy: &mut Policy) {
         let mut conditions = Vec::new();
         if let Some(block) = t.get(st, &["Condition"]).and_then(Node::as_map) {
             for op in block {
-                let Some(keys) = op.value.as_map() else {
-                    continue;
-                };
+                let Some(keys) = op.value.as_map() else { continue };
                 for key in keys {
                     conditions.push(Condition {
                         operator: op.key.to_string(),
