@@ -9,7 +9,7 @@ declare_rule! {
     /// one on throttling (`ThrottledRequests`, `WriteThrottleEvents` or
     /// `ReadThrottleEvents`) and, when the index has provisioned capacity (a provisioned
     /// table, or its own `ProvisionedThroughput`), one on `ConsumedWriteCapacityUnits`.
-    /// Each missing alarm is one finding on the index, naming the metric.
+    /// Each missing alarm is one finding on the index (its `IndexName`), naming the metric.
     ///
     /// An alarm counts for the index when one of its metrics — a plain alarm's metric, or
     /// any metric of a metric math alarm (CDK `MathExpression`,
@@ -131,7 +131,7 @@ impl Check for GsiAlarmsMissing {
                     };
                     ctx.report(
                         res,
-                        gsi.span,
+                        gsi.name.span,
                         format!(
                             "GSI {name} of table {} has no CloudWatch alarm on its {metric}",
                             res.id

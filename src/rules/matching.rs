@@ -153,8 +153,26 @@ fn name_vs_value(name: &Str, s: &Str) -> Match {
         (Some(a), Some(b)) => Match::from_bool(a == b),
         (Some(lit), None) => downgrade(glob(&pattern(s, false), lit)),
         (None, Some(lit)) => downgrade(glob(&pattern(name, false), lit)),
-        (None, None) => Match::Maybe,
+        (None, None) => downgrade(ends_compatible(name, s)),
     }
+}
+
+/// Whether two partly known strings may be equal, judged by their ends: when both start
+/// (or both end) with a literal, one literal must be a prefix (suffix) of the other.
+fn ends_compatible(a: &Str, b: &Str) -> bool {
+    let starts = match (a.0.first(), b.0.first()) {
+        (Some(Part::Lit(x)), Some(Part::Lit(y))) => {
+            x.starts_with(y.as_str()) || y.starts_with(x.as_str())
+        }
+        _ => true,
+    };
+    let ends = match (a.0.last(), b.0.last()) {
+        (Some(Part::Lit(x)), Some(Part::Lit(y))) => {
+            x.ends_with(y.as_str()) || y.ends_with(x.as_str())
+        }
+        _ => true,
+    };
+    starts && ends
 }
 
 /// A pattern match between a partly known value and a literal is never certain.
