@@ -830,6 +830,165 @@ mod tests {
         );
     }
 
+    fn metric(ns: &str, name: &str, dims: &[(&str, Str)]) -> Metric {
+        Metric {
+            namespace: Some(Prop::known(sp(), Str::lit(ns))),
+            metric_name: Some(Prop::known(sp(), Str::lit(name))),
+            dimensions: dims
+                .iter()
+                .map(|(n, v)| crate::model::Dimension {
+                    name: Prop::known(sp(), Str::lit(*n)),
+                    value: Prop::known(sp(), v.clone()),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn metrics_match_by_namespace_name_and_dimensions() {
+        let s = scope();
+        let t = TableId {
+            id: "Orders",
+            name: None,
+        };
+        let table = Str(vec![r("Orders", None)]);
+        let own = Dimensions::Table { operation: true };
+        let m = metric(
+            "AWS/DynamoDB",
+            "SystemErrors",
+            &[("TableName", table.clone())],
+        );
+        assert_eq!(
+            metric_watches(&s, &m, &["SystemErrors"], &t, own),
+            Match::Yes
+        );
+        assert_eq!(
+            metric_watches(&s, &m, &["ThrottledRequests"], &t, own),
+            Match::No
+        );
+        let with_op = metric(
+            "AWS/DynamoDB",
+            "SystemErrors",
+            &[
+                ("TableName", table.clone()),
+                ("Operation", Str::lit("GetItem")),
+            ],
+        );
+        assert_eq!(
+            metric_watches(&s, &with_op, &["SystemErrors"], &t, own),
+            Match::Yes
+        );
+        let no_op = Dimensions::Table { operation: false };
+        assert_eq!(
+            metric_watches(&s, &with_op, &["SystemErrors"], &t, no_op),
+            Match::No
+        );
+        let other_ns = metric(
+            "AWS/Lambda",
+            "SystemErrors",
+            &[("TableName", table.clone())],
+        );
+        assert_eq!(
+            metric_watches(&s, &other_ns, &["SystemErrors"], &t, own),
+            Match::No
+        );
+        // An index metric counts for the index, not for the table.
+        let idx = metric(
+            "AWS/DynamoDB",
+            "WriteThrottleEvents",
+            &[
+                ("TableName", table.clone()),
+                ("GlobalSecondaryIndexName", Str::lit("ByCustomer")),
+            ],
+        );
+        let names = ["WriteThrottleEvents"];
+        assert_eq!(metric_watches(&s, &idx, &names, &t, own), Match::No);
+        let by_customer = Prop::known(sp(), "ByCustomer".to_string());
+        let by_status = Prop::known(sp(), "ByStatus".to_string());
+        assert_eq!(
+            metric_watches(&s, &idx, &names, &t, Dimensions::Index(&by_customer)),
+            Match::Yes
+        );
+        assert_eq!(
+            metric_watches(&s, &idx, &names, &t, Dimensions::Index(&by_status)),
+            Match::No
+        );
+        let unnamed = Prop::<String>::unknown(sp(), "parameter");
+        assert_eq!(
+            metric_watches(&s, &idx, &names, &t, Dimensions::Index(&unnamed)),
+            Match::Maybe
+        );
+        // A TableName known only at deploy time may be this table.
+        let imported = metric(
+            "AWS/DynamoDB",
+            "SystemErrors",
+            &[("TableName", Str(vec![u("import x")]))],
+        );
+        assert_eq!(
+            metric_watches(&s, &imported, &["SystemErrors"], &t, own),
+            Match::Maybe
+        );
+        let no_dims = metric("AWS/DynamoDB", "SystemErrors", &[]);
+        assert_eq!(
+            metric_watches(&s, &no_dims, &["SystemErrors"], &t, own),
+            Match::No
+        );
+    }
+
+    fn endpoint(kind: Option<Prop<String>>, vpc: Option<Str>) -> VpcEndpoint {
+        VpcEndpoint {
+            service_name: Some(Prop::known(
+                sp(),
+                Str::lit("com.amazonaws.us-east-1.dynamodb"),
+            )),
+            endpoint_type: kind,
+            vpc: vpc.map(|v| Prop::known(sp(), v)),
+            route_tables: Vec::new(),
+            route_tables_span: None,
+        }
+    }
+
+    #[test]
+    fn endpoint_types_and_vpcs() {
+        assert_eq!(endpoint_is_gateway(&endpoint(None, None)), Match::Yes);
+        let interface = Some(Prop::known(sp(), "Interface".to_string()));
+        assert_eq!(
+            endpoint_is_gateway(&endpoint(interface.clone(), None)),
+            Match::No
+        );
+        assert!(endpoint_interface_span(&endpoint(interface, None)).is_some());
+        let unknown = Some(Prop::<String>::unknown(sp(), "parameter"));
+        assert_eq!(endpoint_is_gateway(&endpoint(unknown, None)), Match::Maybe);
+        let interface_or_unset = Some(Prop {
+            span: sp(),
+            val: Val::OneOf(vec![
+                Branch {
+                    span: sp(),
+                    value: Some(Val::Known("Interface".to_string())),
+                },
+                Branch {
+                    span: sp(),
+                    value: None,
+                },
+            ]),
+        });
+        assert_eq!(
+            endpoint_is_gateway(&endpoint(interface_or_unset, None)),
+            Match::Yes
+        );
+
+        let s = scope_with(&[("Vpc", Kind::Vpc), ("Subnet", Kind::Other)]);
+        let to_vpc = endpoint(None, Some(Str(vec![r("Vpc", None)])));
+        assert_eq!(endpoint_vpcs(&s, &to_vpc), Some(vec!["Vpc"]));
+        let get_att = endpoint(None, Some(Str(vec![r("Vpc", Some("VpcId"))])));
+        assert_eq!(endpoint_vpcs(&s, &get_att), Some(vec!["Vpc"]));
+        let literal = endpoint(None, Some(Str::lit("vpc-0123")));
+        assert_eq!(endpoint_vpcs(&s, &literal), None);
+        let other = endpoint(None, Some(Str(vec![r("Subnet", None)])));
+        assert_eq!(endpoint_vpcs(&s, &other), None);
+        assert_eq!(endpoint_vpcs(&s, &endpoint(None, None)), None);
+    }
+
     #[test]
     fn glob_backtracks() {
         let p = pattern(&Str::lit("a*b*c"), true);
