@@ -21,8 +21,8 @@ declare_rule! {
     /// stack of the same CDK assembly, another file of the same Terraform module.
     ///
     /// Precision first: an alarm whose namespace, metric name or dimensions are known only
-    /// at deploy time (a parameter without default, an import) may be the alarm, so it
-    /// counts as present. A table with a generated or unknown name can be matched only by
+    /// at deploy time (a parameter without default, an import), or whose dimensions could
+    /// not be read at all, may be the alarm, so it counts as present. A table with a generated or unknown name can be matched only by
     /// reference: a literal `TableName` never matches it.
     ///
     /// ## Why it matters

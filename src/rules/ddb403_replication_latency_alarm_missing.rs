@@ -16,7 +16,7 @@ declare_rule! {
     /// `!Sub` equal to its name); the `ReceivingRegion` dimension may be anything. An
     /// `AWS::DynamoDB::GlobalTable` with a single replica (what CDK `TableV2` makes by
     /// default) replicates nowhere and is not reported. Alarms whose values are known only at
-    /// deploy time count as present.
+    /// deploy time, or whose dimensions could not be read, count as present.
     ///
     /// ## Why it matters
     /// Global tables replicate asynchronously. When a region is impaired, replication lag

@@ -397,7 +397,9 @@ pub enum Dimensions<'a> {
 
 /// Whether an alarm metric watches one of `names` for the table `t` (and index) in
 /// namespace `AWS/DynamoDB`. Unknown namespaces, metric names, dimension names or values
-/// give `Maybe`; a `TableName` value is matched with [`prop_names_table`].
+/// give `Maybe`, and so does a metric with no dimensions read at all (every metric these
+/// rules look for is published per table, so its dimensions were written in a form that
+/// could not be read); a `TableName` value is matched with [`prop_names_table`].
 pub fn metric_watches(
     scope: &Scope,
     metric: &Metric,
@@ -440,7 +442,10 @@ pub fn metric_watches(
             }
         }
     }
-    if unknown_names {
+    // Every metric these rules look for is published per table: one read with no
+    // dimensions at all had them in a form the frontend could not read (a parameter, an
+    // unknown Terraform map), and may be the alarm.
+    if unknown_names || metric.dimensions.is_empty() {
         table = table.or(Match::Maybe);
         index = index.or(Match::Maybe);
     }
@@ -931,7 +936,7 @@ mod tests {
         let no_dims = metric("AWS/DynamoDB", "SystemErrors", &[]);
         assert_eq!(
             metric_watches(&s, &no_dims, &["SystemErrors"], &t, own),
-            Match::No
+            Match::Maybe
         );
     }
 
