@@ -520,9 +520,15 @@ fn pattern(s: &Str, iam: bool) -> Vec<Tok> {
     out
 }
 
+/// Longer values are not compared (taken as fitting): names and ARNs are far shorter.
+const MAX_GLOB_LEN: usize = 4096;
+
 /// Whether `text` fits `pat` (greedy matching with backtracking to the last `Any`:
-/// at most `pat.len() * text.len()` steps).
+/// at most `pat.len() * text.len()` steps, both bounded by [`MAX_GLOB_LEN`]).
 fn glob(pat: &[Tok], text: &str) -> bool {
+    if pat.len() > MAX_GLOB_LEN || text.len() > MAX_GLOB_LEN {
+        return true;
+    }
     let text: Vec<char> = text.chars().collect();
     let (mut p, mut t) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
