@@ -17,9 +17,9 @@ declare_rule! {
     /// is billed per hour in every Availability Zone and per GB processed, and needs its own
     /// security groups and DNS handling; it is worth it only for clients outside the VPC
     /// (on premises over Direct Connect or VPN, another region, a peered VPC). An Interface
-    /// endpoint made where a Gateway endpoint would serve is a standing cost, and SDK clients
-    /// keep resolving the public DynamoDB name unless they are pointed at the endpoint's DNS
-    /// name, so the traffic may not even use it.
+    /// endpoint made where a Gateway endpoint would serve is a standing cost, and unless
+    /// private DNS is set up for it, SDK clients keep resolving the public DynamoDB name and
+    /// the traffic does not even use it.
     ///
     /// ## How to fix
     /// If the clients are in the VPC, use a Gateway endpoint instead.
@@ -36,7 +36,7 @@ declare_rule! {
     /// suppress the finding with that reason.
     ///
     /// ## References
-    /// - [Endpoints for Amazon DynamoDB: gateway or interface](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/privatelink-interface-endpoints.html)
+    /// - [AWS PrivateLink for DynamoDB](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/privatelink-interface-endpoints.html)
     /// - [Gateway endpoints for Amazon DynamoDB](https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-ddb.html)
     /// - [AWS PrivateLink pricing](https://aws.amazon.com/privatelink/pricing/)
     DynamodbInterfaceEndpoint {

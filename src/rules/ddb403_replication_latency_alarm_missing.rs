@@ -50,7 +50,7 @@ declare_rule! {
     /// `dimensions = { TableName = aws_dynamodb_table.orders.name, ReceivingRegion = "eu-west-1" }`.
     ///
     /// ## References
-    /// - [Monitoring global tables](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/globaltables_monitoring.html)
+    /// - [Monitoring global tables](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_monitoring.html)
     /// - [DynamoDB metrics and dimensions: ReplicationLatency](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/metrics-dimensions.html)
     /// - [Global tables: conflict resolution](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_HowItWorks.html)
     ReplicationLatencyAlarmMissing {
