@@ -88,8 +88,8 @@ fn is_table(scope: &Scope, id: &str) -> bool {
         .is_some_and(|r| matches!(r.kind, Kind::Table(_)))
 }
 
-/// Whether the string `s` names the table `t` (a `TableName` alarm dimension, a
-/// `dynamodb:TableName`-style value):
+/// Whether the string `s` names the table `t` (a `TableName` alarm dimension, the table
+/// part of an ARN, a table name passed to another resource):
 ///
 /// - a reference to the table whose attribute gives its name (CFN `Ref`, TF `.name` or
 ///   `.id`) is `Yes`; a reference to another table, or to the table's ARN, is `No`; a
