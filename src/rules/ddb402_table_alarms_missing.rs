@@ -98,14 +98,25 @@ impl Check for TableAlarmsMissing {
                 (true, false) => "SystemErrors",
                 (false, false) => "ThrottledRequests (or Read/WriteThrottleEvents) or SystemErrors",
             };
+            let (metrics, cdk_metrics) = match (throttled, errors) {
+                (false, true) => (
+                    "WriteThrottleEvents and ReadThrottleEvents",
+                    "table.metricThrottledRequestsForOperations()",
+                ),
+                (true, false) => ("SystemErrors", "table.metricSystemErrorsForOperations()"),
+                _ => (
+                    "WriteThrottleEvents, ReadThrottleEvents and SystemErrors",
+                    "table.metricThrottledRequestsForOperations() and table.metricSystemErrorsForOperations()",
+                ),
+            };
             let help = match scope.format {
                 Format::Cloudformation => format!(
-                    "add AWS::CloudWatch::Alarm resources on AWS/DynamoDB WriteThrottleEvents, ReadThrottleEvents and SystemErrors with the dimension TableName: !Ref {}",
+                    "add AWS::CloudWatch::Alarm resources on AWS/DynamoDB {metrics} with the dimension TableName: !Ref {}",
                     res.id
                 ),
-                Format::Cdk => "add cloudwatch.Alarm resources on table.metricThrottledRequestsForOperations() and table.metricSystemErrorsForOperations()".to_string(),
+                Format::Cdk => format!("add cloudwatch.Alarm resources on {cdk_metrics}"),
                 Format::Terraform | Format::TerraformPlan => format!(
-                    "add aws_cloudwatch_metric_alarm resources on AWS/DynamoDB WriteThrottleEvents, ReadThrottleEvents and SystemErrors with dimensions = {{ TableName = {}.name }}",
+                    "add aws_cloudwatch_metric_alarm resources on AWS/DynamoDB {metrics} with dimensions = {{ TableName = {}.name }}",
                     res.id
                 ),
             };
