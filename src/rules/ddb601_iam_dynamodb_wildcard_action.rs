@@ -67,7 +67,9 @@ declare_rule! {
 impl Check for IamDynamodbWildcardAction {
     fn run(&self, scope: &Scope, ctx: &mut Ctx) {
         for res in &scope.resources {
-            let Kind::Policy(policy) = &res.kind else { continue };
+            let Kind::Policy(policy) = &res.kind else {
+                continue;
+            };
             for st in &policy.statements {
                 if !st.is_allow() || !resources_reach_dynamodb(scope, st) {
                     continue;

@@ -60,13 +60,17 @@ declare_rule! {
 impl Check for IamDynamodbWildcardResource {
     fn run(&self, scope: &Scope, ctx: &mut Ctx) {
         for res in &scope.resources {
-            let Kind::Policy(policy) = &res.kind else { continue };
+            let Kind::Policy(policy) = &res.kind else {
+                continue;
+            };
             for st in &policy.statements {
                 if !st.is_allow() || !actions_grant_dynamodb(st) {
                     continue;
                 }
                 for (class, value, span) in classified(scope, &st.resources) {
-                    let ResourceClass::AllTables(what) = class else { continue };
+                    let ResourceClass::AllTables(what) = class else {
+                        continue;
+                    };
                     let text = value.render();
                     ctx.report(
                         res,

@@ -1,4 +1,6 @@
-use super::iam::{admin_actions, covers_all_actions, literals, resources_reach_dynamodb, statement_name};
+use super::iam::{
+    admin_actions, covers_all_actions, literals, resources_reach_dynamodb, statement_name,
+};
 use super::{Check, Ctx, by_format};
 use crate::declare_rule;
 use crate::model::{Kind, Scope};
@@ -69,7 +71,9 @@ declare_rule! {
 impl Check for IamDynamodbAdminAction {
     fn run(&self, scope: &Scope, ctx: &mut Ctx) {
         for res in &scope.resources {
-            let Kind::Policy(policy) = &res.kind else { continue };
+            let Kind::Policy(policy) = &res.kind else {
+                continue;
+            };
             for st in &policy.statements {
                 if !st.is_allow() || !resources_reach_dynamodb(scope, st) {
                     continue;
@@ -81,11 +85,20 @@ impl Check for IamDynamodbAdminAction {
                             continue;
                         }
                         let admin = admin_actions(action);
-                        let Some((first, does)) = admin.first() else { continue };
-                        let message = if admin.len() == 1 && action.eq_ignore_ascii_case(&format!("dynamodb:{first}")) {
-                            format!("{} of {} allows dynamodb:{first}, which {does}", statement_name(st), res.id)
+                        let Some((first, does)) = admin.first() else {
+                            continue;
+                        };
+                        let message = if admin.len() == 1
+                            && action.eq_ignore_ascii_case(&format!("dynamodb:{first}"))
+                        {
+                            format!(
+                                "{} of {} allows dynamodb:{first}, which {does}",
+                                statement_name(st),
+                                res.id
+                            )
                         } else {
-                            let names: Vec<String> = admin.iter().map(|(a, _)| format!("dynamodb:{a}")).collect();
+                            let names: Vec<String> =
+                                admin.iter().map(|(a, _)| format!("dynamodb:{a}")).collect();
                             format!(
                                 "{} of {} allows {action:?}, which grants {}",
                                 statement_name(st),

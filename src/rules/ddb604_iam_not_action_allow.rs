@@ -68,7 +68,9 @@ fn rendered(values: &[Prop<Str>]) -> String {
 impl Check for IamNotActionAllow {
     fn run(&self, scope: &Scope, ctx: &mut Ctx) {
         for res in &scope.resources {
-            let Kind::Policy(policy) = &res.kind else { continue };
+            let Kind::Policy(policy) = &res.kind else {
+                continue;
+            };
             for st in &policy.statements {
                 if !st.is_allow() {
                     continue;

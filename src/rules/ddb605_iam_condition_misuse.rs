@@ -81,7 +81,9 @@ fn selects_specific_attributes(st: &Statement) -> bool {
         .iter()
         .filter(|c| {
             let op = c.operator.to_ascii_lowercase();
-            c.key.eq_ignore_ascii_case("dynamodb:Select") && !op.starts_with("foranyvalue:") && !op.contains("not")
+            c.key.eq_ignore_ascii_case("dynamodb:Select")
+                && !op.starts_with("foranyvalue:")
+                && !op.contains("not")
         })
         .any(|c| {
             c.values.iter().any(|v| {
@@ -98,13 +100,16 @@ fn selects_specific_attributes(st: &Statement) -> bool {
 impl Check for IamConditionMisuse {
     fn run(&self, scope: &Scope, ctx: &mut Ctx) {
         for res in &scope.resources {
-            let Kind::Policy(policy) = &res.kind else { continue };
+            let Kind::Policy(policy) = &res.kind else {
+                continue;
+            };
             for st in &policy.statements {
                 if !st.is_allow() {
                     continue;
                 }
                 for c in &st.conditions {
-                    let Some(key) = MULTI_VALUED.iter().find(|k| k.eq_ignore_ascii_case(&c.key)) else {
+                    let Some(key) = MULTI_VALUED.iter().find(|k| k.eq_ignore_ascii_case(&c.key))
+                    else {
                         continue;
                     };
                     if !is_for_all_values(c) {

@@ -95,13 +95,28 @@ pub const ADMIN_ACTIONS: &[(&str, &str)] = &[
     ("DeleteTable", "deletes the table and every item"),
     ("DeleteTableReplica", "deletes a replica and its items"),
     ("DeleteBackup", "deletes on-demand backups"),
-    ("UpdateTable", "can turn deletion protection off, drop indexes, streams and replicas"),
-    ("UpdateContinuousBackups", "can turn point-in-time recovery off"),
+    (
+        "UpdateTable",
+        "can turn deletion protection off, drop indexes, streams and replicas",
+    ),
+    (
+        "UpdateContinuousBackups",
+        "can turn point-in-time recovery off",
+    ),
     ("UpdateTimeToLive", "can make items expire in bulk"),
     ("UpdateGlobalTable", "can remove replicas"),
-    ("PutResourcePolicy", "can grant the table to other principals and accounts"),
-    ("DeleteResourcePolicy", "removes the table's resource policy"),
-    ("DisableKinesisStreamingDestination", "stops change data capture"),
+    (
+        "PutResourcePolicy",
+        "can grant the table to other principals and accounts",
+    ),
+    (
+        "DeleteResourcePolicy",
+        "removes the table's resource policy",
+    ),
+    (
+        "DisableKinesisStreamingDestination",
+        "stops change data capture",
+    ),
 ];
 
 /// Whether `text` matches the IAM wildcard `pattern` (`*` any run, `?` one character).
@@ -314,7 +329,10 @@ pub fn classify_resource(scope: &Scope, s: &Str) -> ResourceClass {
 }
 
 /// Every known resource value of a list, classified, with its span.
-pub fn classified<'a>(scope: &Scope, values: &'a [Prop<Str>]) -> Vec<(ResourceClass, &'a Str, Span)> {
+pub fn classified<'a>(
+    scope: &Scope,
+    values: &'a [Prop<Str>],
+) -> Vec<(ResourceClass, &'a Str, Span)> {
     let mut out = Vec::new();
     for prop in values {
         for (s, span) in prop.known_values() {
@@ -434,32 +452,74 @@ mod tests {
 
     #[test]
     fn full_wildcards_are_told_from_partial_ones() {
-        for p in ["*", "dynamodb:*", "DynamoDB:*", "dynamoDB:**", "dynamo*", "*:*", "d*", "dynamodb*", "dynamodb:?*"] {
+        for p in [
+            "*",
+            "dynamodb:*",
+            "DynamoDB:*",
+            "dynamoDB:**",
+            "dynamo*",
+            "*:*",
+            "d*",
+            "dynamodb*",
+            "dynamodb:?*",
+        ] {
             assert!(covers_all_actions(p, "dynamodb"), "{p}");
         }
-        for p in ["dynamodb:Get*", "dynamodb:*Item", "dynamodb:", "dynamodb:?", "s3:*", "dynamodb:GetItem", "*:Get*", "dynamodb:*Table*"] {
+        for p in [
+            "dynamodb:Get*",
+            "dynamodb:*Item",
+            "dynamodb:",
+            "dynamodb:?",
+            "s3:*",
+            "dynamodb:GetItem",
+            "*:Get*",
+            "dynamodb:*Table*",
+        ] {
             assert!(!covers_all_actions(p, "dynamodb"), "{p}");
         }
     }
 
     #[test]
     fn dynamodb_grants_are_recognised() {
-        for p in ["*", "dynamodb:GetItem", "DYNAMODB:query", "dynamodb:NewActionNotYetListed", "*:Get*", "dynamo*:Scan", "*Item"] {
+        for p in [
+            "*",
+            "dynamodb:GetItem",
+            "DYNAMODB:query",
+            "dynamodb:NewActionNotYetListed",
+            "*:Get*",
+            "dynamo*:Scan",
+            "*Item",
+        ] {
             assert!(grants_dynamodb(p), "{p}");
         }
-        for p in ["s3:*", "sqs:SendMessage", "dynamodbx:GetItem", "kms:Decrypt"] {
+        for p in [
+            "s3:*",
+            "sqs:SendMessage",
+            "dynamodbx:GetItem",
+            "kms:Decrypt",
+        ] {
             assert!(!grants_dynamodb(p), "{p}");
         }
     }
 
     #[test]
     fn admin_actions_through_wildcards() {
-        let names = |p: &str| admin_actions(p).into_iter().map(|(a, _)| a).collect::<Vec<_>>();
+        let names = |p: &str| {
+            admin_actions(p)
+                .into_iter()
+                .map(|(a, _)| a)
+                .collect::<Vec<_>>()
+        };
         assert_eq!(names("dynamodb:DeleteTable"), vec!["DeleteTable"]);
         assert_eq!(names("dynamodb:deletetable"), vec!["DeleteTable"]);
         assert_eq!(
             names("dynamodb:Delete*"),
-            vec!["DeleteTable", "DeleteTableReplica", "DeleteBackup", "DeleteResourcePolicy"]
+            vec![
+                "DeleteTable",
+                "DeleteTableReplica",
+                "DeleteBackup",
+                "DeleteResourcePolicy"
+            ]
         );
         assert!(names("dynamodb:Update*").contains(&"UpdateContinuousBackups"));
         assert!(!names("dynamodb:Update*").contains(&"DeleteTable"));
@@ -470,7 +530,13 @@ mod tests {
 
     fn scope_with_table() -> Scope {
         let mut scope = Scope::new(Format::Cloudformation, "t.yaml");
-        for (id, kind) in [("Orders", Kind::Table(Box::new(Table::new(TableKind::Table)))), ("Bucket", Kind::Other)] {
+        for (id, kind) in [
+            (
+                "Orders",
+                Kind::Table(Box::new(Table::new(TableKind::Table))),
+            ),
+            ("Bucket", Kind::Other),
+        ] {
             scope.resources.push(Resource {
                 id: id.into(),
                 rtype: "x".into(),
@@ -492,8 +558,14 @@ mod tests {
             s.push(Part::Lit(rest[..i].into()));
             let (name, after) = rest[i + 1..].split_once('}').unwrap();
             s.push(match name {
-                "R" => Part::Ref { target: "Orders".into(), attr: Some("Arn".into()) },
-                "B" => Part::Ref { target: "Bucket".into(), attr: Some("Arn".into()) },
+                "R" => Part::Ref {
+                    target: "Orders".into(),
+                    attr: Some("Arn".into()),
+                },
+                "B" => Part::Ref {
+                    target: "Bucket".into(),
+                    attr: Some("Arn".into()),
+                },
                 _ => Part::Unknown("AWS::Region".into()),
             });
             rest = after;
@@ -509,14 +581,26 @@ mod tests {
         use ResourceClass::*;
         assert_eq!(c("*"), AllTables("every table"));
         assert_eq!(c("arn:aws:dynamodb:*:*:table/*"), AllTables("every table"));
-        assert_eq!(c("arn:{U}:dynamodb:{U}:{U}:table/*"), AllTables("every table"));
-        assert_eq!(c("arn:aws:dynamodb:us-east-1:123:table/*"), AllTables("every table"));
+        assert_eq!(
+            c("arn:{U}:dynamodb:{U}:{U}:table/*"),
+            AllTables("every table")
+        );
+        assert_eq!(
+            c("arn:aws:dynamodb:us-east-1:123:table/*"),
+            AllTables("every table")
+        );
         assert_eq!(c("arn:aws:dynamodb:*:*:*"), AllTables("every table"));
         assert_eq!(c("arn:aws:dynamodb:*"), AllTables("every table"));
         assert_eq!(c("arn:aws:dynamodb:eu-west-1:*"), AllTables("every table"));
         assert_eq!(c("arn:*:*:*:*:*"), AllTables("every table"));
-        assert_eq!(c("arn:aws:dynamodb:*:*:table/*/index/*"), AllTables("every index of every table"));
-        assert_eq!(c("arn:aws:dynamodb:*:*:table/*/stream/*"), AllTables("the stream of every table"));
+        assert_eq!(
+            c("arn:aws:dynamodb:*:*:table/*/index/*"),
+            AllTables("every index of every table")
+        );
+        assert_eq!(
+            c("arn:aws:dynamodb:*:*:table/*/stream/*"),
+            AllTables("the stream of every table")
+        );
         assert_eq!(c("arn:aws:dynamodb:*:*:table/Orders"), Dynamodb);
         assert_eq!(c("arn:aws:dynamodb:*:*:table/Orders/index/*"), Dynamodb);
         assert_eq!(c("arn:aws:dynamodb:*:*:table/prod-*"), Dynamodb);
@@ -533,5 +617,100 @@ mod tests {
         assert_eq!(c("arn:aws:dynamodb:*:*:table/{U}"), Dynamodb);
         // ARNs are case-sensitive.
         assert_eq!(c("arn:aws:DynamoDB:*:*:table/*"), Other);
+    }
+
+    /// Run one rule over one fixture: each finding's message and the text it points at.
+    /// `None` when no frontend read the file (a format not built yet).
+    pub(crate) fn run_fixture(rule: &str, path: &std::path::Path) -> Option<Vec<(String, String)>> {
+        let settings = crate::Settings {
+            select: vec![rule.to_string()],
+            ..crate::Settings::default()
+        };
+        let report = crate::check(&[path.to_path_buf()], &settings).ok()?;
+        if report.scopes.is_empty() {
+            return None;
+        }
+        Some(
+            report
+                .findings
+                .iter()
+                .filter(|f| f.rule_id == rule)
+                .map(|f| {
+                    let file = report.sources.get(f.span.file);
+                    let text = file.text.get(f.span.range()).unwrap_or("").to_string();
+                    (f.message.clone(), text)
+                })
+                .collect(),
+        )
+    }
+
+    /// Every `fail*` fixture of DDB601–DDB605 yields a finding of its rule, every `pass*`
+    /// none. Files no frontend reads yet (Terraform before its frontend) are listed.
+    #[test]
+    fn fixtures_of_the_iam_rules_hold() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/rules");
+        let mut checked = 0;
+        for rule in ["DDB601", "DDB602", "DDB603", "DDB604", "DDB605"] {
+            let mut files: Vec<_> = std::fs::read_dir(root.join(rule))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+            files.sort();
+            for path in files {
+                let name = path.file_name().unwrap().to_string_lossy().to_string();
+                let Some(found) = run_fixture(rule, &path) else {
+                    assert!(name.ends_with(".tf"), "{rule}/{name} was not read");
+                    continue;
+                };
+                checked += 1;
+                if name.starts_with("fail") {
+                    assert!(!found.is_empty(), "{rule}/{name}: expected a finding");
+                } else {
+                    assert!(found.is_empty(), "{rule}/{name}: unexpected {found:#?}");
+                }
+            }
+        }
+        assert!(checked >= 25, "only {checked} fixtures checked");
+    }
+
+    fn fixture(rule: &str, name: &str) -> Vec<(String, String)> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata/rules")
+            .join(rule)
+            .join(name);
+        run_fixture(rule, &path).unwrap()
+    }
+
+    fn pointed(found: &[(String, String)]) -> Vec<&str> {
+        found.iter().map(|(_, t)| t.as_str()).collect()
+    }
+
+    #[test]
+    fn ddb601_points_at_each_wildcard_action() {
+        assert_eq!(
+            pointed(&fixture("DDB601", "fail_policy_short.yaml")),
+            vec!["dynamodb:*"]
+        );
+        assert_eq!(
+            pointed(&fixture("DDB601", "fail_role_inline_long.yaml")),
+            vec!["DynamoDB:*"]
+        );
+        assert_eq!(
+            pointed(&fixture("DDB601", "fail_managed_star.json")),
+            vec!["\"*\""]
+        );
+        assert_eq!(
+            pointed(&fixture("DDB601", "fail_user_group_rolepolicy.yaml")),
+            vec!["\"dynamodb:*\"", "dynamo*", "dynamodb:*"]
+        );
+        // Inside a JSON string, the span maps back into the template.
+        assert_eq!(
+            pointed(&fixture("DDB601", "fail_json_string.yaml")),
+            vec!["\"dynamodb:*\""]
+        );
+        let sub_if = fixture("DDB601", "fail_sub_json_and_if.yaml");
+        assert_eq!(pointed(&sub_if), vec!["\"dynamodb:*\"", "dynamodb:*"]);
+        assert!(sub_if[0].0.contains("SubPolicy"), "{sub_if:?}");
+        assert!(sub_if[1].0.contains("IfPolicy"), "{sub_if:?}");
     }
 }

@@ -1,12 +1,12 @@
 //! CloudFormation resources into typed model resources.
 
 use super::resolve::{Lookup, Template};
-use crate::model::node::Node;
+use crate::model::node::{Entry, Node, NodeKind};
 use crate::model::{
-    Alarm, AttributeDef, Condition, Dax, Dimension, Index, KeyElement, KeyType,
-    Kind, KmsAlias, KmsKey, Metric, Policy, Prop, Replica, Sse, Statement, Table, TableKind, Tag,
-    VpcEndpoint,
+    Alarm, AttributeDef, Condition, Dax, Dimension, Index, KeyElement, KeyType, Kind, KmsAlias,
+    KmsKey, Metric, Policy, Prop, Replica, Sse, Statement, Table, TableKind, Tag, VpcEndpoint,
 };
+use crate::source::Span;
 
 /// The typed model of one resource, from its type and `Properties`.
 pub fn kind(t: &Template, rtype: &str, props: Option<&Node>, resource: &Node) -> Kind {
@@ -28,7 +28,9 @@ pub fn kind(t: &Template, rtype: &str, props: Option<&Node>, resource: &Node) ->
                 service_name: t.prop_str(p, &["ServiceName"]),
                 endpoint_type: t.prop_string(p, &["VpcEndpointType"]),
                 vpc: t.prop_str(p, &["VpcId"]),
-                route_tables: rt.map(|n| t.items(n).into_iter().map(|i| t.str(i)).collect()).unwrap_or_default(),
+                route_tables: rt
+                    .map(|n| t.items(n).into_iter().map(|i| t.str(i)).collect())
+                    .unwrap_or_default(),
                 route_tables_span: rt.map(|n| n.span),
             })
         }
@@ -40,9 +42,13 @@ pub fn kind(t: &Template, rtype: &str, props: Option<&Node>, resource: &Node) ->
             name: t.prop_str(p, &["AliasName"]),
             target_key: t.prop_str(p, &["TargetKeyId"]),
         }),
-        "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => {
+        "AWS::IAM::Policy"
+        | "AWS::IAM::ManagedPolicy"
+        | "AWS::IAM::RolePolicy"
+        | "AWS::IAM::UserPolicy"
+        | "AWS::IAM::GroupPolicy" => {
             let mut policy = Policy::default();
-            if let Some(doc) = t.get(p, &["PolicyDocument"]) {
+            if let Some(doc) = p.get("PolicyDocument") {
                 statements(t, doc, &mut policy);
             }
             Kind::Policy(policy)
@@ -51,7 +57,7 @@ pub fn kind(t: &Template, rtype: &str, props: Option<&Node>, resource: &Node) ->
             let mut policy = Policy::default();
             if let Some(list) = t.get(p, &["Policies"]) {
                 for item in t.items(list) {
-                    if let Some(doc) = t.get(item, &["PolicyDocument"]) {
+                    if let Some(doc) = item.get("PolicyDocument") {
                         statements(t, doc, &mut policy);
                     }
                 }
@@ -68,14 +74,17 @@ fn key_schema(t: &Template, node: Option<&Node>) -> Vec<KeyElement> {
         .into_iter()
         .filter_map(|item| {
             let attribute = t.prop_string(item, &["AttributeName"])?;
-            let key_type = t.prop_string(item, &["KeyType"])?.try_map(&|s: &String| {
-                match s.to_ascii_uppercase().as_str() {
+            let key_type = t
+                .prop_string(item, &["KeyType"])?
+                .try_map(&|s: &String| match s.to_ascii_uppercase().as_str() {
                     "HASH" => Ok(KeyType::Hash),
                     "RANGE" => Ok(KeyType::Range),
                     other => Err(format!("{other:?} is not HASH or RANGE")),
-                }
-            });
-            Some(KeyElement { attribute, key_type })
+                });
+            Some(KeyElement {
+                attribute,
+                key_type,
+            })
         })
         .collect()
 }
@@ -140,9 +149,17 @@ fn table(t: &Template, p: &Node, resource: &Node, table_kind: TableKind) -> Tabl
     let lsis = t.get(p, &["LocalSecondaryIndexes"]);
     table.lsis = indexes(t, lsis, false);
     table.lsis_span = lsis.map(|n| n.span);
-    table.pitr = t.prop_bool(p, &["PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled"]);
-    table.pitr_recovery_days =
-        t.prop_int(p, &["PointInTimeRecoverySpecification", "RecoveryPeriodInDays"]);
+    table.pitr = t.prop_bool(
+        p,
+        &[
+            "PointInTimeRecoverySpecification",
+            "PointInTimeRecoveryEnabled",
+        ],
+    );
+    table.pitr_recovery_days = t.prop_int(
+        p,
+        &["PointInTimeRecoverySpecification", "RecoveryPeriodInDays"],
+    );
     table.sse = Sse {
         enabled: t.prop_bool(p, &["SSESpecification", "SSEEnabled"]),
         sse_type: t.prop_string(p, &["SSESpecification", "SSEType"]),
@@ -165,11 +182,21 @@ fn table(t: &Template, p: &Node, resource: &Node, table_kind: TableKind) -> Tabl
                     .prop_str(item, &["Region"])
                     .unwrap_or_else(|| Prop::unknown(item.span, "replica without Region")),
                 span: item.span,
-                pitr: t.prop_bool(item, &["PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled"]),
-                pitr_recovery_days: t.prop_int(item, &["PointInTimeRecoverySpecification", "RecoveryPeriodInDays"]),
+                pitr: t.prop_bool(
+                    item,
+                    &[
+                        "PointInTimeRecoverySpecification",
+                        "PointInTimeRecoveryEnabled",
+                    ],
+                ),
+                pitr_recovery_days: t.prop_int(
+                    item,
+                    &["PointInTimeRecoverySpecification", "RecoveryPeriodInDays"],
+                ),
                 deletion_protection: t.prop_bool(item, &["DeletionProtectionEnabled"]),
                 kms_key: t.prop_str(item, &["SSESpecification", "KMSMasterKeyId"]),
-                contributor_insights: t.prop_bool(item, &["ContributorInsightsSpecification", "Enabled"]),
+                contributor_insights: t
+                    .prop_bool(item, &["ContributorInsightsSpecification", "Enabled"]),
                 tags: tags(t, t.get(item, &["Tags"])),
             };
             for tag in &replica.tags {
@@ -220,8 +247,56 @@ fn alarm(t: &Template, p: &Node) -> Alarm {
     alarm
 }
 
-/// Statements of a policy document (a mapping; a JSON string is parsed first by the caller).
+/// Statements of a policy document: a mapping, a JSON string (`PolicyDocument: '{…}'`),
+/// a `Fn::Sub` of a JSON string, or an `Fn::If` of those (statements of every branch).
 pub fn statements(t: &Template, doc: &Node, policy: &mut Policy) {
+    document(t, doc, policy, true);
+}
+
+fn document(t: &Template, doc: &Node, policy: &mut Policy, may_embed: bool) {
+    let mut docs = Vec::new();
+    collect_found(t.branches(doc), &mut docs, 0);
+    for d in docs {
+        match &d.kind {
+            NodeKind::Map(_) => match d.as_intrinsic() {
+                Some(("Fn::Sub", arg)) if may_embed => {
+                    let (text, vars) = match (&arg.kind, arg.as_seq()) {
+                        (NodeKind::Str(_) | NodeKind::Plain(_), _) => (arg, None),
+                        (_, Some([text, vars])) => (text, Some(vars)),
+                        _ => continue,
+                    };
+                    if let Some(parsed) = embedded_json(t, text) {
+                        document(t, &with_sub(parsed, vars, 0), policy, false);
+                    }
+                }
+                Some(_) => {}
+                None => document_map(t, d, policy),
+            },
+            NodeKind::Str(_) | NodeKind::Plain(_) if may_embed => {
+                if let Some(parsed) = embedded_json(t, d) {
+                    document(t, &parsed, policy, false);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The nodes a lookup may yield, every branch of `Fn::If` included.
+fn collect_found<'a>(l: Lookup<'a>, out: &mut Vec<&'a Node>, depth: usize) {
+    match l {
+        Lookup::Absent => {}
+        Lookup::Found(n) => out.push(n),
+        Lookup::Branches(bs) if depth < 32 => {
+            for (_, b) in bs {
+                collect_found(b, out, depth + 1);
+            }
+        }
+        Lookup::Branches(_) => {}
+    }
+}
+
+fn document_map(t: &Template, doc: &Node, policy: &mut Policy) {
     let Some(list) = t.get(doc, &["Statement"]) else {
         return;
     };
@@ -229,16 +304,27 @@ pub fn statements(t: &Template, doc: &Node, policy: &mut Policy) {
         if st.as_map().is_none() {
             continue;
         }
+        // `Fn::If` at the list and the item level: every possible value.
         let strs = |key: &str| {
-            t.get(st, &[key])
+            st.get(key)
                 .map(|n| t.items(n).into_iter().map(|i| t.str(i)).collect())
                 .unwrap_or_default()
         };
         let mut conditions = Vec::new();
         if let Some(block) = t.get(st, &["Condition"]).and_then(Node::as_map) {
-            for op in block {
-                let Some(keys) = op.value.as_map() else { continue };
-                for key in keys {
+            // Of duplicate operators and keys, only the last is deployed (DDB002 reports
+            // the others).
+            for (i, op) in block.iter().enumerate() {
+                if block[i + 1..].iter().any(|later| later.key == op.key) {
+                    continue;
+                }
+                let Some(keys) = op.value.as_map() else {
+                    continue;
+                };
+                for (j, key) in keys.iter().enumerate() {
+                    if keys[j + 1..].iter().any(|later| later.key == key.key) {
+                        continue;
+                    }
                     conditions.push(Condition {
                         operator: op.key.to_string(),
                         operator_span: op.key_span,
@@ -251,7 +337,9 @@ pub fn statements(t: &Template, doc: &Node, policy: &mut Policy) {
         }
         policy.statements.push(Statement {
             span: st.span,
-            sid: st.get("Sid").and_then(Node::as_scalar).map(str::to_string),
+            sid: t
+                .get(st, &["Sid"])
+                .and_then(|n| t.str(n).get().and_then(|s| s.as_lit().map(str::to_string))),
             effect: t.prop_string(st, &["Effect"]),
             actions: strs("Action"),
             not_actions: strs("NotAction"),
@@ -260,4 +348,177 @@ pub fn statements(t: &Template, doc: &Node, policy: &mut Policy) {
             conditions,
         });
     }
+}
+
+/// A policy document written as a JSON string, parsed, with its spans mapped back into
+/// the template (approximately where the string's escapes or folding make an exact map
+/// impossible; always inside the string).
+fn embedded_json(t: &Template, node: &Node) -> Option<Node> {
+    let text = node.as_scalar()?;
+    if !text.trim_start().starts_with('{') {
+        return None;
+    }
+    let file = node.span.file;
+    let parsed = super::json::parse(text, file).ok()?;
+    let raw = t.source().and_then(|s| s.get(node.span.range()));
+    let map = match raw {
+        Some(raw) => offset_map(text, raw, node.span.start),
+        None => vec![node.span.start; text.len() + 1],
+    };
+    let remap = |sp: Span| {
+        let at = |i: u32| map.get(i as usize).copied().unwrap_or(node.span.end);
+        Span {
+            file,
+            start: at(sp.start),
+            end: at(sp.end).max(at(sp.start)),
+        }
+    };
+    Some(remap_spans(parsed, &remap, 0))
+}
+
+/// For every byte offset of `content` (a scalar's value) and one past its end, the file
+/// offset of the same character in `raw` (the scalar as written, starting at `base`):
+/// quotes, indentation, block indicators and escapes are stepped over.
+fn offset_map(content: &str, raw: &str, base: u32) -> Vec<u32> {
+    let raw = raw.as_bytes();
+    let mut map = vec![base; content.len() + 1];
+    let mut r = 0usize;
+    // A YAML tag (`!Sub`) or anchor (`&doc`) before the scalar.
+    while matches!(raw.get(r), Some(b'!' | b'&')) {
+        while raw.get(r).is_some_and(|b| !b.is_ascii_whitespace()) {
+            r += 1;
+        }
+        while raw.get(r).is_some_and(|b| *b == b' ' || *b == b'\t') {
+            r += 1;
+        }
+    }
+    for (i, c) in content.char_indices() {
+        let mut buf = [0u8; 4];
+        let want = c.encode_utf8(&mut buf).as_bytes();
+        let mut found = None;
+        let mut k = r;
+        while k < raw.len() {
+            if raw[k..].starts_with(want) {
+                found = Some((k, want.len()));
+                break;
+            }
+            if raw[k] == b'\\' {
+                if let Some(len) = escape_of(&raw[k..], c) {
+                    found = Some((k, len));
+                    break;
+                }
+            }
+            if !matches!(
+                raw[k],
+                b' ' | b'\t' | b'\r' | b'\n' | b'"' | b'\'' | b'|' | b'>' | b'-' | b'+' | b'\\'
+            ) {
+                break;
+            }
+            k += 1;
+        }
+        let at = match found {
+            Some((k, len)) => {
+                r = k + len;
+                k
+            }
+            None => r,
+        };
+        let at = base.saturating_add(u32::try_from(at).unwrap_or(u32::MAX));
+        for (d, slot) in map.iter_mut().skip(i).take(c.len_utf8()).enumerate() {
+            *slot = at.saturating_add(d as u32);
+        }
+    }
+    if let Some(last) = map.last_mut() {
+        *last = base.saturating_add(u32::try_from(r).unwrap_or(u32::MAX));
+    }
+    map
+}
+
+/// The length of the escape at the start of `raw` when it stands for `c`.
+fn escape_of(raw: &[u8], c: char) -> Option<usize> {
+    let simple = match raw.get(1)? {
+        b'n' => Some('\n'),
+        b't' => Some('\t'),
+        b'r' => Some('\r'),
+        b'"' => Some('"'),
+        b'\\' => Some('\\'),
+        b'/' => Some('/'),
+        b'\'' => Some('\''),
+        b'u' => None,
+        _ => return None,
+    };
+    match simple {
+        Some(s) => (s == c).then_some(2),
+        None => {
+            let hex = std::str::from_utf8(raw.get(2..6)?).ok()?;
+            let code = u32::from_str_radix(hex, 16).ok()?;
+            (char::from_u32(code) == Some(c)).then_some(6)
+        }
+    }
+}
+
+fn remap_spans(node: Node, remap: &dyn Fn(Span) -> Span, depth: usize) -> Node {
+    let span = remap(node.span);
+    let kind = match node.kind {
+        // The JSON parser bounds nesting; this bound only guards the recursion.
+        _ if depth > super::json::MAX_DEPTH => NodeKind::Null,
+        NodeKind::Seq(items) => NodeKind::Seq(
+            items
+                .into_iter()
+                .map(|n| remap_spans(n, remap, depth + 1))
+                .collect(),
+        ),
+        NodeKind::Map(entries) => NodeKind::Map(
+            entries
+                .into_iter()
+                .map(|e| Entry {
+                    key: e.key,
+                    key_span: remap(e.key_span),
+                    value: remap_spans(e.value, remap, depth + 1),
+                })
+                .collect(),
+        ),
+        other => other,
+    };
+    Node::new(span, kind)
+}
+
+/// Every string of a document parsed from an `Fn::Sub` template becomes an `Fn::Sub` of
+/// its own (with the template's variables), so `${AWS::Region}` and `${Table.Arn}` inside
+/// it resolve as CloudFormation resolves them.
+fn with_sub(node: Node, vars: Option<&Node>, depth: usize) -> Node {
+    let span = node.span;
+    let kind = match node.kind {
+        _ if depth > super::json::MAX_DEPTH => NodeKind::Null,
+        NodeKind::Str(s) if s.contains("${") => {
+            let text = Node::new(span, NodeKind::Str(s));
+            let arg = match vars {
+                Some(v) => Node::new(span, NodeKind::Seq(vec![text, v.clone()])),
+                None => text,
+            };
+            NodeKind::Map(vec![Entry {
+                key: "Fn::Sub".into(),
+                key_span: span,
+                value: arg,
+            }])
+        }
+        NodeKind::Seq(items) => NodeKind::Seq(
+            items
+                .into_iter()
+                .map(|n| with_sub(n, vars, depth + 1))
+                .collect(),
+        ),
+        NodeKind::Map(entries) => NodeKind::Map(
+            entries
+                .into_iter()
+                .map(|e| Entry {
+                    key: e.key,
+                    key_span: e.key_span,
+                    value: with_sub(e.value, vars, depth + 1),
+                })
+                .collect(),
+        ),
+        other => other,
+    };
+    Node::new(span, kind)
 }
