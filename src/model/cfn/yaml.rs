@@ -65,7 +65,9 @@ impl<'a> Offsets<'a> {
     fn byte(&self, char_index: usize) -> usize {
         match &self.table {
             None => char_index.min(self.text.len()),
-            Some(t) => t.get(char_index).map_or(self.text.len(), |b| *b as usize),
+            Some(t) => t
+                .get(char_index)
+                .map_or(self.text.len(), |b| *b as usize),
         }
     }
 }
@@ -143,18 +145,13 @@ pub fn parse(text: &str, file: FileId) -> Result<Node, Error> {
             }
             Event::Alias(id) => {
                 let Some(node) = b.anchors.get(&id).cloned() else {
-                    return Err((
-                        Span::new(file, start, end),
-                        "alias to an unknown anchor".into(),
-                    ));
+                    return Err((Span::new(file, start, end), "alias to an unknown anchor".into()));
                 };
                 b.nodes = b.nodes.saturating_add(count_nodes(&node, MAX_NODES));
                 if b.nodes > MAX_NODES {
                     return Err((
                         Span::new(file, start, end),
-                        format!(
-                            "aliases expand the document past {MAX_NODES} nodes (an alias bomb?)"
-                        ),
+                        format!("aliases expand the document past {MAX_NODES} nodes (an alias bomb?)"),
                     ));
                 }
                 // An alias node is reported where the alias is written.
@@ -185,8 +182,7 @@ pub fn parse(text: &str, file: FileId) -> Result<Node, Error> {
             }
         }
     }
-    Ok(b.root
-        .unwrap_or_else(|| Node::new(Span::new(file, 0, 0), NodeKind::Null)))
+    Ok(b.root.unwrap_or_else(|| Node::new(Span::new(file, 0, 0), NodeKind::Null)))
 }
 
 fn trim_end(text: &str, end: usize) -> usize {
@@ -227,9 +223,7 @@ fn scalar_kind(value: &str, style: ScalarStyle, tag: Option<&Tag>) -> NodeKind {
 /// Turn a short-form tagged node into its long form.
 fn wrap_tag(node: Node, tag: Option<String>, start: usize) -> Node {
     let Some(tag) = tag else { return node };
-    let Some(long) = long_form(&tag) else {
-        return node;
-    };
+    let Some(long) = long_form(&tag) else { return node };
     let key_span = Span::new(node.span.file, start, start + 1 + tag.len());
     // `!Ref` with no value is an empty scalar: keep it as an empty string.
     let value = if node.kind == NodeKind::Null {
@@ -320,10 +314,7 @@ impl Builder<'_> {
     fn push(&mut self, node: Node, anchor: usize) -> Result<(), Error> {
         self.nodes += 1;
         if self.nodes > MAX_NODES {
-            return Err((
-                node.span,
-                format!("the document has more than {MAX_NODES} nodes"),
-            ));
+            return Err((node.span, format!("the document has more than {MAX_NODES} nodes")));
         }
         if anchor > 0 {
             self.anchors.insert(anchor, node.clone());
