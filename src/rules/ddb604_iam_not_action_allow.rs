@@ -75,10 +75,12 @@ impl Check for IamNotActionAllow {
                 if !st.is_allow() {
                     continue;
                 }
-                if not_action_grants_dynamodb(st) && resources_reach_dynamodb(scope, st) {
-                    if let Some(span) = list_span(&st.not_actions) {
-                        let except = rendered(&st.not_actions);
-                        ctx.report(
+                if let Some(span) = list_span(&st.not_actions)
+                    && not_action_grants_dynamodb(st)
+                    && resources_reach_dynamodb(scope, st)
+                {
+                    let except = rendered(&st.not_actions);
+                    ctx.report(
                             res,
                             span,
                             format!(
@@ -94,12 +96,13 @@ impl Check for IamNotActionAllow {
                             ),
                         )
                         .key(format!("not_action:{except}"));
-                    }
                 }
-                if not_resource_reaches_dynamodb(scope, st) && actions_grant_dynamodb(st) {
-                    if let Some(span) = list_span(&st.not_resources) {
-                        let except = rendered(&st.not_resources);
-                        ctx.report(
+                if let Some(span) = list_span(&st.not_resources)
+                    && not_resource_reaches_dynamodb(scope, st)
+                    && actions_grant_dynamodb(st)
+                {
+                    let except = rendered(&st.not_resources);
+                    ctx.report(
                             res,
                             span,
                             format!(
@@ -115,7 +118,6 @@ impl Check for IamNotActionAllow {
                             ),
                         )
                         .key(format!("not_resource:{except}"));
-                    }
                 }
             }
         }
