@@ -82,13 +82,13 @@ impl Check for IamDynamodbWildcardAction {
                         let what = if action.contains(':') {
                             "every DynamoDB action"
                         } else {
-                            "every action of every service, DynamoDB included"
+                            "every action of every service"
                         };
                         ctx.report(
                             res,
                             span,
                             format!(
-                                "{} of {} allows {what} with {action:?}, DeleteTable and UpdateContinuousBackups included",
+                                "{} of {} allows {action:?}: {what}, DynamoDB's DeleteTable and UpdateContinuousBackups included",
                                 statement_name(st),
                                 res.id
                             ),

@@ -13,7 +13,9 @@ declare_rule! {
     /// (`…:table/*/index/*`, `…:table/*/stream/*`). Region and account wildcards, or parts
     /// known only at deploy time, do not matter: the table name does.
     ///
-    /// Not reported: a named table and its indexes (`${OrdersTable.Arn}/index/*`,
+    /// Not reported: statements whose only DynamoDB actions take no resource
+    /// (`ListTables`, `DescribeLimits`, `DescribeEndpoints`, `ListBackups`, …: IAM requires
+    /// `*` for them), a named table and its indexes (`${OrdersTable.Arn}/index/*`,
     /// `arn:aws:dynamodb:*:*:table/Orders/index/*`), a name prefix (`table/orders-*`), and
     /// a table name that cannot be resolved before deploy. The finding is on the resource.
     ///

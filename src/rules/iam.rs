@@ -88,6 +88,25 @@ pub const DYNAMODB_ACTIONS: &[&str] = &[
     "UpdateTimeToLive",
 ];
 
+/// DynamoDB actions that take no resource (account-level): they are granted on `*` by
+/// necessity, so a grant of only these on `*` is not a grant on every table.
+pub const ACCOUNT_LEVEL_ACTIONS: &[&str] = &[
+    "DescribeEndpoints",
+    "DescribeLimits",
+    "DescribeReservedCapacity",
+    "DescribeReservedCapacityOfferings",
+    "GetAbacStatus",
+    "ListBackups",
+    "ListContributorInsights",
+    "ListExports",
+    "ListGlobalTables",
+    "ListImports",
+    "ListStreams",
+    "ListTables",
+    "PurchaseReservedCapacityOfferings",
+    "UpdateAbacStatus",
+];
+
 /// The destructive or protection-removing DynamoDB actions DDB603 reports, with what each
 /// can do. Restores (`RestoreTableFromBackup`, `RestoreTableToPointInTime`) and imports are
 /// not here: they create a new table and cannot overwrite an existing one.
@@ -213,6 +232,27 @@ pub fn grants_dynamodb(pattern: &str) -> bool {
         || DYNAMODB_ACTIONS
             .iter()
             .any(|a| action_matches(pattern, &format!("dynamodb:{a}")))
+}
+
+/// Whether an action pattern grants a DynamoDB action that acts on tables, indexes,
+/// streams or backups (not only [`ACCOUNT_LEVEL_ACTIONS`]).
+pub fn grants_dynamodb_resource_action(pattern: &str) -> bool {
+    let is_account_level = |a: &str| {
+        ACCOUNT_LEVEL_ACTIONS
+            .iter()
+            .any(|l| a.eq_ignore_ascii_case(l))
+    };
+    let lower = pattern.to_ascii_lowercase();
+    let named = lower
+        .strip_prefix("dynamodb:")
+        .filter(|a| !a.contains(['*', '?']));
+    match named {
+        Some(action) => !is_account_level(action),
+        None => DYNAMODB_ACTIONS
+            .iter()
+            .filter(|a| !is_account_level(a))
+            .any(|a| action_matches(pattern, &format!("dynamodb:{a}"))),
+    }
 }
 
 /// The admin actions ([`ADMIN_ACTIONS`]) an action pattern covers.
@@ -386,12 +426,13 @@ pub fn not_action_grants_dynamodb(st: &Statement) -> bool {
             .any(|(a, _)| covers_all_actions(a, "dynamodb"))
 }
 
-/// Whether an Allow statement grants any DynamoDB action, through `Action` or `NotAction`.
+/// Whether an Allow statement grants any DynamoDB action on tables, indexes, streams or
+/// backups, through `Action` or `NotAction`.
 pub fn actions_grant_dynamodb(st: &Statement) -> bool {
     st.actions
         .iter()
         .flat_map(literals)
-        .any(|(a, _)| grants_dynamodb(a))
+        .any(|(a, _)| grants_dynamodb_resource_action(a))
         || not_action_grants_dynamodb(st)
 }
 
@@ -499,6 +540,26 @@ mod tests {
             "kms:Decrypt",
         ] {
             assert!(!grants_dynamodb(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn account_level_actions_do_not_count_as_table_grants() {
+        for p in [
+            "dynamodb:ListTables",
+            "DynamoDB:describelimits",
+            "dynamodb:ListTabl*",
+        ] {
+            assert!(!grants_dynamodb_resource_action(p), "{p}");
+        }
+        for p in [
+            "dynamodb:List*",
+            "dynamodb:GetItem",
+            "*",
+            "dynamodb:NewAction",
+            "dynamodb:Describe*",
+        ] {
+            assert!(grants_dynamodb_resource_action(p), "{p}");
         }
     }
 
@@ -683,5 +744,36 @@ mod tests {
         assert_eq!(pointed(&sub_if), vec!["\"dynamodb:*\"", "dynamodb:*"]);
         assert!(sub_if[0].0.contains("SubPolicy"), "{sub_if:?}");
         assert!(sub_if[1].0.contains("IfPolicy"), "{sub_if:?}");
+    }
+
+    #[test]
+    fn ddb602_to_ddb605_point_at_the_offending_value() {
+        assert_eq!(
+            pointed(&fixture("DDB602", "fail_all_tables_sub.yaml")),
+            vec![
+                "!Sub \"arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/*\"",
+                "Fn::Join: [\"\", [\"arn:aws:dynamodb:\", {Ref: \"AWS::Region\"}, \":\", {Ref: \"AWS::AccountId\"}, \":table/*/index/*\"]]",
+            ]
+        );
+        assert_eq!(
+            pointed(&fixture("DDB602", "fail_json_string.json")),
+            vec!["\\\"arn:aws:dynamodb:us-east-1:123456789012:table/*\\\""]
+        );
+        assert_eq!(
+            pointed(&fixture("DDB603", "fail_wildcards_long.yaml")),
+            vec!["dynamodb:Delete*", "DYNAMODB:updatecontinuousbackups"]
+        );
+        assert_eq!(
+            pointed(&fixture("DDB604", "fail_not_resource.yaml")),
+            vec!["!GetAtt AuditTable.Arn"]
+        );
+        assert_eq!(
+            pointed(&fixture("DDB605", "fail_for_any_value.json")),
+            vec!["\"dynamodb:LeadingKeys\""]
+        );
+        // Of two operator blocks with the same name, only the deployed one counts.
+        let dup = fixture("DDB605", "fail_duplicate_operator.yaml");
+        assert_eq!(pointed(&dup), vec!["dynamodb:Attributes"]);
+        assert!(dup[0].0.contains("dynamodb:Select"), "{dup:?}");
     }
 }
