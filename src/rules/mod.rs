@@ -22,7 +22,7 @@ mod ddb602_iam_dynamodb_wildcard_resource;
 mod ddb603_iam_dynamodb_admin_action;
 mod ddb604_iam_not_action_allow;
 mod ddb605_iam_condition_misuse;
-mod iam;
+pub mod iam;
 
 pub use registry::RULES;
 
