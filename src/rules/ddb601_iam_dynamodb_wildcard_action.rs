@@ -1,7 +1,7 @@
 use super::iam::{covers_all_actions, literals, resources_reach_dynamodb, statement_name};
 use super::{Check, Ctx, by_format};
 use crate::declare_rule;
-use crate::model::{Kind, Scope};
+use crate::model::Scope;
 
 declare_rule! {
     /// ## What it checks
@@ -66,25 +66,21 @@ declare_rule! {
 
 impl Check for IamDynamodbWildcardAction {
     fn run(&self, scope: &Scope, ctx: &mut Ctx) {
-        for res in &scope.resources {
-            let Kind::Policy(policy) = &res.kind else {
+        for (res, st) in super::iam::statements(scope) {
+            if !st.is_allow() || !resources_reach_dynamodb(scope, st) {
                 continue;
-            };
-            for st in &policy.statements {
-                if !st.is_allow() || !resources_reach_dynamodb(scope, st) {
-                    continue;
-                }
-                for prop in &st.actions {
-                    for (action, span) in literals(prop) {
-                        if !covers_all_actions(action, "dynamodb") {
-                            continue;
-                        }
-                        let what = if action.contains(':') {
-                            "every DynamoDB action"
-                        } else {
-                            "every action of every service"
-                        };
-                        ctx.report(
+            }
+            for prop in &st.actions {
+                for (action, span) in literals(prop) {
+                    if !covers_all_actions(action, "dynamodb") {
+                        continue;
+                    }
+                    let what = if action.contains(':') {
+                        "every DynamoDB action"
+                    } else {
+                        "every action of every service"
+                    };
+                    ctx.report(
                             res,
                             span,
                             format!(
@@ -100,7 +96,6 @@ impl Check for IamDynamodbWildcardAction {
                             ),
                         )
                         .key(format!("action:{action}"));
-                    }
                 }
             }
         }

@@ -1,7 +1,7 @@
 use super::iam::{ResourceClass, actions_grant_dynamodb, classified, statement_name};
 use super::{Check, Ctx, by_format};
 use crate::declare_rule;
-use crate::model::{Kind, Scope};
+use crate::model::Scope;
 
 declare_rule! {
     /// ## What it checks
@@ -61,20 +61,16 @@ declare_rule! {
 
 impl Check for IamDynamodbWildcardResource {
     fn run(&self, scope: &Scope, ctx: &mut Ctx) {
-        for res in &scope.resources {
-            let Kind::Policy(policy) = &res.kind else {
+        for (res, st) in super::iam::statements(scope) {
+            if !st.is_allow() || !actions_grant_dynamodb(st) {
                 continue;
-            };
-            for st in &policy.statements {
-                if !st.is_allow() || !actions_grant_dynamodb(st) {
+            }
+            for (class, value, span) in classified(scope, &st.resources) {
+                let ResourceClass::AllTables(what) = class else {
                     continue;
-                }
-                for (class, value, span) in classified(scope, &st.resources) {
-                    let ResourceClass::AllTables(what) = class else {
-                        continue;
-                    };
-                    let text = value.render();
-                    ctx.report(
+                };
+                let text = value.render();
+                ctx.report(
                         res,
                         span,
                         format!(
@@ -90,7 +86,6 @@ impl Check for IamDynamodbWildcardResource {
                         ),
                     )
                     .key(format!("resource:{text}"));
-                }
             }
         }
     }

@@ -3,7 +3,7 @@ use super::iam::{
 };
 use super::{Check, Ctx, by_format};
 use crate::declare_rule;
-use crate::model::{Kind, Scope};
+use crate::model::Scope;
 
 declare_rule! {
     /// ## What it checks
@@ -70,43 +70,39 @@ declare_rule! {
 
 impl Check for IamDynamodbAdminAction {
     fn run(&self, scope: &Scope, ctx: &mut Ctx) {
-        for res in &scope.resources {
-            let Kind::Policy(policy) = &res.kind else {
+        for (res, st) in super::iam::statements(scope) {
+            if !st.is_allow() || !resources_reach_dynamodb(scope, st) {
                 continue;
-            };
-            for st in &policy.statements {
-                if !st.is_allow() || !resources_reach_dynamodb(scope, st) {
-                    continue;
-                }
-                for prop in &st.actions {
-                    for (action, span) in literals(prop) {
-                        // DDB601 reports the full wildcards.
-                        if covers_all_actions(action, "dynamodb") {
-                            continue;
-                        }
-                        let admin = admin_actions(action);
-                        let Some((first, does)) = admin.first() else {
-                            continue;
-                        };
-                        let message = if admin.len() == 1
-                            && action.eq_ignore_ascii_case(&format!("dynamodb:{first}"))
-                        {
-                            format!(
-                                "{} of {} allows dynamodb:{first}, which {does}",
-                                statement_name(st),
-                                res.id
-                            )
-                        } else {
-                            let names: Vec<String> =
-                                admin.iter().map(|(a, _)| format!("dynamodb:{a}")).collect();
-                            format!(
-                                "{} of {} allows {action:?}, which grants {}",
-                                statement_name(st),
-                                res.id,
-                                names.join(", ")
-                            )
-                        };
-                        ctx.report(
+            }
+            for prop in &st.actions {
+                for (action, span) in literals(prop) {
+                    // DDB601 reports the full wildcards.
+                    if covers_all_actions(action, "dynamodb") {
+                        continue;
+                    }
+                    let admin = admin_actions(action);
+                    let Some((first, does)) = admin.first() else {
+                        continue;
+                    };
+                    let message = if admin.len() == 1
+                        && action.eq_ignore_ascii_case(&format!("dynamodb:{first}"))
+                    {
+                        format!(
+                            "{} of {} allows dynamodb:{first}, which {does}",
+                            statement_name(st),
+                            res.id
+                        )
+                    } else {
+                        let names: Vec<String> =
+                            admin.iter().map(|(a, _)| format!("dynamodb:{a}")).collect();
+                        format!(
+                            "{} of {} allows {action:?}, which grants {}",
+                            statement_name(st),
+                            res.id,
+                            names.join(", ")
+                        )
+                    };
+                    ctx.report(
                             res,
                             span,
                             message,
@@ -118,7 +114,6 @@ impl Check for IamDynamodbAdminAction {
                             ),
                         )
                         .key(format!("action:{action}"));
-                    }
                 }
             }
         }

@@ -4,7 +4,7 @@ use super::iam::{
 };
 use super::{Check, Ctx, by_format};
 use crate::declare_rule;
-use crate::model::{Kind, Prop, Scope, Str};
+use crate::model::{Prop, Scope, Str};
 
 declare_rule! {
     /// ## What it checks
@@ -67,20 +67,16 @@ fn rendered(values: &[Prop<Str>]) -> String {
 
 impl Check for IamNotActionAllow {
     fn run(&self, scope: &Scope, ctx: &mut Ctx) {
-        for res in &scope.resources {
-            let Kind::Policy(policy) = &res.kind else {
+        for (res, st) in super::iam::statements(scope) {
+            if !st.is_allow() {
                 continue;
-            };
-            for st in &policy.statements {
-                if !st.is_allow() {
-                    continue;
-                }
-                if let Some(span) = list_span(&st.not_actions)
-                    && not_action_grants_dynamodb(st)
-                    && resources_reach_dynamodb(scope, st)
-                {
-                    let except = rendered(&st.not_actions);
-                    ctx.report(
+            }
+            if let Some(span) = list_span(&st.not_actions)
+                && not_action_grants_dynamodb(st)
+                && resources_reach_dynamodb(scope, st)
+            {
+                let except = rendered(&st.not_actions);
+                ctx.report(
                             res,
                             span,
                             format!(
@@ -96,13 +92,13 @@ impl Check for IamNotActionAllow {
                             ),
                         )
                         .key(format!("not_action:{except}"));
-                }
-                if let Some(span) = list_span(&st.not_resources)
-                    && not_resource_reaches_dynamodb(scope, st)
-                    && actions_grant_dynamodb(st)
-                {
-                    let except = rendered(&st.not_resources);
-                    ctx.report(
+            }
+            if let Some(span) = list_span(&st.not_resources)
+                && not_resource_reaches_dynamodb(scope, st)
+                && actions_grant_dynamodb(st)
+            {
+                let except = rendered(&st.not_resources);
+                ctx.report(
                             res,
                             span,
                             format!(
@@ -118,7 +114,6 @@ impl Check for IamNotActionAllow {
                             ),
                         )
                         .key(format!("not_resource:{except}"));
-                }
             }
         }
     }

@@ -1,7 +1,7 @@
 use super::iam::statement_name;
 use super::{Check, Ctx, by_format};
 use crate::declare_rule;
-use crate::model::{Condition, Kind, Scope, Statement};
+use crate::model::{Condition, Scope, Statement};
 
 declare_rule! {
     /// ## What it checks
@@ -99,21 +99,16 @@ fn selects_specific_attributes(st: &Statement) -> bool {
 
 impl Check for IamConditionMisuse {
     fn run(&self, scope: &Scope, ctx: &mut Ctx) {
-        for res in &scope.resources {
-            let Kind::Policy(policy) = &res.kind else {
+        for (res, st) in super::iam::statements(scope) {
+            if !st.is_allow() {
                 continue;
-            };
-            for st in &policy.statements {
-                if !st.is_allow() {
+            }
+            for c in &st.conditions {
+                let Some(key) = MULTI_VALUED.iter().find(|k| k.eq_ignore_ascii_case(&c.key)) else {
                     continue;
-                }
-                for c in &st.conditions {
-                    let Some(key) = MULTI_VALUED.iter().find(|k| k.eq_ignore_ascii_case(&c.key))
-                    else {
-                        continue;
-                    };
-                    if !is_for_all_values(c) {
-                        ctx.report(
+                };
+                if !is_for_all_values(c) {
+                    ctx.report(
                             res,
                             c.key_span,
                             format!(
@@ -130,8 +125,8 @@ impl Check for IamConditionMisuse {
                             ),
                         )
                         .key(format!("operator:{key}"));
-                    } else if *key == "dynamodb:Attributes" && !selects_specific_attributes(st) {
-                        ctx.report(
+                } else if *key == "dynamodb:Attributes" && !selects_specific_attributes(st) {
+                    ctx.report(
                             res,
                             c.key_span,
                             format!(
@@ -147,7 +142,6 @@ impl Check for IamConditionMisuse {
                             ),
                         )
                         .key("select:dynamodb:Attributes");
-                    }
                 }
             }
         }

@@ -9,7 +9,7 @@
 //!   matched as an opaque value, so it never makes a resource look wider than it is
 //!   (unknown values never make a rule fire).
 
-use crate::model::{Kind, Part, Prop, Scope, Statement, Str};
+use crate::model::{Kind, Part, Prop, Resource, Scope, Statement, Str};
 use crate::source::Span;
 
 /// Every DynamoDB action (service prefix `dynamodb`), from the Service Authorization
@@ -264,6 +264,34 @@ pub fn admin_actions(pattern: &str) -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
+/// Every policy statement of the scope with the resource that carries it. A statement
+/// carried by two resources (a Terraform `data "aws_iam_policy_document"` and the
+/// `aws_iam_policy` that uses its `json`) is given once, with the resource that attaches
+/// it rather than the document.
+pub fn statements(scope: &Scope) -> Vec<(&Resource, &Statement)> {
+    let mut out: Vec<(&Resource, &Statement)> = Vec::new();
+    let mut at: std::collections::HashMap<Span, usize> = std::collections::HashMap::new();
+    for res in &scope.resources {
+        let Kind::Policy(policy) = &res.kind else {
+            continue;
+        };
+        for st in &policy.statements {
+            match at.get(&st.span) {
+                Some(&i) => {
+                    if out[i].0.rtype == "aws_iam_policy_document" {
+                        out[i].0 = res;
+                    }
+                }
+                None => {
+                    at.insert(st.span, out.len());
+                    out.push((res, st));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Every known literal value of a property, with its span. Values with references or
 /// deploy-time parts are left out: they are not actions or patterns we can read.
 pub fn literals(prop: &Prop<Str>) -> Vec<(&str, Span)> {
@@ -453,7 +481,7 @@ pub fn statement_name(st: &Statement) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Format, Resource, Table, TableKind};
+    use crate::model::{Format, Table, TableKind};
     use crate::source::FileId;
 
     #[test]
