@@ -1,4 +1,4 @@
-use super::iam::{covers_all_actions, literals, resources_reach_dynamodb, statement_name};
+use super::iam::{covers_all_actions, literals, owner, resources_reach_dynamodb, statement_name};
 use super::{Check, Ctx, by_format};
 use crate::declare_rule;
 use crate::model::Scope;
@@ -10,8 +10,9 @@ declare_rule! {
     /// resources that include DynamoDB: a table's ARN or reference, a `dynamodb` ARN
     /// pattern, or `*`. Policies are read from every place they live: CloudFormation
     /// `AWS::IAM::Policy`, `AWS::IAM::ManagedPolicy`, `AWS::IAM::RolePolicy` (and user and
-    /// group policies), inline `Policies` of roles, users and groups (as a mapping or as a
-    /// JSON string); Terraform `aws_iam_policy`, `aws_iam_role_policy`, `aws_iam_role`
+    /// group policies), inline `Policies` of roles, users and groups (as a mapping, a JSON
+    /// string or a `Fn::Sub` of one), and the resource policies of tables, their streams and
+    /// their replicas (`ResourcePolicy`); Terraform `aws_iam_policy`, `aws_iam_role_policy`, `aws_iam_role`
     /// `inline_policy`, user and group policies and `data "aws_iam_policy_document"`.
     ///
     /// The finding is on the action. `Deny` statements never fire; an action or resource
@@ -66,8 +67,13 @@ declare_rule! {
 
 impl Check for IamDynamodbWildcardAction {
     fn run(&self, scope: &Scope, ctx: &mut Ctx) {
-        for (res, st) in super::iam::statements(scope) {
-            if !st.is_allow() || !resources_reach_dynamodb(scope, st) {
+        for super::iam::Located {
+            res,
+            st,
+            resource_based,
+        } in super::iam::statements(scope)
+        {
+            if !st.is_allow() || !(resource_based || resources_reach_dynamodb(scope, st)) {
                 continue;
             }
             for prop in &st.actions {
@@ -86,7 +92,7 @@ impl Check for IamDynamodbWildcardAction {
                             format!(
                                 "{} of {} allows {action:?}: {what}, DynamoDB's DeleteTable and UpdateContinuousBackups included",
                                 statement_name(st),
-                                res.id
+                                owner(res, resource_based)
                             ),
                             by_format(
                                 scope.format,

@@ -1,4 +1,4 @@
-use super::iam::{ResourceClass, actions_grant_dynamodb, classified, statement_name};
+use super::iam::{ResourceClass, actions_grant_dynamodb, classified, owner, statement_name};
 use super::{Check, Ctx, by_format};
 use crate::declare_rule;
 use crate::model::Scope;
@@ -13,7 +13,8 @@ declare_rule! {
     /// (`…:table/*/index/*`, `…:table/*/stream/*`). Region and account wildcards, or parts
     /// known only at deploy time, do not matter: the table name does.
     ///
-    /// Not reported: statements whose only DynamoDB actions take no resource
+    /// Not reported: the resource policy of a table (it applies to that table only, whatever
+    /// its `Resource` says), statements whose only DynamoDB actions take no resource
     /// (`ListTables`, `DescribeLimits`, `DescribeEndpoints`, `ListBackups`, …: IAM requires
     /// `*` for them), a named table and its indexes (`${OrdersTable.Arn}/index/*`,
     /// `arn:aws:dynamodb:*:*:table/Orders/index/*`), a name prefix (`table/orders-*`), and
@@ -61,8 +62,14 @@ declare_rule! {
 
 impl Check for IamDynamodbWildcardResource {
     fn run(&self, scope: &Scope, ctx: &mut Ctx) {
-        for (res, st) in super::iam::statements(scope) {
-            if !st.is_allow() || !actions_grant_dynamodb(st) {
+        for super::iam::Located {
+            res,
+            st,
+            resource_based,
+        } in super::iam::statements(scope)
+        {
+            // A table's resource policy applies to that table only.
+            if resource_based || !st.is_allow() || !actions_grant_dynamodb(st) {
                 continue;
             }
             for (class, value, span) in classified(scope, &st.resources) {
@@ -76,7 +83,7 @@ impl Check for IamDynamodbWildcardResource {
                         format!(
                             "{} of {} grants DynamoDB actions on {what} ({text:?}), not on named tables",
                             statement_name(st),
-                            res.id
+                            owner(res, resource_based)
                         ),
                         by_format(
                             scope.format,

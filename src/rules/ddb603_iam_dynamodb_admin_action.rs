@@ -1,5 +1,5 @@
 use super::iam::{
-    admin_actions, covers_all_actions, literals, resources_reach_dynamodb, statement_name,
+    admin_actions, covers_all_actions, literals, owner, resources_reach_dynamodb, statement_name,
 };
 use super::{Check, Ctx, by_format};
 use crate::declare_rule;
@@ -70,8 +70,13 @@ declare_rule! {
 
 impl Check for IamDynamodbAdminAction {
     fn run(&self, scope: &Scope, ctx: &mut Ctx) {
-        for (res, st) in super::iam::statements(scope) {
-            if !st.is_allow() || !resources_reach_dynamodb(scope, st) {
+        for super::iam::Located {
+            res,
+            st,
+            resource_based,
+        } in super::iam::statements(scope)
+        {
+            if !st.is_allow() || !(resource_based || resources_reach_dynamodb(scope, st)) {
                 continue;
             }
             for prop in &st.actions {
@@ -90,7 +95,7 @@ impl Check for IamDynamodbAdminAction {
                         format!(
                             "{} of {} allows dynamodb:{first}, which {does}",
                             statement_name(st),
-                            res.id
+                            owner(res, resource_based)
                         )
                     } else {
                         let names: Vec<String> =
@@ -98,7 +103,7 @@ impl Check for IamDynamodbAdminAction {
                         format!(
                             "{} of {} allows {action:?}, which grants {}",
                             statement_name(st),
-                            res.id,
+                            owner(res, resource_based),
                             names.join(", ")
                         )
                     };

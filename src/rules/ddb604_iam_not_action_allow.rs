@@ -1,6 +1,6 @@
 use super::iam::{
     actions_grant_dynamodb, list_span, not_action_grants_dynamodb, not_resource_reaches_dynamodb,
-    resources_reach_dynamodb, statement_name,
+    owner, resources_reach_dynamodb, statement_name,
 };
 use super::{Check, Ctx, by_format};
 use crate::declare_rule;
@@ -67,13 +67,18 @@ fn rendered(values: &[Prop<Str>]) -> String {
 
 impl Check for IamNotActionAllow {
     fn run(&self, scope: &Scope, ctx: &mut Ctx) {
-        for (res, st) in super::iam::statements(scope) {
+        for super::iam::Located {
+            res,
+            st,
+            resource_based,
+        } in super::iam::statements(scope)
+        {
             if !st.is_allow() {
                 continue;
             }
             if let Some(span) = list_span(&st.not_actions)
                 && not_action_grants_dynamodb(st)
-                && resources_reach_dynamodb(scope, st)
+                && (resource_based || resources_reach_dynamodb(scope, st))
             {
                 let except = rendered(&st.not_actions);
                 ctx.report(
@@ -82,7 +87,7 @@ impl Check for IamNotActionAllow {
                             format!(
                                 "{} of {} allows every action except {except}, DynamoDB actions included (Allow with NotAction)",
                                 statement_name(st),
-                                res.id
+                                owner(res, resource_based)
                             ),
                             by_format(
                                 scope.format,
@@ -104,7 +109,7 @@ impl Check for IamNotActionAllow {
                             format!(
                                 "{} of {} grants DynamoDB actions on every resource except {except}, every table included (Allow with NotResource)",
                                 statement_name(st),
-                                res.id
+                                owner(res, resource_based)
                             ),
                             by_format(
                                 scope.format,

@@ -1,4 +1,4 @@
-use super::iam::statement_name;
+use super::iam::{owner, statement_name};
 use super::{Check, Ctx, by_format};
 use crate::declare_rule;
 use crate::model::{Condition, Scope, Statement};
@@ -99,7 +99,12 @@ fn selects_specific_attributes(st: &Statement) -> bool {
 
 impl Check for IamConditionMisuse {
     fn run(&self, scope: &Scope, ctx: &mut Ctx) {
-        for (res, st) in super::iam::statements(scope) {
+        for super::iam::Located {
+            res,
+            st,
+            resource_based,
+        } in super::iam::statements(scope)
+        {
             if !st.is_allow() {
                 continue;
             }
@@ -114,7 +119,7 @@ impl Check for IamConditionMisuse {
                             format!(
                                 "{} of {} tests the multi-valued key {key} with {:?}: a request that also carries other values passes",
                                 statement_name(st),
-                                res.id,
+                                owner(res, resource_based),
                                 c.operator
                             ),
                             by_format(
@@ -132,7 +137,7 @@ impl Check for IamConditionMisuse {
                             format!(
                                 "{} of {} limits dynamodb:Attributes without requiring dynamodb:Select = SPECIFIC_ATTRIBUTES: a request that names no attributes reads them all",
                                 statement_name(st),
-                                res.id
+                                owner(res, resource_based)
                             ),
                             by_format(
                                 scope.format,

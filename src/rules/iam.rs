@@ -264,27 +264,43 @@ pub fn admin_actions(pattern: &str) -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
-/// Every policy statement of the scope with the resource that carries it. A statement
-/// carried by two resources (a Terraform `data "aws_iam_policy_document"` and the
-/// `aws_iam_policy` that uses its `json`) is given once, with the resource that attaches
-/// it rather than the document.
-pub fn statements(scope: &Scope) -> Vec<(&Resource, &Statement)> {
-    let mut out: Vec<(&Resource, &Statement)> = Vec::new();
+/// A policy statement and where it lives.
+pub struct Located<'a> {
+    /// The resource that carries the statement (a policy, a role, a table).
+    pub res: &'a Resource,
+    pub st: &'a Statement,
+    /// A resource-based policy of a table (its `ResourcePolicy`): it applies to that
+    /// table only, whatever its `Resource` says.
+    pub resource_based: bool,
+}
+
+/// Every policy statement of the scope: identity policies and the resource policies of
+/// tables. A statement carried by two resources (a Terraform `data
+/// "aws_iam_policy_document"` and the `aws_iam_policy` that uses its `json`) is given once,
+/// with the resource that attaches it rather than the document.
+pub fn statements(scope: &Scope) -> Vec<Located<'_>> {
+    let mut out: Vec<Located> = Vec::new();
     let mut at: std::collections::HashMap<Span, usize> = std::collections::HashMap::new();
     for res in &scope.resources {
-        let Kind::Policy(policy) = &res.kind else {
-            continue;
+        let (policies, resource_based): (Vec<&crate::model::Policy>, bool) = match &res.kind {
+            Kind::Policy(policy) => (vec![policy], false),
+            Kind::Table(table) => (table.resource_policies.iter().collect(), true),
+            _ => continue,
         };
-        for st in &policy.statements {
+        for st in policies.into_iter().flat_map(|p| &p.statements) {
             match at.get(&st.span) {
                 Some(&i) => {
-                    if out[i].0.rtype == "aws_iam_policy_document" {
-                        out[i].0 = res;
+                    if out[i].res.rtype == "aws_iam_policy_document" {
+                        out[i].res = res;
                     }
                 }
                 None => {
                     at.insert(st.span, out.len());
-                    out.push((res, st));
+                    out.push(Located {
+                        res,
+                        st,
+                        resource_based,
+                    });
                 }
             }
         }
@@ -468,6 +484,16 @@ pub fn actions_grant_dynamodb(st: &Statement) -> bool {
 pub fn list_span(values: &[Prop<Str>]) -> Option<Span> {
     let first = values.first()?.span;
     Some(values.iter().fold(first, |acc, p| acc.to(p.span)))
+}
+
+/// How findings name the holder of a statement: `AppRole`, or
+/// `the resource policy of OrdersTable`.
+pub fn owner(res: &Resource, resource_based: bool) -> String {
+    if resource_based {
+        format!("the resource policy of {}", res.id)
+    } else {
+        res.id.clone()
+    }
 }
 
 /// How findings name a statement: `statement "ReadOrders"` or `a statement`.

@@ -18,9 +18,15 @@ pub fn kind<'a>(
     let empty = Node::new(resource.span, crate::model::node::NodeKind::Map(Vec::new()));
     let p = props.unwrap_or(&empty);
     match rtype {
-        "AWS::DynamoDB::Table" => Kind::Table(Box::new(table(t, p, resource, TableKind::Table))),
+        "AWS::DynamoDB::Table" => {
+            let mut table = table(t, p, resource, TableKind::Table);
+            table.resource_policies = resource_policies(t, p);
+            Kind::Table(Box::new(table))
+        }
         "AWS::DynamoDB::GlobalTable" => {
-            Kind::Table(Box::new(table(t, p, resource, TableKind::Global)))
+            let mut table = table(t, p, resource, TableKind::Global);
+            table.resource_policies = resource_policies(t, p);
+            Kind::Table(Box::new(table))
         }
         "AWS::DAX::Cluster" => Kind::Dax(Dax {
             sse_enabled: t.prop_bool(p, &["SSESpecification", "SSEEnabled"]),
@@ -260,6 +266,32 @@ fn alarm<'a>(t: &Template<'a>, p: &'a Node) -> Alarm {
         }
     }
     alarm
+}
+
+/// The resource-based policies of a table (`ResourcePolicy`), of its stream
+/// (`StreamSpecification.ResourcePolicy`) and, for a global table, of every replica and its
+/// stream (`ReplicaStreamSpecification.ResourcePolicy`).
+fn resource_policies(t: &Template, p: &Node) -> Vec<Policy> {
+    let mut owners = vec![p];
+    owners.extend(p.get("StreamSpecification"));
+    if let Some(replicas) = p.get("Replicas") {
+        for replica in t.items(replicas) {
+            owners.push(replica);
+            owners.extend(replica.get("ReplicaStreamSpecification"));
+        }
+    }
+    let mut out = Vec::new();
+    for owner in owners {
+        if let Some(doc) = owner
+            .get("ResourcePolicy")
+            .and_then(|r| r.get("PolicyDocument"))
+        {
+            let mut policy = Policy::default();
+            statements(t, doc, &mut policy);
+            out.push(policy);
+        }
+    }
+    out
 }
 
 /// Statements of a policy document: a mapping, a JSON string (`PolicyDocument: '{…}'`),
