@@ -830,4 +830,39 @@ mod tests {
         assert_eq!(pointed(&dup), vec!["dynamodb:Attributes"]);
         assert!(dup[0].0.contains("dynamodb:Select"), "{dup:?}");
     }
+
+    /// Malformed policies never panic and never fire; the run goes on.
+    #[test]
+    fn malformed_policies_are_read_without_panic() {
+        let deep = format!("{}{}", "[".repeat(600), "]".repeat(600));
+        let cases = [
+            "PolicyDocument: 42".to_string(),
+            "PolicyDocument: [a, b]".to_string(),
+            "PolicyDocument: {Statement: oops}".to_string(),
+            "PolicyDocument: {Statement: [1, [2], null]}".to_string(),
+            "PolicyDocument: {Statement: {Effect: Allow, Action: {a: b}, Resource: [[x]]}}".to_string(),
+            "PolicyDocument: {Statement: [{Effect: [Allow], Condition: [x], Action: '*', Resource: '*'}]}".to_string(),
+            "PolicyDocument: {Statement: [{Effect: Allow, Condition: {StringEquals: [x]}}]}".to_string(),
+            "PolicyDocument: '{not json'".to_string(),
+            "PolicyDocument: '{\"Statement\": \"x\"}'".to_string(),
+            format!("PolicyDocument: '{{\"Statement\": {deep}}}'"),
+            "PolicyDocument: \"{\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\",\\\"Action\\\":\\\"\\u00e9\\u4e2d\\\",\\\"Resource\\\":\\\"é中\\\"}]}\"".to_string(),
+            "PolicyDocument: !Sub [\"{\\\"Statement\\\": []}\", {A: !Ref B}]".to_string(),
+            "PolicyDocument: !Sub 42".to_string(),
+            "PolicyDocument: !If [C, '{}', !Ref AWS::NoValue]".to_string(),
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        for (i, case) in cases.iter().enumerate() {
+            let path = dir.path().join(format!("t{i}.yaml"));
+            let text = format!(
+                "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  P:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      {case}\n"
+            );
+            std::fs::write(&path, text).unwrap();
+            for rule in ["DDB601", "DDB602", "DDB603", "DDB604", "DDB605"] {
+                let found = run_fixture(rule, &path).unwrap();
+                let allowed = i == 5 && rule == "DDB601";
+                assert!(allowed || found.is_empty(), "case {i} {rule}: {found:?}");
+            }
+        }
+    }
 }
