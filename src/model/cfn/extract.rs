@@ -580,3 +580,69 @@ fn head_span(item: &Node) -> crate::source::Span {
         None => item.span,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::cfn::yaml;
+    use crate::source::FileId;
+
+    /// The statements of the one policy in `text`, with the source text of each action.
+    fn actions(text: &str) -> Vec<String> {
+        let root = yaml::parse(text, FileId(0)).unwrap();
+        let mut t = Template::new(&root);
+        t.set_source(text.into());
+        let doc = root.get("Doc").unwrap();
+        let mut policy = Policy::default();
+        statements(&t, doc, &mut policy);
+        policy
+            .statements
+            .iter()
+            .flat_map(|st| &st.actions)
+            .map(|a| text[a.span.range()].to_string())
+            .collect()
+    }
+
+    #[test]
+    fn json_strings_map_back_to_the_template_in_every_scalar_style() {
+        let literal = "Doc: |\n  {\"Statement\": [{\"Effect\": \"Allow\",\n    \"Action\": \"dynamodb:*\"}]}\n";
+        assert_eq!(actions(literal), vec!["\"dynamodb:*\""]);
+        let folded = "Doc: >\n  {\"Statement\": [{\"Effect\": \"Allow\",\n    \"Action\": [\"a:b\", \"dynamodb:*\"]}]}\n";
+        assert_eq!(actions(folded), vec!["\"a:b\"", "\"dynamodb:*\""]);
+        let single = "Doc: '{\"Statement\": {\"Effect\": \"Allow\", \"Action\": \"x:y\"}}'\n";
+        assert_eq!(actions(single), vec!["\"x:y\""]);
+        let double = "Doc: \"{\\\"Statement\\\": {\\\"Effect\\\": \\\"Allow\\\",\\n \\\"Action\\\": \\\"x:\\u00e9\\\"}}\"\n";
+        assert_eq!(actions(double), vec!["\\\"x:\\u00e9\\\""]);
+        let tagged = "Doc: !Sub |\n  {\"Statement\": {\"Effect\": \"Allow\", \"Action\": \"${AWS::Region}:y\"}}\n";
+        assert_eq!(actions(tagged), vec!["\"${AWS::Region}:y\""]);
+    }
+
+    #[test]
+    fn sub_documents_resolve_their_references() {
+        let text = "Doc: !Sub\n  - '{\"Statement\": {\"Effect\": \"Allow\", \"Action\": \"${A}:${AWS::Region}\"}}'\n  - {A: dynamodb}\n";
+        let root = yaml::parse(text, FileId(0)).unwrap();
+        let t = Template::new(&root);
+        let mut policy = Policy::default();
+        statements(&t, root.get("Doc").unwrap(), &mut policy);
+        let action = policy.statements[0].actions[0].get().unwrap().render();
+        assert_eq!(action, "dynamodb:${AWS::Region}");
+    }
+
+    #[test]
+    fn offset_map_never_leaves_the_scalar() {
+        for (content, raw) in [
+            ("abc", ""),
+            ("", "\"\""),
+            ("é中x", "\"\\u00e9中\""),
+            ("a\nb", "'a\n\n  b'"),
+        ] {
+            let map = offset_map(content, raw, 100);
+            assert_eq!(map.len(), content.len() + 1);
+            assert!(
+                map.iter()
+                    .all(|&m| (100..=100 + raw.len() as u32).contains(&m)),
+                "{content:?} {map:?}"
+            );
+        }
+    }
+}
