@@ -4,7 +4,8 @@ use super::resolve::{Lookup, Template};
 use crate::model::node::{Entry, Node, NodeKind};
 use crate::model::{
     Alarm, AttributeDef, Condition, Dax, Dimension, Index, KeyElement, KeyType, Kind, KmsAlias,
-    KmsKey, Metric, Policy, Prop, Replica, Sse, Statement, Table, TableKind, Tag, VpcEndpoint,
+    KmsKey, Metric, Policy, Problem, Prop, Replica, Sse, Statement, Table, TableKind, Tag,
+    VpcEndpoint,
 };
 use crate::source::Span;
 
@@ -394,6 +395,80 @@ fn document_map(t: &Template, doc: &Node, policy: &mut Policy) {
             not_resources: strs("NotResource"),
             conditions,
         });
+    }
+}
+
+/// Duplicate keys (DDB002) inside policy documents written as JSON strings anywhere in a
+/// resource's `Properties`: the template-wide check sees only the string.
+pub fn embedded_duplicates(
+    t: &Template,
+    props: Option<&Node>,
+    resource: Option<crate::model::ResourceRef>,
+) -> Vec<Problem> {
+    let mut docs = Vec::new();
+    let mut stack: Vec<(&Node, usize)> = props.into_iter().map(|p| (p, 0)).collect();
+    while let Some((node, depth)) = stack.pop() {
+        if depth > 64 {
+            continue;
+        }
+        match &node.kind {
+            NodeKind::Map(entries) => {
+                for e in entries {
+                    if &*e.key == "PolicyDocument" {
+                        json_strings(&e.value, &mut docs, 0);
+                    } else {
+                        stack.push((&e.value, depth + 1));
+                    }
+                }
+            }
+            NodeKind::Seq(items) => stack.extend(items.iter().map(|i| (i, depth + 1))),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for doc in docs {
+        let Some(parsed) = embedded_json(t, doc) else {
+            continue;
+        };
+        for (later, earlier) in crate::model::node::duplicate_keys(&parsed) {
+            let line = t
+                .source()
+                .and_then(|s| s.get(..earlier.key_span.start as usize))
+                .map_or(0, |before| before.matches('\n').count() + 1);
+            out.push(Problem {
+                rule: "DDB002",
+                span: later.key_span,
+                message: format!(
+                    "key {} is written twice in this mapping of an embedded policy document: the value at line {line} is silently dropped",
+                    later.key
+                ),
+                help: Some("merge the two entries into one".into()),
+                resource: resource.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// The JSON strings a `PolicyDocument` value may be: itself, the text of a `Fn::Sub`, each
+/// branch of a `Fn::If`.
+fn json_strings<'n>(node: &'n Node, out: &mut Vec<&'n Node>, depth: usize) {
+    if depth > 8 {
+        return;
+    }
+    match node.as_intrinsic() {
+        Some(("Fn::Sub", arg)) => match arg.as_seq() {
+            Some([text, _]) => out.push(text),
+            _ => out.push(arg),
+        },
+        Some(("Fn::If", arg)) => {
+            for branch in arg.as_seq().unwrap_or_default().iter().skip(1) {
+                json_strings(branch, out, depth + 1);
+            }
+        }
+        Some(_) => {}
+        None if node.as_scalar().is_some() => out.push(node),
+        None => {}
     }
 }
 

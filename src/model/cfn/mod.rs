@@ -292,6 +292,8 @@ pub fn add_template(
             suppressions,
             kind: extract::kind(&t, rtype, props, body),
         });
+        let reference = scope.resources.last().map(Resource::reference);
+        scope.problems.extend(extract::embedded_duplicates(&t, props, reference));
     }
 }
 
