@@ -292,8 +292,9 @@ pub fn add_template(
             suppressions,
             kind: extract::kind(&t, rtype, props, body),
         });
-        let reference = scope.resources.last().map(Resource::reference);
-        scope.problems.extend(extract::embedded_duplicates(&t, props, reference));
+        let res = scope.resources.last().map(Resource::reference);
+        let found = extract::embedded_duplicates(&t, props, res);
+        scope.problems.extend(found);
     }
 }
 
