@@ -82,13 +82,24 @@ pub struct RuleMeta {
 }
 
 impl RuleMeta {
+    /// The documentation as Markdown: the doc comment without the space after `///`.
+    pub fn documentation(&self) -> String {
+        let mut out = String::with_capacity(self.doc.len());
+        for line in self.doc.lines() {
+            out.push_str(line.strip_prefix(' ').unwrap_or(line));
+            out.push('\n');
+        }
+        out.trim().to_string()
+    }
+
     /// The text of one `## Section` of the documentation.
-    pub fn section(&self, title: &str) -> Option<&'static str> {
+    pub fn section(&self, title: &str) -> Option<String> {
+        let doc = self.documentation();
         let marker = format!("## {title}");
-        let start = self.doc.find(&marker)? + marker.len();
-        let rest = &self.doc[start..];
+        let start = doc.find(&marker)? + marker.len();
+        let rest = &doc[start..];
         let end = rest.find("\n## ").unwrap_or(rest.len());
-        Some(rest[..end].trim())
+        Some(rest[..end].trim().to_string())
     }
 }
 
