@@ -105,10 +105,10 @@ fn rule(m: &RuleMeta) -> Value {
         "id": m.id,
         "name": m.name,
         "shortDescription": {"text": m.summary},
-        "fullDescription": {"text": dedent(m.section("What it checks").unwrap_or(m.summary))},
+        "fullDescription": {"text": m.section("What it checks").unwrap_or_else(|| m.summary.to_string())},
         "help": {
-            "text": dedent(m.doc.trim()),
-            "markdown": dedent(&crate::rules::docs::rule_page(m)),
+            "text": m.documentation(),
+            "markdown": crate::rules::docs::rule_page(m),
         },
         "helpUri": help_uri(m.id),
         "defaultConfiguration": {"level": level(m.severity)},
@@ -117,18 +117,6 @@ fn rule(m: &RuleMeta) -> Value {
             "security-severity": security_severity(m.severity),
         },
     })
-}
-
-/// Doc comments keep the space after `///`: drop it from each line.
-fn dedent(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for (i, line) in text.lines().enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        out.push_str(line.strip_prefix(' ').unwrap_or(line));
-    }
-    out
 }
 
 fn rule_index(id: &str) -> usize {
