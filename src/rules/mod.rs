@@ -13,6 +13,8 @@ mod ddb003_unused_suppression;
 mod ddb101_pitr_disabled;
 mod ddb103_deletion_protection_disabled;
 mod ddb104_table_not_retained;
+mod ddb501_lsi_changed_after_creation;
+mod ddb502_key_schema_changed;
 mod ddb503_lsi_limit_exceeded;
 mod ddb504_gsi_limit_exceeded;
 mod ddb505_lsi_key_invalid;
