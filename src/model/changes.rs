@@ -149,6 +149,10 @@ pub fn plan_replacements(root: &Node) -> Vec<Replacement> {
             .and_then(Node::as_seq)
             .unwrap_or(&[])
         {
+            let span = match &path.kind {
+                NodeKind::Seq(steps) => steps.first().map_or(path.span, |n| n.span),
+                _ => path.span,
+            };
             let text = match &path.kind {
                 NodeKind::Seq(steps) => steps
                     .iter()
@@ -159,10 +163,7 @@ pub fn plan_replacements(root: &Node) -> Vec<Replacement> {
                 _ => continue,
             };
             if !text.is_empty() && !causes.iter().any(|c: &ReplacementCause| c.path == text) {
-                causes.push(ReplacementCause {
-                    path: text,
-                    span: path.span,
-                });
+                causes.push(ReplacementCause { path: text, span });
             }
         }
         let span = rc.get("address").map_or(rc.span, |n| n.span);

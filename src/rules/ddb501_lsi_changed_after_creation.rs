@@ -74,11 +74,8 @@ impl Check for LsiChangedAfterCreation {
                 continue;
             };
             let meaning = baseline::replacement_meaning(scope.format, Some(table));
-            for (span, what, key) in lsi_changes(table, old, res.span) {
-                let message = format!(
-                    "{what} on table {}, which exists in the base: {}",
-                    res.id, meaning
-                );
+            for (span, what, key) in lsi_changes(&res.id, table, old, res.span) {
+                let message = format!("{what}, and the table exists in the base: {meaning}");
                 ctx.report(res, span, message, HELP).key(key);
             }
         }
@@ -88,6 +85,7 @@ impl Check for LsiChangedAfterCreation {
 /// What changed in the LSIs: `(head span, description, fingerprint key)`. Indexes whose
 /// name or keys are unknown are not compared.
 fn lsi_changes(
+    id: &str,
     head: &Table,
     base: &Table,
     header: crate::source::Span,
@@ -109,13 +107,13 @@ fn lsi_changes(
         match b.iter().find(|(n, _, _)| n == name) {
             None => out.push((
                 *span,
-                format!("local secondary index {name} is added"),
+                format!("local secondary index {name} is added to table {id}"),
                 format!("lsi:{name}:added"),
             )),
             Some((_, old_keys, _)) if old_keys != keys => out.push((
                 *span,
                 format!(
-                    "the key schema of local secondary index {name} changed from {} to {}",
+                    "the key schema of local secondary index {name} of table {id} changed from {} to {}",
                     baseline::render_keys(old_keys),
                     baseline::render_keys(keys)
                 ),
@@ -133,7 +131,7 @@ fn lsi_changes(
                     out.push((
                         span,
                         format!(
-                            "the type of attribute {} (a key of local secondary index {name}) changed from {} to {}",
+                            "the type of attribute {} (a key of local secondary index {name} of table {id}) changed from {} to {}",
                             attr.0, attr.1, attr.2
                         ),
                         format!("lsi:{name}:type:{}", attr.0),
@@ -146,7 +144,7 @@ fn lsi_changes(
         if !h.iter().any(|(n, _, _)| n == name) {
             out.push((
                 head.lsis_span.unwrap_or(header),
-                format!("local secondary index {name} is removed"),
+                format!("local secondary index {name} is removed from table {id}"),
                 format!("lsi:{name}:removed"),
             ));
         }

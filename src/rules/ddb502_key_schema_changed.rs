@@ -92,10 +92,7 @@ impl Check for KeySchemaChanged {
             };
             let meaning = baseline::replacement_meaning(scope.format, Some(table));
             for (span, what, key) in key_changes(res, table, old) {
-                let message = format!(
-                    "{what} on table {}, which exists in the base: {meaning}",
-                    res.id
-                );
+                let message = format!("{what}, and the table exists in the base: {meaning}");
                 ctx.report(res, span, message, HELP).key(key);
             }
         }
@@ -124,7 +121,8 @@ fn key_changes(res: &Resource, head: &Table, base: &Table) -> Vec<(Span, String,
         out.push((
             span,
             format!(
-                "the key schema changed from {} to {}",
+                "the key schema of table {} changed from {} to {}",
+                res.id,
                 baseline::render_keys(&b),
                 baseline::render_keys(&h)
             ),
@@ -145,7 +143,10 @@ fn key_changes(res: &Resource, head: &Table, base: &Table) -> Vec<(Span, String,
         {
             out.push((
                 span,
-                format!("the type of key attribute {attr} changed from {old} to {new}"),
+                format!(
+                    "the type of key attribute {attr} of table {} changed from {old} to {new}",
+                    res.id
+                ),
                 format!("type:{attr}"),
             ));
         }
@@ -157,7 +158,7 @@ fn key_changes(res: &Resource, head: &Table, base: &Table) -> Vec<(Span, String,
             {
                 out.push((
                     h.span,
-                    format!("the table name changed from {old} to {new}"),
+                    format!("the name of table {} changed from {old} to {new}", res.id),
                     "name".to_string(),
                 ));
             }
@@ -166,7 +167,10 @@ fn key_changes(res: &Resource, head: &Table, base: &Table) -> Vec<(Span, String,
             if let Some(new) = literal(h.get()) {
                 out.push((
                     h.span,
-                    format!("the table name is set to {new} where it was generated"),
+                    format!(
+                        "the name of table {} is set to {new} where it was generated",
+                        res.id
+                    ),
                     "name".to_string(),
                 ));
             }
@@ -175,7 +179,10 @@ fn key_changes(res: &Resource, head: &Table, base: &Table) -> Vec<(Span, String,
             if let Some(old) = literal(b.get()) {
                 out.push((
                     res.span,
-                    format!("the fixed table name {old} is removed (a generated name replaces it)"),
+                    format!(
+                        "the fixed name {old} of table {} is removed (a generated name replaces it)",
+                        res.id
+                    ),
                     "name".to_string(),
                 ));
             }
