@@ -85,9 +85,7 @@ fn git(dir: &Path, args: &[&str], index: Option<&Path>) -> Result<String, String
     if let Some(index) = index {
         cmd.env("GIT_INDEX_FILE", index);
     }
-    let out = cmd
-        .output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
+    let out = cmd.output().map_err(|e| format!("cannot run git: {e}"))?;
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).trim_end().to_string())
     } else {
@@ -142,7 +140,12 @@ fn extract(root: &Path, spec: &str, rev: &str, temp: &Path, dest: &Path) -> Resu
     prefix.push('/');
     git(
         root,
-        &["checkout-index", "--all", "--force", &format!("--prefix={prefix}")],
+        &[
+            "checkout-index",
+            "--all",
+            "--force",
+            &format!("--prefix={prefix}"),
+        ],
         Some(&index),
     )
     .map_err(|e| Error(format!("--base {spec}: cannot write the base tree: {e}")))?;
@@ -152,11 +155,18 @@ fn extract(root: &Path, spec: &str, rev: &str, temp: &Path, dest: &Path) -> Resu
 /// Resolve a git ref to a commit, with a clear error for a missing ref and a shallow clone.
 fn resolve_commit(root: &Path, spec: &str) -> Result<String, Error> {
     if spec.starts_with('-') {
-        return Err(Error(format!("--base {spec}: not a git ref or a directory")));
+        return Err(Error(format!(
+            "--base {spec}: not a git ref or a directory"
+        )));
     }
     match git(
         root,
-        &["rev-parse", "--verify", "--quiet", &format!("{spec}^{{commit}}")],
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{spec}^{{commit}}"),
+        ],
         None,
     ) {
         Ok(sha) if !sha.is_empty() => Ok(sha),
@@ -432,7 +442,10 @@ pub fn attr_type(table: &Table, name: &str) -> Option<(String, Span)> {
         .iter()
         .rev()
         .find(|a| a.name.get().is_some_and(|n| n == name))?;
-    Some((def.attr_type.get()?.to_ascii_uppercase(), def.attr_type.span))
+    Some((
+        def.attr_type.get()?.to_ascii_uppercase(),
+        def.attr_type.span,
+    ))
 }
 
 /// Whether `name` is the table's own partition or sort key.
@@ -466,7 +479,8 @@ pub fn replacement_meaning(format: Format, table: Option<&Table>) -> String {
                  with prevent_destroy set, it refuses the plan"
                     .into()
             } else if table.is_some() {
-                "Terraform destroys the table with all its items and creates a new, empty one".into()
+                "Terraform destroys the table with all its items and creates a new, empty one"
+                    .into()
             } else {
                 "Terraform destroys the table with all its items and creates a new, empty one \
                  (with prevent_destroy set, it refuses the plan)"
@@ -503,9 +517,18 @@ mod tests {
 
     #[test]
     fn relative_paths_walk_up_and_down() {
-        assert_eq!(relative(Path::new("/a/b"), Path::new("/a")), PathBuf::from(".."));
-        assert_eq!(relative(Path::new("/a"), Path::new("/a/b")), PathBuf::from("b"));
-        assert_eq!(relative(Path::new("/a"), Path::new("/a")), PathBuf::from("."));
+        assert_eq!(
+            relative(Path::new("/a/b"), Path::new("/a")),
+            PathBuf::from("..")
+        );
+        assert_eq!(
+            relative(Path::new("/a"), Path::new("/a/b")),
+            PathBuf::from("b")
+        );
+        assert_eq!(
+            relative(Path::new("/a"), Path::new("/a")),
+            PathBuf::from(".")
+        );
         assert_eq!(
             relative(Path::new("/a/b"), Path::new("/a/c/d")),
             PathBuf::from("../c/d")
@@ -530,15 +553,15 @@ mod tests {
             map_path(Path::new("/t/tree/infra"), &mapping),
             PathBuf::from("infra")
         );
-        assert_eq!(map_path(Path::new("/else"), &mapping), PathBuf::from("/else"));
+        assert_eq!(
+            map_path(Path::new("/else"), &mapping),
+            PathBuf::from("/else")
+        );
     }
 
     #[test]
     fn base_spec_is_a_directory_only_when_one_exists() {
-        assert_eq!(
-            BaseSpec::parse("."),
-            BaseSpec::Dir(PathBuf::from("."))
-        );
+        assert_eq!(BaseSpec::parse("."), BaseSpec::Dir(PathBuf::from(".")));
         assert_eq!(
             BaseSpec::parse("origin/main"),
             BaseSpec::Git("origin/main".into())

@@ -127,7 +127,11 @@ pub fn check_with_base(
 
 /// Run the rules over loaded scopes; with a base, each scope's rules see the base scope of
 /// the same name (`Ctx.base`).
-pub fn check_loaded_with_base(loaded: Loaded, settings: &Settings, base: Option<&Loaded>) -> Report {
+pub fn check_loaded_with_base(
+    loaded: Loaded,
+    settings: &Settings,
+    base: Option<&Loaded>,
+) -> Report {
     let base_scopes: std::collections::HashMap<&str, &Scope> = base
         .map(|b| b.scopes.iter().map(|s| (s.name.as_str(), s)).collect())
         .unwrap_or_default();

@@ -23,8 +23,12 @@ pub fn is_change_set(root: &Node) -> bool {
 pub fn is_plan(root: &Node) -> bool {
     root.get("format_version")
         .is_some_and(|v| v.as_scalar().is_some())
-        && (root.get("planned_values").is_some_and(|v| v.as_map().is_some())
-            || root.get("resource_changes").is_some_and(|v| v.as_seq().is_some()))
+        && (root
+            .get("planned_values")
+            .is_some_and(|v| v.as_map().is_some())
+            || root
+                .get("resource_changes")
+                .is_some_and(|v| v.as_seq().is_some()))
 }
 
 /// The scope of a change set: no resources, the replacements it announces.
@@ -64,9 +68,11 @@ pub fn change_set_replacements(root: &Node) -> Vec<Replacement> {
             continue;
         };
         let text = |key: &str| rc.get(key).and_then(Node::as_scalar);
-        let (Some(action), Some(rtype), Some(id)) =
-            (text("Action"), text("ResourceType"), text("LogicalResourceId"))
-        else {
+        let (Some(action), Some(rtype), Some(id)) = (
+            text("Action"),
+            text("ResourceType"),
+            text("LogicalResourceId"),
+        ) else {
             continue;
         };
         if action != "Modify" || !CFN_TABLE_TYPES.contains(&rtype) {

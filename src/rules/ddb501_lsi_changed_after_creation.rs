@@ -90,15 +90,16 @@ fn lsi_changes(
     base: &Table,
     header: crate::source::Span,
 ) -> Vec<(crate::source::Span, String, String)> {
-    let known = |ixs: &[Index]| -> Option<Vec<(String, Vec<(String, String)>, crate::source::Span)>> {
-        ixs.iter()
-            .map(|ix| {
-                let name = ix.name.get()?.clone();
-                let keys = baseline::known_keys(&ix.key_schema)?;
-                Some((name, keys, ix.span))
-            })
-            .collect()
-    };
+    let known =
+        |ixs: &[Index]| -> Option<Vec<(String, Vec<(String, String)>, crate::source::Span)>> {
+            ixs.iter()
+                .map(|ix| {
+                    let name = ix.name.get()?.clone();
+                    let keys = baseline::known_keys(&ix.key_schema)?;
+                    Some((name, keys, ix.span))
+                })
+                .collect()
+        };
     let (Some(h), Some(b)) = (known(&head.lsis), known(&base.lsis)) else {
         return Vec::new();
     };
