@@ -82,6 +82,9 @@ impl Check for LsiChangedAfterCreation {
     }
 }
 
+/// An LSI whose name and keys are known: name, `(attribute, HASH|RANGE)` keys, span.
+type KnownIndex = (String, Vec<(String, String)>, crate::source::Span);
+
 /// What changed in the LSIs: `(head span, description, fingerprint key)`. Indexes whose
 /// name or keys are unknown are not compared.
 fn lsi_changes(
@@ -90,16 +93,15 @@ fn lsi_changes(
     base: &Table,
     header: crate::source::Span,
 ) -> Vec<(crate::source::Span, String, String)> {
-    let known =
-        |ixs: &[Index]| -> Option<Vec<(String, Vec<(String, String)>, crate::source::Span)>> {
-            ixs.iter()
-                .map(|ix| {
-                    let name = ix.name.get()?.clone();
-                    let keys = baseline::known_keys(&ix.key_schema)?;
-                    Some((name, keys, ix.span))
-                })
-                .collect()
-        };
+    let known = |ixs: &[Index]| -> Option<Vec<KnownIndex>> {
+        ixs.iter()
+            .map(|ix| {
+                let name = ix.name.get()?.clone();
+                let keys = baseline::known_keys(&ix.key_schema)?;
+                Some((name, keys, ix.span))
+            })
+            .collect()
+    };
     let (Some(h), Some(b)) = (known(&head.lsis), known(&base.lsis)) else {
         return Vec::new();
     };
