@@ -210,6 +210,8 @@ pub fn load_base(paths: &[PathBuf], spec: &BaseSpec, settings: &Settings) -> Res
             let tree = temp.0.join("tree");
             std::fs::create_dir(&tree).map_err(|e| Error(format!("{}: {e}", tree.display())))?;
             extract(&root, r, &rev, &temp.0, &tree)?;
+            // Walked like the head: `.gitignore` files apply only inside a repository.
+            let _ = std::fs::create_dir(tree.join(".git"));
             (root, tree)
         }
         BaseSpec::Dir(d) => {

@@ -498,3 +498,31 @@ fn cdk_resources_match_by_construct_path_not_logical_id() {
     let r = compare(&base, &head);
     assert!(messages(&r, "DDB502").is_empty(), "{r}");
 }
+
+#[test]
+fn the_base_tree_honours_gitignore_like_the_head() {
+    let (dir, _) = repo(&pr_data().join("base"), &pr_data().join("base"));
+    let d = dir.path();
+    // A template committed in an ignored directory: skipped in head, and so in the base.
+    std::fs::write(d.join(".gitignore"), "generated/\n").unwrap();
+    std::fs::create_dir(d.join("generated")).unwrap();
+    std::fs::copy(
+        pr_data().join("base/infra/orders.yaml"),
+        d.join("generated/orders.yaml"),
+    )
+    .unwrap();
+    git(d, &["add", "-f", "-A"]);
+    git(d, &["commit", "-qm", "generated"]);
+    git(d, &["tag", "with-generated"]);
+    std::fs::remove_dir_all(d.join("generated")).unwrap();
+    git(d, &["add", "-A"]);
+    git(d, &["commit", "-qm", "drop generated"]);
+    let out = run(
+        d,
+        &["check", ".", "--base", "with-generated", "--format", "json"],
+    );
+    let r = json(&out);
+    let s = states(&r);
+    assert!(!s.is_empty());
+    assert!(s.iter().all(|(_, _, st)| st == "unchanged"), "{s:?}");
+}
