@@ -1037,3 +1037,32 @@ Resources:
         "{message}"
     );
 }
+
+#[test]
+fn absent_findings_are_not_junit_results_but_are_sarif_results() {
+    let mut r = report();
+    let n = r
+        .findings
+        .iter()
+        .position(|f| f.rule_id == "DDB101" && f.suppression.is_none())
+        .unwrap();
+    r.findings[n].baseline_state = Some(ddbguard::report::BaselineState::Absent);
+    let (suites, _) = read_junit(&junit::render(&r, &enabled()));
+    let case = suites[0]
+        .1
+        .iter()
+        .find(|c| c.classname == "hand/app.yaml Orders" && c.name == "DDB101 pitr-disabled")
+        .unwrap();
+    assert!(!case.failed && !case.skipped);
+    let text = sarif::render(&r, None);
+    assert_valid_sarif(&text);
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let absent: Vec<_> = v["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["baselineState"] == "absent")
+        .collect();
+    assert_eq!(absent.len(), 1);
+    assert_eq!(absent[0]["ruleId"], "DDB101");
+}

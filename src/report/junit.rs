@@ -83,7 +83,12 @@ pub fn render(report: &Report, enabled: &[&'static str]) -> String {
             cases.entry((String::new(), rule)).or_default();
         }
     }
-    for f in &report.findings {
+    // Findings the base had and head fixed (pull-request mode) are not test results.
+    let present = report
+        .findings
+        .iter()
+        .filter(|f| f.baseline_state != Some(super::BaselineState::Absent));
+    for f in present {
         // A file without resources (one that did not parse, the config file) lists only
         // what was found in it.
         let cases = files.entry(f.path.clone()).or_default();

@@ -62,7 +62,7 @@ pub fn sarif(report: &Report, srcroot: Option<&std::path::Path>) -> Value {
     let notifications: Vec<Value> = report
         .findings
         .iter()
-        .filter(|f| f.rule_id == "DDB001")
+        .filter(|f| f.rule_id == "DDB001" && f.baseline_state != Some(BaselineState::Absent))
         .map(|f| {
             json!({
                 "level": level(f.severity),
