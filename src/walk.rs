@@ -49,23 +49,43 @@ pub fn is_terraform(name: &str) -> bool {
     name.ends_with(".tf") || name.ends_with(".tf.json")
 }
 
-fn is_assembly_dir(dir: &Path) -> bool {
-    dir.join("manifest.json").is_file()
-        && (dir.file_name().is_some_and(|n| n == "cdk.out")
-            || dir.join("tree.json").is_file()
-            || looks_like_assembly_manifest(&dir.join("manifest.json")))
+/// Whether `dir` holds a CDK cloud assembly: a `manifest.json` that is a JSON object with
+/// the schema `"version"` and `"artifacts"` CDK writes (a `cdk.out` may hold only a
+/// `"version"` when the app has no stack). Other tools' `manifest.json` files (web app
+/// manifests, browser extensions) are not assemblies.
+pub fn is_assembly_dir(dir: &Path) -> bool {
+    let is_cdk_out = dir.file_name().is_some_and(|n| n == "cdk.out");
+    match manifest_head(&dir.join("manifest.json")) {
+        Some(head) => {
+            head.trim_start().starts_with('{')
+                && head.contains("\"version\"")
+                && (head.contains("\"artifacts\"") || (is_cdk_out && !head.contains("\"name\"")))
+        }
+        None => false,
+    }
 }
 
-fn looks_like_assembly_manifest(path: &Path) -> bool {
-    // A cloud assembly manifest has `"artifacts"` and a schema `"version"`; read only the start.
+/// The first 64 KB of a file, when it is a readable file.
+fn manifest_head(path: &Path) -> Option<String> {
     use std::io::Read;
-    let mut buf = [0u8; 4096];
-    let Ok(mut f) = std::fs::File::open(path) else {
-        return false;
-    };
-    let n = f.read(&mut buf).unwrap_or(0);
-    let head = String::from_utf8_lossy(&buf[..n]);
-    head.contains("\"artifacts\"") || head.contains("aws:cloudformation:stack")
+    if !path.is_file() {
+        return None;
+    }
+    let f = std::fs::File::open(path).ok()?;
+    let mut buf = Vec::with_capacity(4096);
+    f.take(64 * 1024).read_to_end(&mut buf).ok()?;
+    Some(String::from_utf8_lossy(&buf).into_owned())
+}
+
+/// Whether `inner` is a nested assembly of `outer` (`outer/assembly-*/…`), which the
+/// CDK frontend reads with its parent.
+fn is_nested_assembly(inner: &Path, outer: &Path) -> bool {
+    inner != outer
+        && inner.strip_prefix(outer).is_ok_and(|rel| {
+            rel.components()
+                .next()
+                .is_some_and(|c| c.as_os_str().to_string_lossy().starts_with("assembly-"))
+        })
 }
 
 const SKIP_DIRS: &[&str] = &[".git", "node_modules", "target", ".terraform"];
@@ -78,7 +98,10 @@ pub fn walk(paths: &[PathBuf], exclude: &globset::GlobSet) -> Result<Found, Stri
         let meta = std::fs::metadata(root)
             .map_err(|e| format!("{}: {}", crate::source::display_path(root), e))?;
         if meta.is_file() {
-            let name = root.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let name = root
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
             if is_terraform(&name) {
                 tf_dirs.insert(parent_or_dot(root));
             } else if name == "manifest.json" && is_assembly_dir(&parent_or_dot(root)) {
@@ -100,6 +123,10 @@ pub fn walk(paths: &[PathBuf], exclude: &globset::GlobSet) -> Result<Found, Stri
     found.documents.dedup();
     found.assemblies.sort();
     found.assemblies.dedup();
+    let all = found.assemblies.clone();
+    found
+        .assemblies
+        .retain(|a| !all.iter().any(|outer| is_nested_assembly(a, outer)));
     Ok(found)
 }
 
@@ -134,8 +161,12 @@ fn walk_dir(
                     return false;
                 }
             }
-            let rel = entry.path().strip_prefix(&root_owned).unwrap_or(entry.path());
-            !(entry.depth() > 0 && (exclude_filter.is_match(rel) || exclude_filter.is_match(entry.path())))
+            let rel = entry
+                .path()
+                .strip_prefix(&root_owned)
+                .unwrap_or(entry.path());
+            !(entry.depth() > 0
+                && (exclude_filter.is_match(rel) || exclude_filter.is_match(entry.path())))
         })
         .build();
     for entry in walker.flatten() {
@@ -144,7 +175,9 @@ fn walk_dir(
         if is_dir {
             // A git-ignored cdk.out is still an assembly of this project.
             let cdk_out = path.join("cdk.out");
-            if cdk_out.is_dir() && is_assembly_dir(&cdk_out) {
+            let rel = cdk_out.strip_prefix(root).unwrap_or(&cdk_out);
+            let excluded = exclude.is_match(rel) || exclude.is_match(&cdk_out);
+            if cdk_out.is_dir() && !excluded && is_assembly_dir(&cdk_out) {
                 found.assemblies.push(cdk_out);
             } else if path.join("cdk.json").is_file() {
                 found.unsynthesized_cdk_apps.push(path.to_path_buf());

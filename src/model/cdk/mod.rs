@@ -1,0 +1,703 @@
+//! CDK frontend: a cloud assembly (`cdk.out`) into one [`Scope`].
+//!
+//! `manifest.json` names the stacks (`aws:cloudformation:stack` artifacts and their
+//! `properties.templateFile`) and nested assemblies (`cdk:cloud-assembly`, the `assembly-*`
+//! directories of CDK stages, followed to a bounded depth). Each stack template names its
+//! nested stacks: `AWS::CloudFormation::Stack` resources whose `aws:asset:path` metadata is
+//! a `*.nested.template.json` of the assembly. Every template is read by the CloudFormation
+//! frontend, and all of them go into one scope, so cross-resource rules see an alarm of a
+//! monitoring stack beside the table of a data stack.
+//!
+//! ## References between stacks
+//!
+//! Values that cross stacks are resolved to what they name before the resources are typed:
+//! an `Fn::ImportValue` of an export another stack of the assembly defines
+//! (`Outputs.X.Export.Name`) takes that output's value; a nested stack's `Parameters` take
+//! the values its parent passes; a parent's `Fn::GetAtt [Nested, Outputs.X]` takes the
+//! nested stack's output value. The links are followed a bounded number of times, so chains
+//! (an import of a nested output passed on as a parameter) resolve too.
+//!
+//! ## Resource ids
+//!
+//! A resource keeps its CloudFormation logical ID as its id (what the JSON report shows and
+//! what a `Ref` names), so a `Ref` resolved across stacks is a plain [`Part::Ref`] to the
+//! logical ID in the stack that defines it. Logical IDs are unique within a stack, and CDK
+//! derives them from the construct path, so they rarely repeat across the stacks of one
+//! app; when they do, a reference by that id may match the resource of either stack. The
+//! construct path (`cdk_path`) tells such resources apart in reports.
+//!
+//! ## Construct paths
+//!
+//! Every resource gets its construct path from its `aws:cdk:path` metadata, else from the
+//! `aws:cdk:logicalId` entries of its stack's artifact metadata in `manifest.json`, else
+//! from `tree.json`, which is read only when a path is still missing (see [`tree`]).
+
+mod md5;
+pub mod tree;
+
+use crate::model::cfn::{self, resolve::Template};
+use crate::model::node::{Node, NodeKind};
+use crate::model::value::Val;
+use crate::model::{Format, Kind, Problem, Prop, Replica, Scope, Str};
+use crate::source::{FileId, SourceMap, Span, display_path};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+/// How deep nested assemblies (`assembly-*`) are followed.
+const MAX_ASSEMBLY_DEPTH: usize = 8;
+/// How deep nested stacks are followed.
+const MAX_NESTED_DEPTH: usize = 8;
+/// At most this many templates are read for one assembly.
+const MAX_STACKS: usize = 2000;
+/// How many times cross-stack links are re-evaluated (chains of references).
+const LINK_PASSES: usize = 4;
+
+/// A stack artifact of a manifest.
+struct Artifact {
+    /// The assembly directory the template path is relative to.
+    dir: PathBuf,
+    /// `displayName` (the stack's construct path), when given.
+    display_name: Option<String>,
+    template: String,
+    /// The `templateFile` value in the manifest (where a missing template is reported).
+    template_span: Span,
+    /// `aws:cdk:logicalId` metadata: logical ID → construct paths (no leading slash).
+    paths: HashMap<String, Vec<String>>,
+}
+
+/// One template of the assembly, top-level or nested.
+struct Stack {
+    file: FileId,
+    root: Node,
+    /// Index of the artifact whose metadata holds this stack's paths.
+    artifact: usize,
+    /// For a nested stack: the parent stack and the logical ID of its `AWS::CloudFormation::Stack`.
+    parent: Option<(usize, String)>,
+    depth: usize,
+    /// The stack's construct path, when known.
+    construct_path: Option<String>,
+}
+
+/// Counts for `ddbguard model` and measurements.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub stacks: usize,
+    pub nested_stacks: usize,
+}
+
+/// Read the assembly in `dir` into one scope named after the directory.
+pub fn load_assembly(dir: &Path, sources: &SourceMap) -> Scope {
+    let mut scope = Scope::new(Format::Cdk, display_path(dir));
+    let mut artifacts = Vec::new();
+    let mut tree_files = Vec::new();
+    let mut visited = HashSet::new();
+    read_manifest(
+        dir,
+        0,
+        sources,
+        &mut scope,
+        &mut artifacts,
+        &mut tree_files,
+        &mut visited,
+    );
+    let stacks = read_stacks(&artifacts, sources, &mut scope);
+    let counts = Counts {
+        stacks: stacks.len(),
+        nested_stacks: stacks.iter().filter(|s| s.parent.is_some()).count(),
+    };
+    scope.notes.push(format!(
+        "{} stack(s), {} of them nested",
+        counts.stacks, counts.nested_stacks
+    ));
+    let overrides = link(&stacks);
+    let mut stacks = stacks;
+    let mut ranges = Vec::with_capacity(stacks.len());
+    for (stack, over) in stacks.iter().zip(overrides) {
+        let mut t = Template::new(&stack.root);
+        for (k, v) in over {
+            t.set_parameter(k, v);
+        }
+        let replicas = replicas(&t, &stack.root);
+        let start = scope.resources.len();
+        cfn::add_template(&mut scope, stack.file, &stack.root, sources, Some(t));
+        let end = scope.resources.len();
+        attach_replicas(&mut scope, start..end, replicas);
+        ranges.push(start..end);
+    }
+    assign_paths(&mut scope, &mut stacks, &ranges, &artifacts, &tree_files);
+    scope
+}
+
+fn problem(span: Span, message: String) -> Problem {
+    Problem {
+        rule: "DDB001",
+        span,
+        message,
+        help: None,
+        resource: None,
+    }
+}
+
+/// Read a manifest and, recursively, the manifests of its nested assemblies.
+fn read_manifest(
+    dir: &Path,
+    depth: usize,
+    sources: &SourceMap,
+    scope: &mut Scope,
+    artifacts: &mut Vec<Artifact>,
+    tree_files: &mut Vec<PathBuf>,
+    visited: &mut HashSet<PathBuf>,
+) {
+    let key = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    if !visited.insert(key) {
+        scope.notes.push(format!(
+            "{}: assembly already read (a cycle of nested assemblies)",
+            display_path(dir)
+        ));
+        return;
+    }
+    let path = dir.join("manifest.json");
+    let (file, read_problem) = cfn::read_file(&path, sources);
+    scope.files.push(file);
+    if let Some((span, message)) = read_problem {
+        scope.problems.push(problem(span, message));
+        return;
+    }
+    let text = sources.get(file).text.clone();
+    let root = match cfn::json::parse(&text, file) {
+        Ok(root) => root,
+        Err((span, message)) => {
+            scope.problems.push(problem(
+                span,
+                format!("manifest.json does not parse: {message}"),
+            ));
+            return;
+        }
+    };
+    let entries = match root.get("artifacts") {
+        None => return,
+        Some(a) => match a.as_map() {
+            Some(entries) => entries,
+            None => {
+                scope.problems.push(problem(
+                    a.span,
+                    format!(
+                        "the assembly's artifacts must be a mapping, not {}",
+                        a.kind_name()
+                    ),
+                ));
+                return;
+            }
+        },
+    };
+    let mut has_tree = false;
+    for entry in entries {
+        let art = &entry.value;
+        let props = art.get("properties");
+        match art.get("type").and_then(Node::as_scalar) {
+            Some("aws:cloudformation:stack") => {
+                let Some(tf) = props.and_then(|p| p.get("templateFile")) else {
+                    scope.problems.push(problem(
+                        entry.key_span,
+                        format!(
+                            "stack artifact {} has no properties.templateFile",
+                            entry.key
+                        ),
+                    ));
+                    continue;
+                };
+                let Some(template) = tf.as_scalar() else {
+                    scope
+                        .problems
+                        .push(problem(tf.span, "templateFile must be a string".into()));
+                    continue;
+                };
+                artifacts.push(Artifact {
+                    dir: dir.to_path_buf(),
+                    display_name: art
+                        .get("displayName")
+                        .and_then(Node::as_scalar)
+                        .map(str::to_string),
+                    template: template.to_string(),
+                    template_span: tf.span,
+                    paths: metadata_paths(art.get("metadata")),
+                });
+            }
+            Some("cdk:cloud-assembly") => {
+                let Some(sub) = props
+                    .and_then(|p| p.get("directoryName"))
+                    .and_then(Node::as_scalar)
+                else {
+                    continue;
+                };
+                if depth + 1 >= MAX_ASSEMBLY_DEPTH {
+                    scope.notes.push(format!(
+                        "{}: nested assembly {sub} not read: assemblies nest deeper than {MAX_ASSEMBLY_DEPTH} levels",
+                        display_path(dir)
+                    ));
+                    continue;
+                }
+                let sub_dir = dir.join(sub);
+                if sub_dir.join("manifest.json").is_file() {
+                    read_manifest(
+                        &sub_dir,
+                        depth + 1,
+                        sources,
+                        scope,
+                        artifacts,
+                        tree_files,
+                        visited,
+                    );
+                } else {
+                    let span = props
+                        .and_then(|p| p.get("directoryName"))
+                        .map_or(entry.key_span, |n| n.span);
+                    scope.problems.push(problem(
+                        span,
+                        format!("nested assembly {sub} has no manifest.json"),
+                    ));
+                }
+            }
+            Some("cdk:tree") => {
+                has_tree = true;
+                let name = props
+                    .and_then(|p| p.get("file"))
+                    .and_then(Node::as_scalar)
+                    .unwrap_or("tree.json");
+                tree_files.push(dir.join(name));
+            }
+            _ => {}
+        }
+    }
+    if !has_tree && depth == 0 && dir.join("tree.json").is_file() {
+        tree_files.push(dir.join("tree.json"));
+    }
+}
+
+/// `"/App/Stack/Items/Resource": [{"type": "aws:cdk:logicalId", "data": "ItemsD1A2B3C4"}]`.
+fn metadata_paths(metadata: Option<&Node>) -> HashMap<String, Vec<String>> {
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for entry in metadata.and_then(Node::as_map).unwrap_or_default() {
+        for item in entry.value.as_seq().unwrap_or_default() {
+            if item.get("type").and_then(Node::as_scalar) != Some("aws:cdk:logicalId") {
+                continue;
+            }
+            if let Some(id) = item.get("data").and_then(Node::as_scalar) {
+                let path = entry.key.strip_prefix('/').unwrap_or(&entry.key);
+                out.entry(id.to_string())
+                    .or_default()
+                    .push(path.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Read every stack template, nested stacks included (breadth first, bounded).
+fn read_stacks(artifacts: &[Artifact], sources: &SourceMap, scope: &mut Scope) -> Vec<Stack> {
+    let mut stacks: Vec<Stack> = Vec::new();
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    for (i, art) in artifacts.iter().enumerate() {
+        let path = art.dir.join(&art.template);
+        if !path.is_file() {
+            scope.problems.push(problem(
+                art.template_span,
+                format!(
+                    "the template {} named by manifest.json does not exist",
+                    art.template
+                ),
+            ));
+            continue;
+        }
+        if let Some(root) = read_template(&path, sources, scope, &mut seen) {
+            stacks.push(Stack {
+                file: root.1,
+                root: root.0,
+                artifact: i,
+                parent: None,
+                depth: 0,
+                construct_path: art.display_name.clone(),
+            });
+        }
+    }
+    // Nested stacks: appended after their parents, so a parent always comes first.
+    let mut next = 0;
+    while next < stacks.len() {
+        let found = nested_stack_assets(&stacks[next].root);
+        let (depth, artifact) = (stacks[next].depth, stacks[next].artifact);
+        let dir = artifacts
+            .get(artifact)
+            .map(|a| a.dir.clone())
+            .unwrap_or_default();
+        for (logical_id, asset, span) in found {
+            if depth + 1 > MAX_NESTED_DEPTH || stacks.len() >= MAX_STACKS {
+                scope.notes.push(format!(
+                    "nested stack {logical_id} not read: stacks nest deeper than {MAX_NESTED_DEPTH} levels or number more than {MAX_STACKS}"
+                ));
+                continue;
+            }
+            let path = dir.join(&asset);
+            if !path.is_file() {
+                scope.problems.push(problem(
+                    span,
+                    format!("the template {asset} of nested stack {logical_id} does not exist"),
+                ));
+                continue;
+            }
+            if let Some((root, file)) = read_template(&path, sources, scope, &mut seen) {
+                stacks.push(Stack {
+                    file,
+                    root,
+                    artifact,
+                    parent: Some((next, logical_id)),
+                    depth: depth + 1,
+                    construct_path: None,
+                });
+            }
+        }
+        next += 1;
+    }
+    stacks
+}
+
+/// Read and parse one template; problems go to the scope. A template already read (two
+/// artifacts naming one file, a nested stack naming its parent) is read once.
+fn read_template(
+    path: &Path,
+    sources: &SourceMap,
+    scope: &mut Scope,
+    seen: &mut HashSet<PathBuf>,
+) -> Option<(Node, FileId)> {
+    let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    if !seen.insert(key) {
+        return None;
+    }
+    let (file, read_problem) = cfn::read_file(path, sources);
+    scope.files.push(file);
+    if let Some((span, message)) = read_problem {
+        scope.problems.push(problem(span, message));
+        return None;
+    }
+    let text = sources.get(file).text.clone();
+    match cfn::json::parse(&text, file) {
+        Ok(root) => Some((root, file)),
+        Err((span, message)) => {
+            scope.problems.push(problem(span, message));
+            None
+        }
+    }
+}
+
+/// `AWS::CloudFormation::Stack` resources whose `aws:asset:path` names a nested template:
+/// (logical ID, asset path, span of the asset path).
+fn nested_stack_assets(root: &Node) -> Vec<(String, String, Span)> {
+    let mut out = Vec::new();
+    for entry in root
+        .get("Resources")
+        .and_then(Node::as_map)
+        .unwrap_or_default()
+    {
+        let r = &entry.value;
+        if r.get("Type").and_then(Node::as_scalar) != Some("AWS::CloudFormation::Stack") {
+            continue;
+        }
+        let Some(asset) = r.get("Metadata").and_then(|m| m.get("aws:asset:path")) else {
+            continue;
+        };
+        if let Some(name) = asset
+            .as_scalar()
+            .filter(|n| n.ends_with(".nested.template.json"))
+        {
+            out.push((entry.key.to_string(), name.to_string(), asset.span));
+        }
+    }
+    out
+}
+
+/// Literal export names a template imports.
+fn imported_names(root: &Node) -> HashSet<String> {
+    let mut out = HashSet::new();
+    let mut todo = vec![root];
+    while let Some(n) = todo.pop() {
+        match &n.kind {
+            NodeKind::Map(entries) => {
+                if let [e] = entries.as_slice() {
+                    if &*e.key == "Fn::ImportValue" {
+                        if let Some(name) = e.value.as_scalar() {
+                            out.insert(name.to_string());
+                            continue;
+                        }
+                    }
+                }
+                todo.extend(entries.iter().map(|e| &e.value));
+            }
+            NodeKind::Seq(items) => todo.extend(items.iter()),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The values each stack receives from the others: `import:<export>` for imports,
+/// parameter names for nested stacks, `<NestedStack>.Outputs.<X>` for nested outputs.
+fn link(stacks: &[Stack]) -> Vec<HashMap<String, Str>> {
+    let mut overrides: Vec<HashMap<String, Str>> = vec![HashMap::new(); stacks.len()];
+    let imports: Vec<HashSet<String>> = stacks.iter().map(|s| imported_names(&s.root)).collect();
+    let any_links =
+        imports.iter().any(|i| !i.is_empty()) || stacks.iter().any(|s| s.parent.is_some());
+    if !any_links {
+        return overrides;
+    }
+    for _ in 0..LINK_PASSES {
+        let templates: Vec<Template> = stacks
+            .iter()
+            .zip(&overrides)
+            .map(|(s, over)| {
+                let mut t = Template::new(&s.root);
+                for (k, v) in over {
+                    t.set_parameter(k.clone(), v.clone());
+                }
+                t
+            })
+            .collect();
+        let mut next: Vec<HashMap<String, Str>> = vec![HashMap::new(); stacks.len()];
+        // Exports of every stack.
+        let mut exports: HashMap<String, Str> = HashMap::new();
+        for (s, t) in stacks.iter().zip(&templates) {
+            for out in s
+                .root
+                .get("Outputs")
+                .and_then(Node::as_map)
+                .unwrap_or_default()
+            {
+                let Some(name) = out.value.get("Export").and_then(|e| e.get("Name")) else {
+                    continue;
+                };
+                let (Some(name), Some(value)) = (
+                    t.str(name).val.known_lit().map(str::to_string),
+                    out.value.get("Value"),
+                ) else {
+                    continue;
+                };
+                if let Val::Known(v) = t.str(value).val {
+                    exports.insert(name, v);
+                }
+            }
+        }
+        for (i, wanted) in imports.iter().enumerate() {
+            for name in wanted {
+                if let Some(v) = exports.get(name) {
+                    next[i].insert(format!("import:{name}"), v.clone());
+                }
+            }
+        }
+        // Nested stacks: parameters in, outputs out.
+        for (c, s) in stacks.iter().enumerate() {
+            let Some((p, res_id)) = &s.parent else {
+                continue;
+            };
+            let (Some(parent), Some(pt)) = (stacks.get(*p), templates.get(*p)) else {
+                continue;
+            };
+            let params = parent
+                .root
+                .get("Resources")
+                .and_then(|r| r.get(res_id))
+                .and_then(|r| r.get("Properties"))
+                .and_then(|p| p.get("Parameters"))
+                .and_then(Node::as_map)
+                .unwrap_or_default();
+            for param in params {
+                if let Val::Known(v) = pt.str(&param.value).val {
+                    next[c].insert(param.key.to_string(), v);
+                }
+            }
+            let Some(ct) = templates.get(c) else { continue };
+            for out in s
+                .root
+                .get("Outputs")
+                .and_then(Node::as_map)
+                .unwrap_or_default()
+            {
+                if let Some(Val::Known(v)) = out.value.get("Value").map(|v| ct.str(v).val) {
+                    next[*p].insert(format!("{res_id}.Outputs.{}", out.key), v);
+                }
+            }
+        }
+        if next == overrides {
+            break;
+        }
+        overrides = next;
+    }
+    overrides
+}
+
+/// `Custom::DynamoDBReplica` resources (CDK `Table` with `replicationRegions`): the table
+/// they name and the replica they add.
+fn replicas(t: &Template, root: &Node) -> Vec<(Str, String, Replica)> {
+    let mut out = Vec::new();
+    for entry in root
+        .get("Resources")
+        .and_then(Node::as_map)
+        .unwrap_or_default()
+    {
+        let r = &entry.value;
+        if r.get("Type").and_then(Node::as_scalar) != Some("Custom::DynamoDBReplica") {
+            continue;
+        }
+        if let Some(cond) = r.get("Condition").and_then(Node::as_scalar) {
+            if t.condition(cond) == Some(false) {
+                continue;
+            }
+        }
+        let Some(props) = r.get("Properties") else {
+            continue;
+        };
+        let Some(Val::Known(table)) = t.prop_str(props, &["TableName"]).map(|p| p.val) else {
+            continue;
+        };
+        let region = t
+            .prop_str(props, &["Region"])
+            .unwrap_or_else(|| Prop::unknown(entry.key_span, "replica without Region"));
+        out.push((
+            table,
+            entry.key.to_string(),
+            Replica {
+                region,
+                span: entry.key_span,
+                pitr: None,
+                pitr_recovery_days: None,
+                deletion_protection: None,
+                kms_key: None,
+                contributor_insights: None,
+                tags: Vec::new(),
+            },
+        ));
+    }
+    out
+}
+
+/// Add each replica to the table it names: by `Ref` (in the same stack first), or by the
+/// table's literal name.
+fn attach_replicas(
+    scope: &mut Scope,
+    range: std::ops::Range<usize>,
+    replicas: Vec<(Str, String, Replica)>,
+) {
+    for (table, _id, replica) in replicas {
+        let by_ref = table.as_ref_part().map(|(target, _)| target.to_string());
+        let matches = |r: &crate::model::Resource| match (&by_ref, &r.kind) {
+            (Some(target), Kind::Table(_)) => &r.id == target,
+            (None, Kind::Table(t)) => table.as_lit().is_some() && t.known_name() == table.as_lit(),
+            _ => false,
+        };
+        let idx = range
+            .clone()
+            .find(|&i| scope.resources.get(i).is_some_and(matches))
+            .or_else(|| scope.resources.iter().position(matches));
+        if let Some(Kind::Table(t)) = idx
+            .and_then(|i| scope.resources.get_mut(i))
+            .map(|r| &mut r.kind)
+        {
+            t.replicas.push(replica);
+        }
+    }
+}
+
+/// The longest known stack path `path` lies in.
+fn owning_stack<'a>(path: &str, stack_paths: &'a [String]) -> Option<&'a str> {
+    stack_paths
+        .iter()
+        .filter(|s| {
+            path.strip_prefix(s.as_str())
+                .is_some_and(|r| r.starts_with('/'))
+        })
+        .max_by_key(|s| s.len())
+        .map(String::as_str)
+}
+
+/// The construct path of a nested stack from the path of its `AWS::CloudFormation::Stack`
+/// resource: `P/X.NestedStack/X.NestedStackResource` → `P/X.NestedStack/X`.
+fn nested_stack_path(resource_path: &str) -> Option<String> {
+    let (dir, last) = resource_path.rsplit_once('/')?;
+    let id = last.strip_suffix(".NestedStackResource")?;
+    Some(format!("{dir}/{id}"))
+}
+
+fn assign_paths(
+    scope: &mut Scope,
+    stacks: &mut [Stack],
+    ranges: &[std::ops::Range<usize>],
+    artifacts: &[Artifact],
+    tree_files: &[PathBuf],
+) {
+    let mut missing = false;
+    for i in 0..stacks.len() {
+        // A nested stack's path comes from its parent's stack resource.
+        if let Some((p, res_id)) = stacks.get(i).and_then(|s| s.parent.clone()) {
+            let parent_path = ranges
+                .get(p)
+                .and_then(|r| scope.resources.get(r.clone()))
+                .and_then(|rs| rs.iter().find(|r| r.id == res_id))
+                .and_then(|r| r.cdk_path.as_deref())
+                .and_then(nested_stack_path);
+            if let Some(s) = stacks.get_mut(i) {
+                s.construct_path = parent_path;
+            }
+        }
+        let stack_paths: Vec<String> = stacks
+            .iter()
+            .filter_map(|s| s.construct_path.clone())
+            .collect();
+        let (Some(stack), Some(range)) = (stacks.get(i), ranges.get(i)) else {
+            continue;
+        };
+        let Some(art) = artifacts.get(stack.artifact) else {
+            continue;
+        };
+        for r in scope.resources.get_mut(range.clone()).unwrap_or_default() {
+            if r.cdk_path.is_some() {
+                continue;
+            }
+            let candidates = art.paths.get(&r.id).map(Vec::as_slice).unwrap_or_default();
+            let mine = candidates.iter().find(|c| {
+                stack.construct_path.is_some()
+                    && owning_stack(c, &stack_paths) == stack.construct_path.as_deref()
+            });
+            r.cdk_path = mine
+                .or(match candidates {
+                    [only] => Some(only),
+                    _ => None,
+                })
+                .cloned();
+            missing |= r.cdk_path.is_none();
+        }
+    }
+    if !missing || tree_files.is_empty() {
+        return;
+    }
+    let known: HashSet<String> = stacks
+        .iter()
+        .filter_map(|s| s.construct_path.clone())
+        .collect();
+    for tree_file in tree_files {
+        let index = match tree::Index::load(tree_file, &known) {
+            Ok(index) => index,
+            Err(why) => {
+                scope
+                    .notes
+                    .push(format!("construct paths not read from tree.json: {why}"));
+                continue;
+            }
+        };
+        for (stack, range) in stacks.iter().zip(ranges) {
+            for r in scope.resources.get_mut(range.clone()).unwrap_or_default() {
+                if r.cdk_path.is_none() {
+                    r.cdk_path = index
+                        .path(stack.construct_path.as_deref(), &r.id)
+                        .map(str::to_string);
+                }
+            }
+        }
+    }
+}
