@@ -63,6 +63,8 @@ struct Artifact {
     template_span: Span,
     /// `aws:cdk:logicalId` metadata: logical ID → construct paths (no leading slash).
     paths: HashMap<String, Vec<String>>,
+    /// `additionalMetadataFile`: more metadata of the same shape, read when a path is missing.
+    extra_metadata: Option<PathBuf>,
 }
 
 /// One template of the assembly, top-level or nested.
@@ -124,7 +126,13 @@ pub fn load_assembly(dir: &Path, sources: &SourceMap) -> Scope {
         attach_replicas(&mut scope, start..end, replicas);
         ranges.push(start..end);
     }
-    assign_paths(&mut scope, &mut stacks, &ranges, &artifacts, &tree_files);
+    assign_paths(
+        &mut scope,
+        &mut stacks,
+        &ranges,
+        &mut artifacts,
+        &tree_files,
+    );
     scope
 }
 
@@ -221,6 +229,10 @@ fn read_manifest(
                     template: template.to_string(),
                     template_span: tf.span,
                     paths: metadata_paths(art.get("metadata")),
+                    extra_metadata: art
+                        .get("additionalMetadataFile")
+                        .and_then(Node::as_scalar)
+                        .map(|f| dir.join(f)),
                 });
             }
             Some("cdk:cloud-assembly") => {
@@ -291,6 +303,48 @@ fn metadata_paths(metadata: Option<&Node>) -> HashMap<String, Vec<String>> {
         }
     }
     out
+}
+
+/// One entry of an `additionalMetadataFile`.
+#[derive(serde::Deserialize)]
+struct MetadataEntry {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    data: Option<serde_json::Value>,
+}
+
+/// Read an `additionalMetadataFile` into `paths`.
+fn read_extra_metadata(
+    path: &Path,
+    paths: &mut HashMap<String, Vec<String>>,
+) -> Result<(), String> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read {}: {e}", display_path(path)))?
+        .len();
+    if size > crate::MAX_FILE_BYTES {
+        return Err(format!(
+            "{} is larger than {} MB",
+            display_path(path),
+            crate::MAX_FILE_BYTES / 1_000_000
+        ));
+    }
+    let file = std::fs::File::open(path)
+        .map_err(|e| format!("cannot read {}: {e}", display_path(path)))?;
+    let entries: HashMap<String, Vec<MetadataEntry>> =
+        serde_json::from_reader(std::io::BufReader::new(file))
+            .map_err(|e| format!("{} is not CDK metadata: {e}", display_path(path)))?;
+    for (key, items) in entries {
+        for item in items {
+            if item.kind.as_deref() != Some("aws:cdk:logicalId") {
+                continue;
+            }
+            if let Some(serde_json::Value::String(id)) = item.data {
+                let p = key.strip_prefix('/').unwrap_or(&key);
+                paths.entry(id).or_default().push(p.to_string());
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Read every stack template, nested stacks included (breadth first, bounded).
@@ -628,7 +682,7 @@ fn assign_paths(
     scope: &mut Scope,
     stacks: &mut [Stack],
     ranges: &[std::ops::Range<usize>],
-    artifacts: &[Artifact],
+    artifacts: &mut [Artifact],
     tree_files: &[PathBuf],
 ) {
     let mut missing = false;
@@ -652,12 +706,19 @@ fn assign_paths(
         let (Some(stack), Some(range)) = (stacks.get(i), ranges.get(i)) else {
             continue;
         };
-        let Some(art) = artifacts.get(stack.artifact) else {
+        let Some(art) = artifacts.get_mut(stack.artifact) else {
             continue;
         };
         for r in scope.resources.get_mut(range.clone()).unwrap_or_default() {
             if r.cdk_path.is_some() {
                 continue;
+            }
+            if !art.paths.contains_key(&r.id) {
+                if let Some(extra) = art.extra_metadata.take() {
+                    if let Err(why) = read_extra_metadata(&extra, &mut art.paths) {
+                        scope.notes.push(format!("construct paths not read: {why}"));
+                    }
+                }
             }
             let candidates = art.paths.get(&r.id).map(Vec::as_slice).unwrap_or_default();
             let mine = candidates.iter().find(|c| {

@@ -48,6 +48,20 @@ struct ConstructInfo {
 }
 
 impl TreeNode {
+    fn fqn_class(&self) -> Option<&str> {
+        let fqn = self.construct_info.as_ref()?.fqn.as_deref()?;
+        fqn.rsplit('.').next()
+    }
+
+    /// An L1 resource: it has a CloudFormation type, or its class is `Cfn*`.
+    fn is_cfn_resource(&self) -> bool {
+        self.attributes
+            .as_ref()
+            .and_then(|a| a.cfn_type.as_ref())
+            .is_some()
+            || self.fqn_class().is_some_and(|c| c.starts_with("Cfn"))
+    }
+
     fn is_stack(&self) -> bool {
         self.construct_info
             .as_ref()
@@ -91,31 +105,34 @@ impl Index {
         Ok(index)
     }
 
-    /// Walk the tree without recursion: (node, its path, the path of its stack).
+    /// Walk the tree without recursion: (node, its path, the path of its stack). Every node
+    /// below a stack may be a resource (generic `CfnResource`s carry no CloudFormation type
+    /// in the tree); when two nodes give one logical ID (`X` and `X/Default`), a node with a
+    /// CloudFormation type or a `Cfn*` class wins, then the deeper one.
     fn add(&mut self, root: &TreeNode, known_stacks: &HashSet<String>) {
-        let mut stack: Vec<(&TreeNode, String, Option<String>, usize)> =
+        let mut best: HashMap<(String, String), (u8, String)> = HashMap::new();
+        let mut todo: Vec<(&TreeNode, String, Option<String>, usize)> =
             vec![(root, String::new(), None, 0)];
-        while let Some((node, parent_path, owner, depth)) = stack.pop() {
+        while let Some((node, parent_path, owner, depth)) = todo.pop() {
             let path = match &node.path {
                 Some(p) => p.clone(),
                 None if parent_path.is_empty() => node.id.clone(),
                 None => format!("{parent_path}/{}", node.id),
             };
-            if node
-                .attributes
-                .as_ref()
-                .and_then(|a| a.cfn_type.as_ref())
-                .is_some()
-            {
-                if let Some(stack_path) = &owner {
-                    if let Some(rel) = path
-                        .strip_prefix(stack_path.as_str())
-                        .and_then(|r| r.strip_prefix('/'))
-                    {
-                        let components: Vec<&str> = rel.split('/').collect();
-                        if let Some(id) = logical_id(&components) {
-                            self.by_id.entry(id.clone()).or_default().push(path.clone());
-                            self.by_stack.insert((stack_path.clone(), id), path.clone());
+            let is_stack = !path.is_empty() && (node.is_stack() || known_stacks.contains(&path));
+            if let (false, Some(stack_path)) = (is_stack, &owner) {
+                if let Some(rel) = path
+                    .strip_prefix(stack_path.as_str())
+                    .and_then(|r| r.strip_prefix('/'))
+                {
+                    let components: Vec<&str> = rel.split('/').collect();
+                    if let Some(id) = logical_id(&components) {
+                        let rank = if node.is_cfn_resource() { 2 } else { 1 };
+                        let slot = best
+                            .entry((stack_path.clone(), id))
+                            .or_insert((0, String::new()));
+                        if (rank, path.len()) > (slot.0, slot.1.len()) {
+                            *slot = (rank, path.clone());
                         }
                     }
                 }
@@ -123,21 +140,32 @@ impl Index {
             if depth >= MAX_DEPTH {
                 continue;
             }
-            let is_stack = !path.is_empty() && (node.is_stack() || known_stacks.contains(&path));
             let child_owner = if is_stack {
                 Some(path.clone())
             } else {
                 owner.clone()
             };
             for child in node.children.values() {
-                stack.push((child, path.clone(), child_owner.clone(), depth + 1));
+                todo.push((child, path.clone(), child_owner.clone(), depth + 1));
             }
+        }
+        for ((stack_path, id), (_, path)) in best {
+            self.by_id.entry(id.clone()).or_default().push(path.clone());
+            self.by_stack.insert((stack_path, id), path);
+        }
+        for paths in self.by_id.values_mut() {
+            paths.sort();
         }
     }
 
     /// The construct path of the resource `logical_id` of the stack at `stack_path`; when
     /// the stack is unknown, the path of the only resource with that logical ID.
     pub fn path(&self, stack_path: Option<&str>, logical_id: &str) -> Option<&str> {
+        self.exact(stack_path, logical_id)
+            .or_else(|| self.exact(stack_path, strip_content_hash(logical_id)?))
+    }
+
+    fn exact(&self, stack_path: Option<&str>, logical_id: &str) -> Option<&str> {
         if let Some(s) = stack_path {
             if let Some(p) = self.by_stack.get(&(s.to_string(), logical_id.to_string())) {
                 return Some(p);
@@ -156,6 +184,18 @@ impl Index {
     pub fn is_empty(&self) -> bool {
         self.by_stack.is_empty()
     }
+}
+
+/// Some constructs add a content hash to their logical ID (an API Gateway `Deployment`
+/// appends 32 lowercase hex digits): the ID without it.
+fn strip_content_hash(logical_id: &str) -> Option<&str> {
+    let cut = logical_id.len().checked_sub(32)?;
+    let (head, hash) = (logical_id.get(..cut)?, logical_id.get(cut..)?);
+    (cut > 8
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+    .then_some(head)
 }
 
 fn alphanumeric(s: &str) -> String {
@@ -235,6 +275,8 @@ mod tests {
         assert_eq!(index.path(Some("S"), &id), Some("S/Items/Resource"));
         assert_eq!(index.path(None, &id), Some("S/Items/Resource"));
         assert_eq!(index.path(Some("S"), "Nope"), None);
+        let with_hash = format!("{id}{}", "0123456789abcdef".repeat(2));
+        assert_eq!(index.path(Some("S"), &with_hash), Some("S/Items/Resource"));
         std::fs::write(&path, "[1,").unwrap();
         assert!(Index::load(&path, &HashSet::new()).is_err());
     }
