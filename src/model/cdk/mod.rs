@@ -631,6 +631,14 @@ fn replicas(t: &Template, root: &Node) -> Vec<(Str, String, Replica)> {
     out
 }
 
+/// Attach the `Custom::DynamoDBReplica` resources of a bare CDK template (read by the
+/// CloudFormation frontend) to their tables.
+pub fn add_replicas(scope: &mut Scope, root: &Node) {
+    let found = replicas(&Template::new(root), root);
+    let all = 0..scope.resources.len();
+    attach_replicas(scope, all, found);
+}
+
 /// Add each replica to the table it names: by `Ref` (in the same stack first), or by the
 /// table's literal name.
 fn attach_replicas(
