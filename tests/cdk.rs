@@ -383,7 +383,7 @@ fn a_missing_nested_stack_template_is_reported_at_its_asset_path() {
 }
 "#,
     );
-    let report = check(&[out.clone()], &Settings::default()).expect("check");
+    let report = check(std::slice::from_ref(&out), &Settings::default()).expect("check");
     let problems = ddb001(&report);
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(problems[0].0.ends_with("Parent.template.json"));
@@ -473,7 +473,7 @@ fn a_git_ignored_cdk_out_is_found_and_an_unsynthesized_app_is_told() {
         &app.join("cdk.out/asset.1234/bad.template.json"),
         "{ not json",
     );
-    let report = check(&[app.clone()], &Settings::default()).expect("check");
+    let report = check(std::slice::from_ref(&app), &Settings::default()).expect("check");
     assert!(
         report.findings.iter().any(|f| f.rule_id == "DDB101"),
         "assembly found"

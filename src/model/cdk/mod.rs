@@ -475,13 +475,12 @@ fn imported_names(root: &Node) -> HashSet<String> {
     while let Some(n) = todo.pop() {
         match &n.kind {
             NodeKind::Map(entries) => {
-                if let [e] = entries.as_slice() {
-                    if &*e.key == "Fn::ImportValue" {
-                        if let Some(name) = e.value.as_scalar() {
-                            out.insert(name.to_string());
-                            continue;
-                        }
-                    }
+                if let [e] = entries.as_slice()
+                    && &*e.key == "Fn::ImportValue"
+                    && let Some(name) = e.value.as_scalar()
+                {
+                    out.insert(name.to_string());
+                    continue;
                 }
                 todo.extend(entries.iter().map(|e| &e.value));
             }
@@ -599,10 +598,10 @@ fn replicas(t: &Template, root: &Node) -> Vec<(Str, String, Replica)> {
         if r.get("Type").and_then(Node::as_scalar) != Some("Custom::DynamoDBReplica") {
             continue;
         }
-        if let Some(cond) = r.get("Condition").and_then(Node::as_scalar) {
-            if t.condition(cond) == Some(false) {
-                continue;
-            }
+        if let Some(cond) = r.get("Condition").and_then(Node::as_scalar)
+            && t.condition(cond) == Some(false)
+        {
+            continue;
         }
         let Some(props) = r.get("Properties") else {
             continue;
@@ -721,12 +720,11 @@ fn assign_paths(
             if r.cdk_path.is_some() {
                 continue;
             }
-            if !art.paths.contains_key(&r.id) {
-                if let Some(extra) = art.extra_metadata.take() {
-                    if let Err(why) = read_extra_metadata(&extra, &mut art.paths) {
-                        scope.notes.push(format!("construct paths not read: {why}"));
-                    }
-                }
+            if !art.paths.contains_key(&r.id)
+                && let Some(extra) = art.extra_metadata.take()
+                && let Err(why) = read_extra_metadata(&extra, &mut art.paths)
+            {
+                scope.notes.push(format!("construct paths not read: {why}"));
             }
             let candidates = art.paths.get(&r.id).map(Vec::as_slice).unwrap_or_default();
             let mine = candidates.iter().find(|c| {

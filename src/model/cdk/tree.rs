@@ -120,21 +120,18 @@ impl Index {
                 None => format!("{parent_path}/{}", node.id),
             };
             let is_stack = !path.is_empty() && (node.is_stack() || known_stacks.contains(&path));
-            if let (false, Some(stack_path)) = (is_stack, &owner) {
-                if let Some(rel) = path
+            if let (false, Some(stack_path)) = (is_stack, &owner)
+                && let Some(rel) = path
                     .strip_prefix(stack_path.as_str())
                     .and_then(|r| r.strip_prefix('/'))
-                {
-                    let components: Vec<&str> = rel.split('/').collect();
-                    if let Some(id) = logical_id(&components) {
-                        let rank = if node.is_cfn_resource() { 2 } else { 1 };
-                        let slot = best
-                            .entry((stack_path.clone(), id))
-                            .or_insert((0, String::new()));
-                        if (rank, path.len()) > (slot.0, slot.1.len()) {
-                            *slot = (rank, path.clone());
-                        }
-                    }
+                && let Some(id) = logical_id(&rel.split('/').collect::<Vec<_>>())
+            {
+                let rank = if node.is_cfn_resource() { 2 } else { 1 };
+                let slot = best
+                    .entry((stack_path.clone(), id))
+                    .or_insert((0, String::new()));
+                if (rank, path.len()) > (slot.0, slot.1.len()) {
+                    *slot = (rank, path.clone());
                 }
             }
             if depth >= MAX_DEPTH {
@@ -166,10 +163,10 @@ impl Index {
     }
 
     fn exact(&self, stack_path: Option<&str>, logical_id: &str) -> Option<&str> {
-        if let Some(s) = stack_path {
-            if let Some(p) = self.by_stack.get(&(s.to_string(), logical_id.to_string())) {
-                return Some(p);
-            }
+        if let Some(s) = stack_path
+            && let Some(p) = self.by_stack.get(&(s.to_string(), logical_id.to_string()))
+        {
+            return Some(p);
         }
         match self.by_id.get(logical_id).map(Vec::as_slice) {
             Some([only]) => Some(only),

@@ -328,10 +328,10 @@ impl<'a> Template<'a> {
                     },
                     _ => (None, None),
                 };
-                if let (Some(t), Some(a)) = (&target, &attr) {
-                    if let Some(v) = self.overrides.get(&format!("{t}.{a}")) {
-                        return Val::Known(v.clone());
-                    }
+                if let (Some(t), Some(a)) = (&target, &attr)
+                    && let Some(v) = self.overrides.get(&format!("{t}.{a}"))
+                {
+                    return Val::Known(v.clone());
                 }
                 match (target, attr) {
                     (Some(t), Some(a)) if self.resources.contains(t.as_str()) => {
