@@ -205,3 +205,56 @@ fn walk_dir(
         .documents
         .retain(|d| !assemblies.iter().any(|a| d.starts_with(a)));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    const MANIFEST: &str = r#"{"version": "38.0.0", "artifacts": {}}"#;
+
+    #[test]
+    fn only_cdk_manifests_make_assemblies() {
+        let dir = tempfile::tempdir().unwrap();
+        let cdk = dir.path().join("cdk.out");
+        write(&cdk.join("manifest.json"), MANIFEST);
+        assert!(is_assembly_dir(&cdk));
+        let web = dir.path().join("public");
+        write(
+            &web.join("manifest.json"),
+            r#"{"name": "app", "version": "1", "icons": []}"#,
+        );
+        assert!(!is_assembly_dir(&web));
+        // Even in a directory named cdk.out, a web manifest is not an assembly.
+        let odd = dir.path().join("x/cdk.out");
+        write(
+            &odd.join("manifest.json"),
+            r#"{"name": "app", "version": "1"}"#,
+        );
+        assert!(!is_assembly_dir(&odd));
+        write(&odd.join("manifest.json"), "not json at all");
+        assert!(!is_assembly_dir(&odd));
+        assert!(!is_assembly_dir(&dir.path().join("missing")));
+    }
+
+    #[test]
+    fn nested_assemblies_are_not_listed_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let cdk = dir.path().join("cdk.out");
+        write(&cdk.join("manifest.json"), MANIFEST);
+        write(&cdk.join("assembly-Prod/manifest.json"), MANIFEST);
+        write(
+            &cdk.join("assembly-Prod/assembly-Inner/manifest.json"),
+            MANIFEST,
+        );
+        write(&cdk.join("elsewhere/manifest.json"), MANIFEST);
+        write(&cdk.join("asset.abc/manifest.json"), MANIFEST);
+        let found = walk(&[dir.path().to_path_buf()], &globset::GlobSet::empty()).unwrap();
+        assert_eq!(found.assemblies, vec![cdk.clone(), cdk.join("elsewhere")]);
+        assert!(found.documents.is_empty(), "{:?}", found.documents);
+    }
+}
