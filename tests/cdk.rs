@@ -118,7 +118,7 @@ fn rule_fixtures_in_cdk_form_pass_and_fail() {
 #[test]
 fn replicas_of_a_table_with_replication_regions_are_modelled() {
     let scope = load_one(Path::new(
-        "testdata/rules/DDB101/fail-cdk-replica.template.json",
+        "testdata/rules/DDB101/fail_cdk_replica.template.json",
     ));
     let t = table(resource(&scope, "Orders"));
     assert_eq!(t.replicas.len(), 1);
@@ -128,7 +128,7 @@ fn replicas_of_a_table_with_replication_regions_are_modelled() {
     );
     let report = check(
         &[PathBuf::from(
-            "testdata/rules/DDB101/fail-cdk-replica.template.json",
+            "testdata/rules/DDB101/fail_cdk_replica.template.json",
         )],
         &settings(&["DDB101"]),
     )
