@@ -6,6 +6,7 @@
 //! (`manifest.json`) is one unit, handed whole to the CDK frontend; a `cdk.out` assembly
 //! below a directory is found even when `.gitignore` lists it.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// What the walk found, grouped by how it will be read.
@@ -65,7 +66,8 @@ pub fn is_assembly_dir(dir: &Path) -> bool {
     }
 }
 
-/// The first 64 KB of a file, when it is a readable file.
+/// The first 4 KB of a file, when it is a readable file (CDK writes `"version"` and
+/// `"artifacts"` first).
 fn manifest_head(path: &Path) -> Option<String> {
     use std::io::Read;
     if !path.is_file() {
@@ -73,7 +75,7 @@ fn manifest_head(path: &Path) -> Option<String> {
     }
     let f = std::fs::File::open(path).ok()?;
     let mut buf = Vec::with_capacity(4096);
-    f.take(64 * 1024).read_to_end(&mut buf).ok()?;
+    f.take(4096).read_to_end(&mut buf).ok()?;
     Some(String::from_utf8_lossy(&buf).into_owned())
 }
 
@@ -123,10 +125,12 @@ pub fn walk(paths: &[PathBuf], exclude: &globset::GlobSet) -> Result<Found, Stri
     found.documents.dedup();
     found.assemblies.sort();
     found.assemblies.dedup();
-    let all = found.assemblies.clone();
-    found
-        .assemblies
-        .retain(|a| !all.iter().any(|outer| is_nested_assembly(a, outer)));
+    let all: HashSet<PathBuf> = found.assemblies.iter().cloned().collect();
+    found.assemblies.retain(|a| {
+        !a.ancestors()
+            .skip(1)
+            .any(|outer| all.contains(outer) && is_nested_assembly(a, outer))
+    });
     Ok(found)
 }
 
@@ -200,10 +204,10 @@ fn walk_dir(
         }
     }
     // Documents inside an assembly belong to the CDK frontend.
-    let assemblies = found.assemblies.clone();
+    let assemblies: HashSet<&Path> = found.assemblies.iter().map(PathBuf::as_path).collect();
     found
         .documents
-        .retain(|d| !assemblies.iter().any(|a| d.starts_with(a)));
+        .retain(|d| !d.ancestors().skip(1).any(|a| assemblies.contains(a)));
 }
 
 #[cfg(test)]

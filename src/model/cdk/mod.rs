@@ -310,7 +310,15 @@ fn metadata_paths(metadata: Option<&Node>) -> HashMap<String, Vec<String>> {
 struct MetadataEntry {
     #[serde(rename = "type")]
     kind: Option<String>,
-    data: Option<serde_json::Value>,
+    data: Option<MetadataData>,
+}
+
+/// A logical ID is a string; other entries' data is skipped unread.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum MetadataData {
+    Text(String),
+    Other(serde::de::IgnoredAny),
 }
 
 /// Read an `additionalMetadataFile` into `paths`.
@@ -328,17 +336,16 @@ fn read_extra_metadata(
             crate::MAX_FILE_BYTES / 1_000_000
         ));
     }
-    let file = std::fs::File::open(path)
-        .map_err(|e| format!("cannot read {}: {e}", display_path(path)))?;
-    let entries: HashMap<String, Vec<MetadataEntry>> =
-        serde_json::from_reader(std::io::BufReader::new(file))
-            .map_err(|e| format!("{} is not CDK metadata: {e}", display_path(path)))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", display_path(path)))?;
+    let entries: HashMap<String, Vec<MetadataEntry>> = serde_json::from_slice(&bytes)
+        .map_err(|e| format!("{} is not CDK metadata: {e}", display_path(path)))?;
     for (key, items) in entries {
         for item in items {
             if item.kind.as_deref() != Some("aws:cdk:logicalId") {
                 continue;
             }
-            if let Some(serde_json::Value::String(id)) = item.data {
+            if let Some(MetadataData::Text(id)) = item.data {
                 let p = key.strip_prefix('/').unwrap_or(&key);
                 paths.entry(id).or_default().push(p.to_string());
             }

@@ -94,10 +94,11 @@ impl Index {
                 crate::MAX_FILE_BYTES / 1_000_000
             ));
         }
-        let file = std::fs::File::open(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let tree: TreeFile = serde_json::from_reader(std::io::BufReader::new(file))
+        let bytes =
+            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let tree: TreeFile = serde_json::from_slice(&bytes)
             .map_err(|e| format!("{} is not a construct tree: {e}", path.display()))?;
+        drop(bytes);
         let mut index = Index::default();
         if let Some(root) = &tree.tree {
             index.add(root, known_stacks);
