@@ -544,3 +544,85 @@ fn a_large_tree_json_is_read_when_paths_are_missing() {
         scope.notes
     );
 }
+
+#[test]
+fn table_encryption_settings_map_to_the_model() {
+    let scope = load_one(Path::new("testdata/cdk/encryption.template.json"));
+    let key = resource(&scope, "Key").id.clone();
+    // TableEncryption.DEFAULT: an AWS-owned key, no SSESpecification.
+    let owned = table(resource(&scope, "Owned"));
+    assert!(owned.sse.enabled.is_none() && owned.sse.key.is_none());
+    // TableEncryption.AWS_MANAGED: SSE on without a key.
+    let managed = table(resource(&scope, "Managed"));
+    assert_eq!(
+        managed.sse.enabled.as_ref().and_then(|p| p.get()),
+        Some(&true)
+    );
+    assert!(managed.sse.key.is_none());
+    // TableEncryption.CUSTOMER_MANAGED: the key in scope, by GetAtt.
+    let customer = table(resource(&scope, "Customer"));
+    let k = customer
+        .sse
+        .key
+        .as_ref()
+        .and_then(|p| p.get())
+        .expect("key");
+    assert!(k.refers_to(&key), "{k:?}");
+    // TableV2 with a customer-managed key: per replica.
+    let global = table(resource(&scope, "GlobalCustomer"));
+    let rk = global.replicas[0]
+        .kms_key
+        .as_ref()
+        .and_then(|p| p.get())
+        .expect("replica key");
+    assert!(rk.refers_to(&key), "{rk:?}");
+}
+
+#[test]
+fn imports_whose_export_name_is_built_resolve_too() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("cdk.out");
+    write(
+        &out.join("manifest.json"),
+        &manifest(
+            &[
+                ("Data", "Data.template.json"),
+                ("Alarms", "Alarms.template.json"),
+            ],
+            "",
+        ),
+    );
+    write(
+        &out.join("Data.template.json"),
+        &TABLE_TEMPLATE.replace(
+            "\n }\n}",
+            r#"
+ },
+ "Outputs": {"T": {"Value": {"Ref": "ItemsD1A2B3C4"}, "Export": {"Name": "prod-items-table"}}}
+}"#,
+        ),
+    );
+    write(
+        &out.join("Alarms.template.json"),
+        r#"{
+ "Parameters": {"Stage": {"Type": "String", "Default": "prod"}},
+ "Resources": {
+  "Throttles": {
+   "Type": "AWS::CloudWatch::Alarm",
+   "Properties": {
+    "Namespace": "AWS/DynamoDB", "MetricName": "ThrottledRequests",
+    "Dimensions": [{"Name": "TableName", "Value": {"Fn::ImportValue": {"Fn::Sub": "${Stage}-items-table"}}}]
+   }
+  }
+ }
+}
+"#,
+    );
+    let scope = load_one(&out);
+    let m = metrics(resource(&scope, "Throttles"));
+    assert!(
+        m[0].1
+            .contains(&("TableName".into(), reference("ItemsD1A2B3C4"))),
+        "{m:?}"
+    );
+}

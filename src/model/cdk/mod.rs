@@ -475,8 +475,9 @@ fn nested_stack_assets(root: &Node) -> Vec<(String, String, Span)> {
     out
 }
 
-/// Literal export names a template imports.
-fn imported_names(root: &Node) -> HashSet<String> {
+/// What a template imports: the literal export names, or `None` when some name is built
+/// (`Fn::ImportValue: {Fn::Sub: …}`) and every export may be wanted.
+fn imported_names(root: &Node) -> Option<HashSet<String>> {
     let mut out = HashSet::new();
     let mut todo = vec![root];
     while let Some(n) = todo.pop() {
@@ -484,9 +485,11 @@ fn imported_names(root: &Node) -> HashSet<String> {
             NodeKind::Map(entries) => {
                 if let [e] = entries.as_slice()
                     && &*e.key == "Fn::ImportValue"
-                    && let Some(name) = e.value.as_scalar()
                 {
-                    out.insert(name.to_string());
+                    match e.value.as_scalar() {
+                        Some(name) => out.insert(name.to_string()),
+                        None => return None,
+                    };
                     continue;
                 }
                 todo.extend(entries.iter().map(|e| &e.value));
@@ -495,16 +498,19 @@ fn imported_names(root: &Node) -> HashSet<String> {
             _ => {}
         }
     }
-    out
+    Some(out)
 }
 
 /// The values each stack receives from the others: `import:<export>` for imports,
 /// parameter names for nested stacks, `<NestedStack>.Outputs.<X>` for nested outputs.
 fn link(stacks: &[Stack]) -> Vec<HashMap<String, Str>> {
     let mut overrides: Vec<HashMap<String, Str>> = vec![HashMap::new(); stacks.len()];
-    let imports: Vec<HashSet<String>> = stacks.iter().map(|s| imported_names(&s.root)).collect();
-    let any_links =
-        imports.iter().any(|i| !i.is_empty()) || stacks.iter().any(|s| s.parent.is_some());
+    let imports: Vec<Option<HashSet<String>>> =
+        stacks.iter().map(|s| imported_names(&s.root)).collect();
+    let any_links = imports
+        .iter()
+        .any(|i| i.as_ref().is_none_or(|i| !i.is_empty()))
+        || stacks.iter().any(|s| s.parent.is_some());
     if !any_links {
         return overrides;
     }
@@ -545,8 +551,8 @@ fn link(stacks: &[Stack]) -> Vec<HashMap<String, Str>> {
             }
         }
         for (i, wanted) in imports.iter().enumerate() {
-            for name in wanted {
-                if let Some(v) = exports.get(name) {
+            for (name, v) in &exports {
+                if wanted.as_ref().is_none_or(|w| w.contains(name)) {
                     next[i].insert(format!("import:{name}"), v.clone());
                 }
             }
