@@ -49,6 +49,9 @@ const MAX_ASSEMBLY_DEPTH: usize = 8;
 const MAX_NESTED_DEPTH: usize = 8;
 /// At most this many templates are read for one assembly.
 const MAX_STACKS: usize = 2000;
+/// Help for a template the assembly names but does not hold.
+const RESYNTH: &str = "synthesize the app again (`cdk synth`) so that the assembly is complete";
+
 /// How many times cross-stack links are re-evaluated (chains of references).
 const LINK_PASSES: usize = 4;
 
@@ -361,13 +364,16 @@ fn read_stacks(artifacts: &[Artifact], sources: &SourceMap, scope: &mut Scope) -
     for (i, art) in artifacts.iter().enumerate() {
         let path = art.dir.join(&art.template);
         if !path.is_file() {
-            scope.problems.push(problem(
-                art.template_span,
-                format!(
-                    "the template {} named by manifest.json does not exist",
-                    art.template
-                ),
-            ));
+            scope.problems.push(Problem {
+                help: Some(RESYNTH.into()),
+                ..problem(
+                    art.template_span,
+                    format!(
+                        "the template {} named by manifest.json does not exist",
+                        art.template
+                    ),
+                )
+            });
             continue;
         }
         if let Some(root) = read_template(&path, sources, scope, &mut seen) {
@@ -399,10 +405,13 @@ fn read_stacks(artifacts: &[Artifact], sources: &SourceMap, scope: &mut Scope) -
             }
             let path = dir.join(&asset);
             if !path.is_file() {
-                scope.problems.push(problem(
-                    span,
-                    format!("the template {asset} of nested stack {logical_id} does not exist"),
-                ));
+                scope.problems.push(Problem {
+                    help: Some(RESYNTH.into()),
+                    ..problem(
+                        span,
+                        format!("the template {asset} of nested stack {logical_id} does not exist"),
+                    )
+                });
                 continue;
             }
             if let Some((root, file)) = read_template(&path, sources, scope, &mut seen) {
