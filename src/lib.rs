@@ -74,7 +74,7 @@ pub fn load(paths: &[PathBuf], settings: &Settings) -> Result<Loaded, Error> {
     let assemblies: Vec<Scope> = found
         .assemblies
         .par_iter()
-        .map(|dir| model::cdk::load_assembly(dir, &sources))
+        .flat_map_iter(|dir| model::cdk::load_assembly(dir, &sources))
         .collect();
     scopes.extend(assemblies);
     let files = sources.len();

@@ -409,7 +409,7 @@ fn a_manifest_that_does_not_parse_is_ddb001() {
 }
 
 #[test]
-fn nested_assemblies_are_read_with_their_parent_and_cycles_stop() {
+fn nested_assemblies_are_scopes_of_their_own_and_cycles_stop() {
     let dir = tempfile::tempdir().expect("tmp");
     let out = dir.path().join("cdk.out");
     let nested = r#", "assembly-Prod": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "assembly-Prod"}}"#;
@@ -438,23 +438,26 @@ fn nested_assemblies_are_read_with_their_parent_and_cycles_stop() {
 
     let loaded = load(&[dir.path().to_path_buf()], &Settings::default()).expect("load");
     let names: Vec<&str> = loaded.scopes.iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(loaded.scopes.len(), 2, "{names:?}");
-    let top = loaded
-        .scopes
-        .iter()
-        .find(|s| s.name.ends_with("cdk.out"))
-        .expect("top scope");
-    assert_eq!(
-        top.resources.len(),
-        2,
-        "Top and assembly-Prod stacks in one scope"
-    );
-    assert!(
-        top.notes.iter().any(|n| n.contains("cycle")),
-        "{:?}",
-        top.notes
-    );
+    // The top assembly, its stage (a scope of its own), and the unrelated assembly.
+    assert_eq!(loaded.scopes.len(), 3, "{names:?}");
+    let scope = |suffix: &str| {
+        loaded
+            .scopes
+            .iter()
+            .find(|s| s.name.ends_with(suffix))
+            .unwrap_or_else(|| panic!("no scope {suffix} in {names:?}"))
+    };
+    let top = scope("cdk.out");
+    assert_eq!(top.resources.len(), 1);
     assert!(top.problems.is_empty());
+    let stage = scope("cdk.out/assembly-Prod");
+    assert_eq!(stage.resources.len(), 1);
+    assert!(
+        stage.notes.iter().any(|n| n.contains("cycle")),
+        "{:?}",
+        stage.notes
+    );
+    assert_eq!(scope("cdk.out/other").resources.len(), 1);
 }
 
 #[test]

@@ -1,12 +1,14 @@
-//! CDK frontend: a cloud assembly (`cdk.out`) into one [`Scope`].
+//! CDK frontend: a cloud assembly (`cdk.out`) into one [`Scope`] per assembly.
 //!
 //! `manifest.json` names the stacks (`aws:cloudformation:stack` artifacts and their
 //! `properties.templateFile`) and nested assemblies (`cdk:cloud-assembly`, the `assembly-*`
 //! directories of CDK stages, followed to a bounded depth). Each stack template names its
 //! nested stacks: `AWS::CloudFormation::Stack` resources whose `aws:asset:path` metadata is
 //! a `*.nested.template.json` of the assembly. Every template is read by the CloudFormation
-//! frontend, and all of them go into one scope, so cross-resource rules see an alarm of a
-//! monitoring stack beside the table of a data stack.
+//! frontend, and all the stacks of an assembly, nested stacks included, go into one scope,
+//! so cross-resource rules see an alarm of a monitoring stack beside the table of a data
+//! stack. A nested assembly (a stage) is a scope of its own: CDK forbids references between
+//! stages, and stages repeat the same stacks with the same logical IDs.
 //!
 //! ## References between stacks
 //!
@@ -43,8 +45,9 @@ use crate::source::{FileId, SourceMap, Span, display_path};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-/// How deep nested assemblies (`assembly-*`) are followed.
+/// How deep nested assemblies (`assembly-*`) are followed, and how many are read.
 const MAX_ASSEMBLY_DEPTH: usize = 8;
+const MAX_ASSEMBLIES: usize = 1000;
 /// How deep nested stacks are followed.
 const MAX_NESTED_DEPTH: usize = 8;
 /// At most this many templates are read for one assembly.
@@ -83,39 +86,63 @@ struct Stack {
     construct_path: Option<String>,
 }
 
-/// Counts for `ddbguard model` and measurements.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Counts {
-    pub stacks: usize,
-    pub nested_stacks: usize,
+/// Read the assembly in `dir` into scopes: one for its own stacks, and one for each nested
+/// assembly (a CDK `Stage`, `assembly-*`), named after their directories. Stacks of
+/// different stages cannot refer to each other, and stages usually repeat the same stacks
+/// with the same logical IDs, so a stage is a scope of its own.
+pub fn load_assembly(dir: &Path, sources: &SourceMap) -> Vec<Scope> {
+    let mut out = Vec::new();
+    let mut visited = HashSet::from([canonical(dir)]);
+    let mut queue = std::collections::VecDeque::from([(dir.to_path_buf(), 0, Vec::new())]);
+    while let Some((d, depth, inherited_trees)) = queue.pop_front() {
+        let mut scope = Scope::new(Format::Cdk, display_path(&d));
+        let mut read = Manifest {
+            depth,
+            artifacts: Vec::new(),
+            tree_files: Vec::new(),
+            nested: Vec::new(),
+        };
+        read_manifest(&d, sources, &mut scope, &mut read, &mut visited);
+        if read.tree_files.is_empty() {
+            read.tree_files = inherited_trees;
+        }
+        for sub in read.nested.drain(..) {
+            queue.push_back((sub, depth + 1, read.tree_files.clone()));
+        }
+        load_stacks(&mut scope, &mut read.artifacts, &read.tree_files, sources);
+        out.push(scope);
+    }
+    out
 }
 
-/// Read the assembly in `dir` into one scope named after the directory.
-pub fn load_assembly(dir: &Path, sources: &SourceMap) -> Scope {
-    let mut scope = Scope::new(Format::Cdk, display_path(dir));
-    let mut artifacts = Vec::new();
-    let mut tree_files = Vec::new();
-    let mut visited = HashSet::new();
-    read_manifest(
-        dir,
-        0,
-        sources,
-        &mut scope,
-        &mut artifacts,
-        &mut tree_files,
-        &mut visited,
-    );
-    let stacks = read_stacks(&artifacts, sources, &mut scope);
-    let counts = Counts {
-        stacks: stacks.len(),
-        nested_stacks: stacks.iter().filter(|s| s.parent.is_some()).count(),
-    };
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// What a manifest names.
+struct Manifest {
+    depth: usize,
+    artifacts: Vec<Artifact>,
+    tree_files: Vec<PathBuf>,
+    /// Nested assembly directories, not yet read.
+    nested: Vec<PathBuf>,
+}
+
+/// Read the stacks the artifacts name into the scope, link them and give every resource
+/// its construct path.
+fn load_stacks(
+    scope: &mut Scope,
+    artifacts: &mut [Artifact],
+    tree_files: &[PathBuf],
+    sources: &SourceMap,
+) {
+    let mut stacks = read_stacks(artifacts, sources, scope);
+    let nested = stacks.iter().filter(|s| s.parent.is_some()).count();
     scope.notes.push(format!(
-        "{} stack(s), {} of them nested",
-        counts.stacks, counts.nested_stacks
+        "{} stack(s), {nested} of them nested",
+        stacks.len()
     ));
     let overrides = link(&stacks);
-    let mut stacks = stacks;
     let mut ranges = Vec::with_capacity(stacks.len());
     for (stack, over) in stacks.iter().zip(overrides) {
         let mut t = Template::new(&stack.root);
@@ -124,19 +151,12 @@ pub fn load_assembly(dir: &Path, sources: &SourceMap) -> Scope {
         }
         let replicas = replicas(&t, &stack.root);
         let start = scope.resources.len();
-        cfn::add_template(&mut scope, stack.file, &stack.root, sources, Some(t));
+        cfn::add_template(scope, stack.file, &stack.root, sources, Some(t));
         let end = scope.resources.len();
-        attach_replicas(&mut scope, start..end, replicas);
+        attach_replicas(scope, start..end, replicas);
         ranges.push(start..end);
     }
-    assign_paths(
-        &mut scope,
-        &mut stacks,
-        &ranges,
-        &mut artifacts,
-        &tree_files,
-    );
-    scope
+    assign_paths(scope, &mut stacks, &ranges, artifacts, tree_files);
 }
 
 fn problem(span: Span, message: String) -> Problem {
@@ -149,24 +169,14 @@ fn problem(span: Span, message: String) -> Problem {
     }
 }
 
-/// Read a manifest and, recursively, the manifests of its nested assemblies.
+/// Read a manifest: its stacks, its tree file, and the nested assemblies still to read.
 fn read_manifest(
     dir: &Path,
-    depth: usize,
     sources: &SourceMap,
     scope: &mut Scope,
-    artifacts: &mut Vec<Artifact>,
-    tree_files: &mut Vec<PathBuf>,
+    read: &mut Manifest,
     visited: &mut HashSet<PathBuf>,
 ) {
-    let key = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    if !visited.insert(key) {
-        scope.notes.push(format!(
-            "{}: assembly already read (a cycle of nested assemblies)",
-            display_path(dir)
-        ));
-        return;
-    }
     let path = dir.join("manifest.json");
     let (file, read_problem) = cfn::read_file(&path, sources);
     scope.files.push(file);
@@ -223,7 +233,7 @@ fn read_manifest(
                         .push(problem(tf.span, "templateFile must be a string".into()));
                     continue;
                 };
-                artifacts.push(Artifact {
+                read.artifacts.push(Artifact {
                     dir: dir.to_path_buf(),
                     display_name: art
                         .get("displayName")
@@ -245,24 +255,23 @@ fn read_manifest(
                 else {
                     continue;
                 };
-                if depth + 1 >= MAX_ASSEMBLY_DEPTH {
+                if read.depth + 1 >= MAX_ASSEMBLY_DEPTH || visited.len() >= MAX_ASSEMBLIES {
                     scope.notes.push(format!(
-                        "{}: nested assembly {sub} not read: assemblies nest deeper than {MAX_ASSEMBLY_DEPTH} levels",
+                        "{}: nested assembly {sub} not read: assemblies nest deeper than {MAX_ASSEMBLY_DEPTH} levels or number more than {MAX_ASSEMBLIES}",
                         display_path(dir)
                     ));
                     continue;
                 }
                 let sub_dir = dir.join(sub);
                 if sub_dir.join("manifest.json").is_file() {
-                    read_manifest(
-                        &sub_dir,
-                        depth + 1,
-                        sources,
-                        scope,
-                        artifacts,
-                        tree_files,
-                        visited,
-                    );
+                    if visited.insert(canonical(&sub_dir)) {
+                        read.nested.push(sub_dir);
+                    } else {
+                        scope.notes.push(format!(
+                            "{}: nested assembly {sub} already read (a cycle of nested assemblies)",
+                            display_path(dir)
+                        ));
+                    }
                 } else {
                     let span = props
                         .and_then(|p| p.get("directoryName"))
@@ -279,13 +288,13 @@ fn read_manifest(
                     .and_then(|p| p.get("file"))
                     .and_then(Node::as_scalar)
                     .unwrap_or("tree.json");
-                tree_files.push(dir.join(name));
+                read.tree_files.push(dir.join(name));
             }
             _ => {}
         }
     }
-    if !has_tree && depth == 0 && dir.join("tree.json").is_file() {
-        tree_files.push(dir.join("tree.json"));
+    if !has_tree && dir.join("tree.json").is_file() {
+        read.tree_files.push(dir.join("tree.json"));
     }
 }
 
