@@ -15,6 +15,8 @@ pub static RULES: &[&dyn Rule] = &[
     &ddb401_gsi_alarms_missing::GsiAlarmsMissing,
     &ddb402_table_alarms_missing::TableAlarmsMissing,
     &ddb403_replication_latency_alarm_missing::ReplicationLatencyAlarmMissing,
+    &ddb501_lsi_changed_after_creation::LsiChangedAfterCreation,
+    &ddb502_key_schema_changed::KeySchemaChanged,
     &ddb503_lsi_limit_exceeded::LsiLimitExceeded,
     &ddb504_gsi_limit_exceeded::GsiLimitExceeded,
     &ddb505_lsi_key_invalid::LsiKeyInvalid,
