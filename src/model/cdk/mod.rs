@@ -34,13 +34,17 @@
 //! `aws:cdk:logicalId` entries of its stack's artifact metadata in `manifest.json`, else
 //! from `tree.json`, which is read only when a path is still missing (see [`tree`]).
 
+mod links;
 mod md5;
+mod paths;
+mod replicas;
 pub mod tree;
 
+pub use replicas::add_replicas;
+
 use crate::model::cfn::{self, resolve::Template};
-use crate::model::node::{Node, NodeKind};
-use crate::model::value::Val;
-use crate::model::{Format, Kind, Problem, Prop, Replica, Scope, Str};
+use crate::model::node::Node;
+use crate::model::{Format, Problem, Scope};
 use crate::source::{FileId, SourceMap, Span, display_path};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -54,9 +58,6 @@ const MAX_NESTED_DEPTH: usize = 8;
 const MAX_STACKS: usize = 2000;
 /// Help for a template the assembly names but does not hold.
 const RESYNTH: &str = "synthesize the app again (`cdk synth`) so that the assembly is complete";
-
-/// How many times cross-stack links are re-evaluated (chains of references).
-const LINK_PASSES: usize = 4;
 
 /// A stack artifact of a manifest.
 struct Artifact {
@@ -142,21 +143,21 @@ fn load_stacks(
         "{} stack(s), {nested} of them nested",
         stacks.len()
     ));
-    let overrides = link(&stacks);
+    let overrides = links::link(&stacks);
     let mut ranges = Vec::with_capacity(stacks.len());
     for (stack, over) in stacks.iter().zip(overrides) {
         let mut t = Template::new(&stack.root);
         for (k, v) in over {
             t.set_parameter(k, v);
         }
-        let replicas = replicas(&t, &stack.root);
+        let found = replicas::replicas(&t, &stack.root);
         let start = scope.resources.len();
         cfn::add_template(scope, stack.file, &stack.root, sources, Some(t));
         let end = scope.resources.len();
-        attach_replicas(scope, start..end, replicas);
+        replicas::attach_replicas(scope, start..end, found);
         ranges.push(start..end);
     }
-    assign_paths(scope, &mut stacks, &ranges, artifacts, tree_files);
+    paths::assign_paths(scope, &mut stacks, &ranges, artifacts, tree_files);
 }
 
 fn problem(span: Span, message: String) -> Problem {
@@ -241,7 +242,7 @@ fn read_manifest(
                         .map(str::to_string),
                     template: template.to_string(),
                     template_span: tf.span,
-                    paths: metadata_paths(art.get("metadata")),
+                    paths: paths::metadata_paths(art.get("metadata")),
                     extra_metadata: art
                         .get("additionalMetadataFile")
                         .and_then(Node::as_scalar)
@@ -296,74 +297,6 @@ fn read_manifest(
     if !has_tree && dir.join("tree.json").is_file() {
         read.tree_files.push(dir.join("tree.json"));
     }
-}
-
-/// `"/App/Stack/Items/Resource": [{"type": "aws:cdk:logicalId", "data": "ItemsD1A2B3C4"}]`.
-fn metadata_paths(metadata: Option<&Node>) -> HashMap<String, Vec<String>> {
-    let mut out: HashMap<String, Vec<String>> = HashMap::new();
-    for entry in metadata.and_then(Node::as_map).unwrap_or_default() {
-        for item in entry.value.as_seq().unwrap_or_default() {
-            if item.get("type").and_then(Node::as_scalar) != Some("aws:cdk:logicalId") {
-                continue;
-            }
-            if let Some(id) = item.get("data").and_then(Node::as_scalar) {
-                let path = entry.key.strip_prefix('/').unwrap_or(&entry.key);
-                out.entry(id.to_string())
-                    .or_default()
-                    .push(path.to_string());
-            }
-        }
-    }
-    out
-}
-
-/// One entry of an `additionalMetadataFile`.
-#[derive(serde::Deserialize)]
-struct MetadataEntry {
-    #[serde(rename = "type")]
-    kind: Option<String>,
-    data: Option<MetadataData>,
-}
-
-/// A logical ID is a string; other entries' data is skipped unread.
-#[derive(serde::Deserialize)]
-#[serde(untagged)]
-enum MetadataData {
-    Text(String),
-    Other(serde::de::IgnoredAny),
-}
-
-/// Read an `additionalMetadataFile` into `paths`.
-fn read_extra_metadata(
-    path: &Path,
-    paths: &mut HashMap<String, Vec<String>>,
-) -> Result<(), String> {
-    let size = std::fs::metadata(path)
-        .map_err(|e| format!("cannot read {}: {e}", display_path(path)))?
-        .len();
-    if size > crate::MAX_FILE_BYTES {
-        return Err(format!(
-            "{} is larger than {} MB",
-            display_path(path),
-            crate::MAX_FILE_BYTES / 1_000_000
-        ));
-    }
-    let bytes =
-        std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", display_path(path)))?;
-    let entries: HashMap<String, Vec<MetadataEntry>> = serde_json::from_slice(&bytes)
-        .map_err(|e| format!("{} is not CDK metadata: {e}", display_path(path)))?;
-    for (key, items) in entries {
-        for item in items {
-            if item.kind.as_deref() != Some("aws:cdk:logicalId") {
-                continue;
-            }
-            if let Some(MetadataData::Text(id)) = item.data {
-                let p = key.strip_prefix('/').unwrap_or(&key);
-                paths.entry(id).or_default().push(p.to_string());
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Read every stack template, nested stacks included (breadth first, bounded).
@@ -491,311 +424,4 @@ fn nested_stack_assets(root: &Node) -> Vec<(String, String, Span)> {
         }
     }
     out
-}
-
-/// What a template imports: the literal export names, or `None` when some name is built
-/// (`Fn::ImportValue: {Fn::Sub: …}`) and every export may be wanted.
-fn imported_names(root: &Node) -> Option<HashSet<String>> {
-    let mut out = HashSet::new();
-    let mut todo = vec![root];
-    while let Some(n) = todo.pop() {
-        match &n.kind {
-            NodeKind::Map(entries) => {
-                if let [e] = entries.as_slice()
-                    && &*e.key == "Fn::ImportValue"
-                {
-                    match e.value.as_scalar() {
-                        Some(name) => out.insert(name.to_string()),
-                        None => return None,
-                    };
-                    continue;
-                }
-                todo.extend(entries.iter().map(|e| &e.value));
-            }
-            NodeKind::Seq(items) => todo.extend(items.iter()),
-            _ => {}
-        }
-    }
-    Some(out)
-}
-
-/// The values each stack receives from the others: `import:<export>` for imports,
-/// parameter names for nested stacks, `<NestedStack>.Outputs.<X>` for nested outputs.
-fn link(stacks: &[Stack]) -> Vec<HashMap<String, Str>> {
-    let mut overrides: Vec<HashMap<String, Str>> = vec![HashMap::new(); stacks.len()];
-    let imports: Vec<Option<HashSet<String>>> =
-        stacks.iter().map(|s| imported_names(&s.root)).collect();
-    let any_links = imports
-        .iter()
-        .any(|i| i.as_ref().is_none_or(|i| !i.is_empty()))
-        || stacks.iter().any(|s| s.parent.is_some());
-    if !any_links {
-        return overrides;
-    }
-    for _ in 0..LINK_PASSES {
-        let templates: Vec<Template> = stacks
-            .iter()
-            .zip(&overrides)
-            .map(|(s, over)| {
-                let mut t = Template::new(&s.root);
-                for (k, v) in over {
-                    t.set_parameter(k.clone(), v.clone());
-                }
-                t
-            })
-            .collect();
-        let mut next: Vec<HashMap<String, Str>> = vec![HashMap::new(); stacks.len()];
-        // Exports of every stack.
-        let mut exports: HashMap<String, Str> = HashMap::new();
-        for (s, t) in stacks.iter().zip(&templates) {
-            for out in s
-                .root
-                .get("Outputs")
-                .and_then(Node::as_map)
-                .unwrap_or_default()
-            {
-                let Some(name) = out.value.get("Export").and_then(|e| e.get("Name")) else {
-                    continue;
-                };
-                let (Some(name), Some(value)) = (
-                    t.str(name).val.known_lit().map(str::to_string),
-                    out.value.get("Value"),
-                ) else {
-                    continue;
-                };
-                if let Val::Known(v) = t.str(value).val {
-                    exports.insert(name, v);
-                }
-            }
-        }
-        for (i, wanted) in imports.iter().enumerate() {
-            for (name, v) in &exports {
-                if wanted.as_ref().is_none_or(|w| w.contains(name)) {
-                    next[i].insert(format!("import:{name}"), v.clone());
-                }
-            }
-        }
-        // Nested stacks: parameters in, outputs out.
-        for (c, s) in stacks.iter().enumerate() {
-            let Some((p, res_id)) = &s.parent else {
-                continue;
-            };
-            let (Some(parent), Some(pt)) = (stacks.get(*p), templates.get(*p)) else {
-                continue;
-            };
-            let params = parent
-                .root
-                .get("Resources")
-                .and_then(|r| r.get(res_id))
-                .and_then(|r| r.get("Properties"))
-                .and_then(|p| p.get("Parameters"))
-                .and_then(Node::as_map)
-                .unwrap_or_default();
-            for param in params {
-                if let Val::Known(v) = pt.str(&param.value).val {
-                    next[c].insert(param.key.to_string(), v);
-                }
-            }
-            let Some(ct) = templates.get(c) else { continue };
-            for out in s
-                .root
-                .get("Outputs")
-                .and_then(Node::as_map)
-                .unwrap_or_default()
-            {
-                if let Some(Val::Known(v)) = out.value.get("Value").map(|v| ct.str(v).val) {
-                    next[*p].insert(format!("{res_id}.Outputs.{}", out.key), v);
-                }
-            }
-        }
-        if next == overrides {
-            break;
-        }
-        overrides = next;
-    }
-    overrides
-}
-
-/// `Custom::DynamoDBReplica` resources (CDK `Table` with `replicationRegions`): the table
-/// they name and the replica they add.
-fn replicas(t: &Template, root: &Node) -> Vec<(Str, String, Replica)> {
-    let mut out = Vec::new();
-    for entry in root
-        .get("Resources")
-        .and_then(Node::as_map)
-        .unwrap_or_default()
-    {
-        let r = &entry.value;
-        if r.get("Type").and_then(Node::as_scalar) != Some("Custom::DynamoDBReplica") {
-            continue;
-        }
-        if let Some(cond) = r.get("Condition").and_then(Node::as_scalar)
-            && t.condition(cond) == Some(false)
-        {
-            continue;
-        }
-        let Some(props) = r.get("Properties") else {
-            continue;
-        };
-        let Some(Val::Known(table)) = t.prop_str(props, &["TableName"]).map(|p| p.val) else {
-            continue;
-        };
-        let region = t
-            .prop_str(props, &["Region"])
-            .unwrap_or_else(|| Prop::unknown(entry.key_span, "replica without Region"));
-        out.push((
-            table,
-            entry.key.to_string(),
-            Replica {
-                region,
-                span: entry.key_span,
-                pitr: None,
-                pitr_recovery_days: None,
-                deletion_protection: None,
-                kms_key: None,
-                contributor_insights: None,
-                tags: Vec::new(),
-            },
-        ));
-    }
-    out
-}
-
-/// Attach the `Custom::DynamoDBReplica` resources of a bare CDK template (read by the
-/// CloudFormation frontend) to their tables.
-pub fn add_replicas(scope: &mut Scope, root: &Node) {
-    let found = replicas(&Template::new(root), root);
-    let all = 0..scope.resources.len();
-    attach_replicas(scope, all, found);
-}
-
-/// Add each replica to the table it names: by `Ref` (in the same stack first), or by the
-/// table's literal name.
-fn attach_replicas(
-    scope: &mut Scope,
-    range: std::ops::Range<usize>,
-    replicas: Vec<(Str, String, Replica)>,
-) {
-    for (table, _id, replica) in replicas {
-        let by_ref = table.as_ref_part().map(|(target, _)| target.to_string());
-        let matches = |r: &crate::model::Resource| match (&by_ref, &r.kind) {
-            (Some(target), Kind::Table(_)) => &r.id == target,
-            (None, Kind::Table(t)) => table.as_lit().is_some() && t.known_name() == table.as_lit(),
-            _ => false,
-        };
-        let idx = range
-            .clone()
-            .find(|&i| scope.resources.get(i).is_some_and(matches))
-            .or_else(|| scope.resources.iter().position(matches));
-        if let Some(Kind::Table(t)) = idx
-            .and_then(|i| scope.resources.get_mut(i))
-            .map(|r| &mut r.kind)
-        {
-            t.replicas.push(replica);
-        }
-    }
-}
-
-/// The longest known stack path `path` lies in.
-fn owning_stack<'a>(path: &str, stack_paths: &'a [String]) -> Option<&'a str> {
-    stack_paths
-        .iter()
-        .filter(|s| {
-            path.strip_prefix(s.as_str())
-                .is_some_and(|r| r.starts_with('/'))
-        })
-        .max_by_key(|s| s.len())
-        .map(String::as_str)
-}
-
-/// The construct path of a nested stack from the path of its `AWS::CloudFormation::Stack`
-/// resource: `P/X.NestedStack/X.NestedStackResource` → `P/X.NestedStack/X`.
-fn nested_stack_path(resource_path: &str) -> Option<String> {
-    let (dir, last) = resource_path.rsplit_once('/')?;
-    let id = last.strip_suffix(".NestedStackResource")?;
-    Some(format!("{dir}/{id}"))
-}
-
-fn assign_paths(
-    scope: &mut Scope,
-    stacks: &mut [Stack],
-    ranges: &[std::ops::Range<usize>],
-    artifacts: &mut [Artifact],
-    tree_files: &[PathBuf],
-) {
-    let mut missing = false;
-    for i in 0..stacks.len() {
-        // A nested stack's path comes from its parent's stack resource.
-        if let Some((p, res_id)) = stacks.get(i).and_then(|s| s.parent.clone()) {
-            let parent_path = ranges
-                .get(p)
-                .and_then(|r| scope.resources.get(r.clone()))
-                .and_then(|rs| rs.iter().find(|r| r.id == res_id))
-                .and_then(|r| r.cdk_path.as_deref())
-                .and_then(nested_stack_path);
-            if let Some(s) = stacks.get_mut(i) {
-                s.construct_path = parent_path;
-            }
-        }
-        let stack_paths: Vec<String> = stacks
-            .iter()
-            .filter_map(|s| s.construct_path.clone())
-            .collect();
-        let (Some(stack), Some(range)) = (stacks.get(i), ranges.get(i)) else {
-            continue;
-        };
-        let Some(art) = artifacts.get_mut(stack.artifact) else {
-            continue;
-        };
-        for r in scope.resources.get_mut(range.clone()).unwrap_or_default() {
-            if r.cdk_path.is_some() {
-                continue;
-            }
-            if !art.paths.contains_key(&r.id)
-                && let Some(extra) = art.extra_metadata.take()
-                && let Err(why) = read_extra_metadata(&extra, &mut art.paths)
-            {
-                scope.notes.push(format!("construct paths not read: {why}"));
-            }
-            let candidates = art.paths.get(&r.id).map(Vec::as_slice).unwrap_or_default();
-            let mine = candidates.iter().find(|c| {
-                stack.construct_path.is_some()
-                    && owning_stack(c, &stack_paths) == stack.construct_path.as_deref()
-            });
-            r.cdk_path = mine
-                .or(match candidates {
-                    [only] => Some(only),
-                    _ => None,
-                })
-                .cloned();
-            missing |= r.cdk_path.is_none();
-        }
-    }
-    if !missing || tree_files.is_empty() {
-        return;
-    }
-    let known: HashSet<String> = stacks
-        .iter()
-        .filter_map(|s| s.construct_path.clone())
-        .collect();
-    for tree_file in tree_files {
-        let index = match tree::Index::load(tree_file, &known) {
-            Ok(index) => index,
-            Err(why) => {
-                scope
-                    .notes
-                    .push(format!("construct paths not read from tree.json: {why}"));
-                continue;
-            }
-        };
-        for (stack, range) in stacks.iter().zip(ranges) {
-            for r in scope.resources.get_mut(range.clone()).unwrap_or_default() {
-                if r.cdk_path.is_none() {
-                    r.cdk_path = index
-                        .path(stack.construct_path.as_deref(), &r.id)
-                        .map(str::to_string);
-                }
-            }
-        }
-    }
 }
