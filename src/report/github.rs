@@ -47,6 +47,10 @@ pub fn annotation(f: &Finding) -> String {
         l.end_column.max(1)
     };
     let mut message = f.message.clone();
+    if let Some(path) = f.resource.as_ref().and_then(|r| r.cdk_path.as_ref()) {
+        message.push_str("\nConstruct: ");
+        message.push_str(path);
+    }
     if !f.help.is_empty() {
         message.push_str("\nHelp: ");
         message.push_str(&f.help);
@@ -90,7 +94,10 @@ pub fn summary_markdown(report: &Report) -> String {
             let resource = f
                 .resource
                 .as_ref()
-                .map_or(String::new(), |r| format!("`{}`", code(&r.id)));
+                .map_or(String::new(), |r| match &r.cdk_path {
+                    Some(p) => format!("`{}` (`{}`)", code(&r.id), code(p)),
+                    None => format!("`{}`", code(&r.id)),
+                });
             md.push_str(&format!(
                 "| {} | [{} {}]({}) | `{}:{}` | {} | {} |\n",
                 f.severity.as_str(),
