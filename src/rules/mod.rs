@@ -11,12 +11,21 @@ mod ddb001_template_parse_error;
 mod ddb002_duplicate_key;
 mod ddb003_unused_suppression;
 mod ddb101_pitr_disabled;
+mod ddb102_pitr_recovery_period_short;
 mod ddb103_deletion_protection_disabled;
 mod ddb104_table_not_retained;
+mod ddb201_encryption_below_tier;
+mod ddb202_cmk_rotation_disabled;
+mod ddb203_dax_encryption_disabled;
+mod ddb204_dax_endpoint_not_tls;
+mod ddb404_contributor_insights_disabled;
 mod ddb503_lsi_limit_exceeded;
 mod ddb504_gsi_limit_exceeded;
 mod ddb505_lsi_key_invalid;
 mod ddb506_key_attribute_mismatch;
+mod ddb507_lsi_item_collection_limit;
+#[cfg(test)]
+mod scope_builder;
 
 pub use registry::RULES;
 
