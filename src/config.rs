@@ -243,13 +243,17 @@ impl std::fmt::Display for ConfigErrors {
 impl std::error::Error for ConfigErrors {}
 
 impl Config {
-    /// The nearest `.ddbguard.yaml` in `start` or one of its parents.
+    /// The nearest `.ddbguard.yaml` in the directory `start` or one of its parents, as a
+    /// path relative to `start` (`.ddbguard.yaml`, `../../.ddbguard.yaml`).
     pub fn discover(start: &Path) -> Option<PathBuf> {
-        start
-            .ancestors()
-            .take(256)
-            .map(|dir| dir.join(CONFIG_FILE_NAME))
-            .find(|p| p.is_file())
+        let mut relative = PathBuf::new();
+        for dir in start.ancestors().take(256) {
+            if dir.join(CONFIG_FILE_NAME).is_file() {
+                return Some(relative.join(CONFIG_FILE_NAME));
+            }
+            relative.push("..");
+        }
+        None
     }
 
     /// Read and check a config file.
@@ -285,7 +289,7 @@ impl Config {
         let file = SourceFile::new(path.to_path_buf(), text);
         let shown = file.display_path();
         let file_id = crate::source::FileId(0);
-        let node = match read_yaml(text, file_id) {
+        let node = match crate::model::cfn::yaml::parse(text, file_id) {
             Ok(node) => node,
             Err((span, message)) => {
                 let at = file.line_col(span.start);
@@ -306,6 +310,7 @@ impl Config {
             errors: Vec::new(),
         };
         let config = reader.config(node);
+        reader.errors.sort_by_key(|e| e.position);
         if reader.errors.is_empty() {
             Ok(config)
         } else {
@@ -351,15 +356,6 @@ impl Config {
     pub fn table_tier(&self, names: &[&str], path: &str) -> Option<&TableTier> {
         self.tables.iter().find(|t| t.matches(names, path))
     }
-}
-
-/// The project's YAML reader (spans on every node).
-fn read_yaml(text: &str, file: crate::source::FileId) -> Result<Node, (Span, String)> {
-    let _ = text;
-    Err((
-        Span::new(file, 0, 0),
-        "the YAML reader is not available yet".into(),
-    ))
 }
 
 /// Reads a config document, collecting every error.
@@ -872,3 +868,207 @@ impl Settings {
 
 /// What `ddbguard init` writes.
 pub const INIT_TEMPLATE: &str = include_str!("../ddbguard.example.yaml");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigErrors> {
+        Config::parse(text, Path::new("cfg.yaml"))
+    }
+
+    /// The errors as `line:column: message` lines.
+    fn errors(text: &str) -> Vec<String> {
+        match parse(text) {
+            Ok(_) => panic!("expected errors in {text:?}"),
+            Err(e) => e.0.iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn empty_and_comment_only_configs_are_defaults() {
+        for text in ["", "# nothing\n", "---\n"] {
+            let c = parse(text).unwrap();
+            assert!(c.rules.is_empty() && c.tables.is_empty());
+            assert_eq!(c.default_tier(), "standard");
+            assert_eq!(c.tier_tag(), "compliance-tier");
+        }
+    }
+
+    #[test]
+    fn every_key_is_read() {
+        let c = parse(
+            "default_tier: internal\ntier_tag: data-class\ntiers:\n  internal: aws-managed\n  Standard: aws-managed\n\
+             tables:\n  - name: 'pay-*'\n    tier: regulated\n  - path: infra/**\n    name: Orders\n    tier: internal\n\
+             rules:\n  DDB101: warning\n  deletion-protection-disabled: off\n  DDB102: {level: error, min_days: 7}\n\
+             exclude: ['legacy/**']\n\
+             suppressions:\n  - rule: pitr-disabled\n    path: 'a/**'\n    resource: T*\n    reason: why\n    expires: '2031-02-28'\n",
+        )
+        .unwrap();
+        assert_eq!(c.default_tier(), "internal");
+        assert_eq!(c.tier_tag(), "data-class");
+        assert_eq!(c.tier_minimum("INTERNAL"), Some(KeyClass::AwsManaged));
+        assert_eq!(c.tier_minimum("standard"), Some(KeyClass::AwsManaged));
+        assert_eq!(c.tier_minimum("regulated"), Some(KeyClass::CustomerManaged));
+        assert_eq!(c.tables.len(), 2);
+        assert_eq!(c.tables[0].line, 7);
+        assert_eq!(
+            c.table_tier(&["pay-1"], "x.yaml").map(|t| t.tier.as_str()),
+            Some("regulated")
+        );
+        assert!(c.table_tier(&["Orders"], "other/a.yaml").is_none());
+        assert_eq!(
+            c.table_tier(&["Orders"], "infra/a.yaml")
+                .map(|t| t.tier.as_str()),
+            Some("internal")
+        );
+        assert_eq!(c.rules["DDB101"].level, Some(Level::On(Severity::Warning)));
+        assert_eq!(c.rules["DDB103"].level, Some(Level::Off));
+        assert_eq!(c.rules["DDB102"].options["min_days"], 7);
+        assert_eq!(c.exclude, vec!["legacy/**".to_string()]);
+        let s = &c.suppressions[0];
+        assert_eq!(s.rule, "DDB101");
+        assert_eq!(s.line, 18);
+        assert_eq!(s.expires.as_deref(), Some("2031-02-28"));
+        let settings = Settings {
+            config: c,
+            ..Settings::default()
+        };
+        assert!(!settings.rule_enabled("DDB103"));
+        assert_eq!(
+            settings.severity_override("DDB101"),
+            Some(Severity::Warning)
+        );
+        assert_eq!(settings.rule_option_u64("DDB102", "min_days"), Some(7));
+    }
+
+    #[test]
+    fn rule_options_default_without_config() {
+        let settings = Settings::default();
+        assert_eq!(settings.rule_option_u64("DDB102", "min_days"), Some(35));
+        assert_eq!(settings.rule_option_u64("DDB102", "nope"), None);
+    }
+
+    #[test]
+    fn errors_point_into_the_file() {
+        assert_eq!(
+            errors("rules:\n  DDB101: warning\nrulez: {}\n"),
+            vec![
+                "cfg.yaml:3:1: unknown key \"rulez\" in the config: expected one of default_tier, tier_tag, tiers, tables, rules, exclude, suppressions"
+            ]
+        );
+        assert_eq!(
+            errors("rules:\n  DDB999: off\n"),
+            vec![
+                "cfg.yaml:2:3: unknown rule \"DDB999\": `ddbguard rules` lists the rule ids and names"
+            ]
+        );
+        assert_eq!(
+            errors("rules:\n  DDB101: loud\n"),
+            vec!["cfg.yaml:2:11: unknown level \"loud\": expected off, note, warning or error"]
+        );
+        assert_eq!(
+            errors("rules:\n  DDB102:\n    min_days: 90\n"),
+            vec!["cfg.yaml:3:15: DDB102.min_days: expected a whole number from 1 to 35"]
+        );
+        assert_eq!(
+            errors("rules:\n  DDB102:\n    min_day: 9\n"),
+            vec![
+                "cfg.yaml:3:5: unknown key \"min_day\" in rule DDB102: expected one of level, min_days"
+            ]
+        );
+        assert_eq!(
+            errors("rules:\n  DDB102: {min_days: \"9\"}\n"),
+            vec!["cfg.yaml:2:22: DDB102.min_days: expected a whole number from 1 to 35"]
+        );
+        assert_eq!(
+            errors("exclude: '*.yaml'\n"),
+            vec!["cfg.yaml:1:10: exclude must be a list, not a string"]
+        );
+        assert_eq!(
+            errors("default_tier: secret\n"),
+            vec![
+                "cfg.yaml:1:15: unknown tier \"secret\": expected one of confidential, regulated, standard (or define it under tiers)"
+            ]
+        );
+        assert_eq!(
+            errors("tiers:\n  secret: customer-owned\n"),
+            vec![
+                "cfg.yaml:2:11: unknown key type \"customer-owned\": expected aws-owned, aws-managed or customer-managed"
+            ]
+        );
+        assert_eq!(
+            errors("tables:\n  - tier: regulated\n"),
+            vec!["cfg.yaml:2:5: a tables entry needs a name or a path pattern"]
+        );
+        assert_eq!(
+            errors("tables:\n  - name: 'a[b'\n    tier: regulated\n"),
+            vec![
+                "cfg.yaml:2:11: name: invalid glob pattern \"a[b\": unclosed character class; missing ']'"
+            ]
+        );
+        assert_eq!(
+            errors("suppressions:\n  - rule: DDB101\n    expires: 2030-02-30\n"),
+            vec!["cfg.yaml:3:14: expires \"2030-02-30\": expected a date YYYY-MM-DD"]
+        );
+        assert_eq!(
+            errors("suppressions:\n  - reason: x\n"),
+            vec!["cfg.yaml:2:5: a suppression needs a rule"]
+        );
+        assert_eq!(
+            errors("rules:\n  DDB101: off\n  pitr-disabled: error\n"),
+            vec!["cfg.yaml:3:3: rule DDB101 is configured twice (by id and by name)"]
+        );
+        assert_eq!(
+            errors("tier_tag: a\ntier_tag: b\n"),
+            vec!["cfg.yaml:2:1: duplicate key \"tier_tag\""]
+        );
+        assert_eq!(
+            errors("- a\n"),
+            vec!["cfg.yaml:1:1: the config must be a mapping, not a list"]
+        );
+    }
+
+    #[test]
+    fn several_errors_are_all_reported() {
+        let e = errors("rules:\n  DDB101: loud\n  DDB103: [x]\nfoo: 1\n");
+        assert_eq!(e.len(), 3, "{e:?}");
+    }
+
+    #[test]
+    fn yaml_syntax_errors_have_a_position() {
+        let e = errors("rules:\n  DDB101: [off\n");
+        assert_eq!(e.len(), 1);
+        assert!(e[0].starts_with("cfg.yaml:"), "{e:?}");
+        let pos: Vec<&str> = e[0].splitn(4, ':').collect();
+        assert!(pos[1].parse::<u32>().unwrap() >= 2, "{e:?}");
+    }
+
+    #[test]
+    fn dates_are_checked() {
+        assert!(is_date("2024-02-29"));
+        assert!(!is_date("2023-02-29"));
+        assert!(!is_date("2023-13-01"));
+        assert!(!is_date("2023-1-01"));
+        assert!(!is_date("2023-01-0x"));
+        assert!(!is_date("２０２３-01-01"));
+    }
+
+    #[test]
+    fn discover_walks_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let deep = dir.path().join("a/b");
+        std::fs::create_dir_all(&deep).unwrap();
+        assert_eq!(Config::discover(&deep), None);
+        std::fs::write(dir.path().join(CONFIG_FILE_NAME), "").unwrap();
+        assert_eq!(
+            Config::discover(&deep),
+            Some(PathBuf::from("../..").join(CONFIG_FILE_NAME))
+        );
+        std::fs::write(deep.join(CONFIG_FILE_NAME), "").unwrap();
+        assert_eq!(
+            Config::discover(&deep),
+            Some(PathBuf::from(CONFIG_FILE_NAME))
+        );
+    }
+}
