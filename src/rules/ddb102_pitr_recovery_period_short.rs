@@ -60,12 +60,13 @@ impl Check for PitrRecoveryPeriodShort {
     fn run(&self, scope: &Scope, ctx: &mut Ctx) {
         let min = ctx.option_u64("min_days").unwrap_or(DEFAULT_MIN_DAYS);
         let min = i64::try_from(min).unwrap_or(i64::MAX);
-        let help = by_format(
+        let field = by_format(
             scope.format,
-            "set PointInTimeRecoverySpecification.RecoveryPeriodInDays to 35 (or at least the configured minimum)",
-            "set recoveryPeriodInDays: 35 in pointInTimeRecoverySpecification (or at least the configured minimum)",
-            "set recovery_period_in_days = 35 in point_in_time_recovery (or at least the configured minimum)",
+            "PointInTimeRecoverySpecification.RecoveryPeriodInDays",
+            "recoveryPeriodInDays in pointInTimeRecoverySpecification",
+            "recovery_period_in_days in point_in_time_recovery",
         );
+        let help = &format!("set {field} to at least {min} days (35 is the longest)");
         for (res, table) in scope.tables() {
             if table.table_kind == TableKind::Table
                 && let Some((days, span)) =

@@ -105,7 +105,11 @@ enum Tier {
         source: String,
     },
     /// A tag names a tier that does not exist.
-    Undefined { name: String, span: Span },
+    Undefined {
+        name: String,
+        span: Span,
+        known: String,
+    },
     /// The tag's value cannot be resolved.
     Unresolved,
 }
@@ -177,7 +181,7 @@ fn judge<'a>(
 ) -> Option<Out<'a>> {
     match tier {
         Tier::Unresolved => None,
-        Tier::Undefined { name, span } => {
+        Tier::Undefined { name, span, known } => {
             if replica {
                 // Reported once, for the table, unless the replica's own tag is the culprit.
                 return None;
@@ -189,7 +193,7 @@ fn judge<'a>(
                     "{what} is tagged with tier {name:?}, which is not defined, so its encryption cannot be checked"
                 ),
                 help: format!(
-                    "tag the table with a defined tier, or define {name:?} under tiers: in .ddbguard.yaml"
+                    "tag the table with one of the tiers {known}, or define {name:?} under tiers: in .ddbguard.yaml"
                 ),
                 key: String::new(),
             })
@@ -377,6 +381,7 @@ fn tier(scope: &Scope, config: &Config, res: &Resource, table: &Table, own_tags:
                 return Tier::Undefined {
                     name: name.to_string(),
                     span,
+                    known: config.tier_names().join(", "),
                 };
             };
             let stricter = match &best {
