@@ -88,11 +88,7 @@ impl Check for CmkRotationDisabled {
             ctx.report_failure(
                 key,
                 failure,
-                format!(
-                    "KMS key {} encrypts {} but {what}",
-                    key.id,
-                    users.join(", ")
-                ),
+                format!("KMS key {} encrypts {}, but {what}", key.id, list(&users)),
                 by_format(
                     scope.format,
                     "set EnableKeyRotation: true on the key",
@@ -101,6 +97,15 @@ impl Check for CmkRotationDisabled {
                 ),
             );
         }
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
 }
 
@@ -254,9 +259,9 @@ mod tests {
         assert_eq!(
             messages,
             vec![
-                "KMS key NoRotation encrypts table A, table B but automatic rotation is not enabled",
-                "KMS key ViaAlias encrypts table D but automatic rotation is disabled",
-                "KMS key ViaName encrypts table E but automatic rotation is not enabled",
+                "KMS key NoRotation encrypts table A and table B, but automatic rotation is not enabled",
+                "KMS key ViaAlias encrypts table D, but automatic rotation is disabled",
+                "KMS key ViaName encrypts table E, but automatic rotation is not enabled",
             ],
         );
         assert_eq!(found[0].1, sp(1));

@@ -1,5 +1,5 @@
-resource "aws_dynamodb_table" "orders" {
-  name         = "orders"
+resource "aws_dynamodb_table" "fail_orders" {
+  name         = "fail-orders"
   billing_mode = "PAY_PER_REQUEST"
   hash_key     = "pk"
 

@@ -1,5 +1,5 @@
-resource "aws_dynamodb_table" "payments" {
-  name         = "payments"
+resource "aws_dynamodb_table" "fail_payments" {
+  name         = "fail-payments"
   billing_mode = "PAY_PER_REQUEST"
   hash_key     = "pk"
 
@@ -17,8 +17,8 @@ resource "aws_dynamodb_table" "payments" {
   }
 }
 
-resource "aws_dynamodb_table" "cards" {
-  name         = "cards"
+resource "aws_dynamodb_table" "fail_cards" {
+  name         = "fail-cards"
   billing_mode = "PAY_PER_REQUEST"
   hash_key     = "pk"
 

@@ -1,15 +1,15 @@
-resource "aws_kms_key" "table" {
+resource "aws_kms_key" "pass_table" {
   description         = "payments table"
   enable_key_rotation = true
 }
 
-resource "aws_kms_alias" "table" {
-  name          = "alias/payments"
-  target_key_id = aws_kms_key.table.key_id
+resource "aws_kms_alias" "pass_table" {
+  name          = "alias/pass-payments"
+  target_key_id = aws_kms_key.pass_table.key_id
 }
 
-resource "aws_dynamodb_table" "payments" {
-  name         = "payments"
+resource "aws_dynamodb_table" "pass_payments" {
+  name         = "pass-payments"
   billing_mode = "PAY_PER_REQUEST"
   hash_key     = "pk"
 
@@ -20,7 +20,7 @@ resource "aws_dynamodb_table" "payments" {
 
   server_side_encryption {
     enabled     = true
-    kms_key_arn = aws_kms_key.table.arn
+    kms_key_arn = aws_kms_key.pass_table.arn
   }
 
   tags = {
@@ -28,8 +28,8 @@ resource "aws_dynamodb_table" "payments" {
   }
 }
 
-resource "aws_dynamodb_table" "ledger" {
-  name         = "ledger"
+resource "aws_dynamodb_table" "pass_ledger" {
+  name         = "pass-ledger"
   billing_mode = "PAY_PER_REQUEST"
   hash_key     = "pk"
 
@@ -40,7 +40,7 @@ resource "aws_dynamodb_table" "ledger" {
 
   server_side_encryption {
     enabled     = true
-    kms_key_arn = aws_kms_alias.table.arn
+    kms_key_arn = aws_kms_alias.pass_table.arn
   }
 
   tags = {
@@ -48,8 +48,8 @@ resource "aws_dynamodb_table" "ledger" {
   }
 }
 
-resource "aws_dynamodb_table" "sessions" {
-  name         = "sessions"
+resource "aws_dynamodb_table" "pass_sessions" {
+  name         = "pass-sessions"
   billing_mode = "PAY_PER_REQUEST"
   hash_key     = "pk"
 
