@@ -3,13 +3,17 @@
 use super::resolve::{Lookup, Template};
 use crate::model::node::Node;
 use crate::model::{
-    Alarm, AttributeDef, Condition, Dax, Dimension, Index, KeyElement, KeyType,
-    Kind, KmsAlias, KmsKey, Metric, Policy, Prop, Replica, Sse, Statement, Table, TableKind, Tag,
-    VpcEndpoint,
+    Alarm, AttributeDef, Condition, Dax, Dimension, Index, KeyElement, KeyType, Kind, KmsAlias,
+    KmsKey, Metric, Policy, Prop, Replica, Sse, Statement, Table, TableKind, Tag, VpcEndpoint,
 };
 
 /// The typed model of one resource, from its type and `Properties`.
-pub fn kind(t: &Template, rtype: &str, props: Option<&Node>, resource: &Node) -> Kind {
+pub fn kind<'a>(
+    t: &Template<'a>,
+    rtype: &str,
+    props: Option<&'a Node>,
+    resource: &'a Node,
+) -> Kind {
     let empty = Node::new(resource.span, crate::model::node::NodeKind::Map(Vec::new()));
     let p = props.unwrap_or(&empty);
     match rtype {
@@ -23,13 +27,15 @@ pub fn kind(t: &Template, rtype: &str, props: Option<&Node>, resource: &Node) ->
         }),
         "AWS::EC2::VPC" => Kind::Vpc,
         "AWS::EC2::VPCEndpoint" => {
-            let rt = t.get(p, &["RouteTableIds"]);
+            let rt = t.items_at(p, &["RouteTableIds"]);
             Kind::VpcEndpoint(VpcEndpoint {
                 service_name: t.prop_str(p, &["ServiceName"]),
                 endpoint_type: t.prop_string(p, &["VpcEndpointType"]),
                 vpc: t.prop_str(p, &["VpcId"]),
-                route_tables: rt.map(|n| t.items(n).into_iter().map(|i| t.str(i)).collect()).unwrap_or_default(),
-                route_tables_span: rt.map(|n| n.span),
+                route_tables_span: rt.as_ref().map(|(span, _)| *span),
+                route_tables: rt
+                    .map(|(_, items)| items.into_iter().map(|i| t.str(i)).collect())
+                    .unwrap_or_default(),
             })
         }
         "AWS::CloudWatch::Alarm" => Kind::Alarm(alarm(t, p)),
@@ -49,8 +55,8 @@ pub fn kind(t: &Template, rtype: &str, props: Option<&Node>, resource: &Node) ->
         }
         "AWS::IAM::Role" | "AWS::IAM::User" | "AWS::IAM::Group" => {
             let mut policy = Policy::default();
-            if let Some(list) = t.get(p, &["Policies"]) {
-                for item in t.items(list) {
+            if let Some((_, items)) = t.items_at(p, &["Policies"]) {
+                for item in items {
                     if let Some(doc) = t.get(item, &["PolicyDocument"]) {
                         statements(t, doc, &mut policy);
                     }
@@ -62,33 +68,37 @@ pub fn kind(t: &Template, rtype: &str, props: Option<&Node>, resource: &Node) ->
     }
 }
 
-fn key_schema(t: &Template, node: Option<&Node>) -> Vec<KeyElement> {
-    let Some(node) = node else { return Vec::new() };
-    t.items(node)
+fn key_schema<'a>(t: &Template<'a>, node: &'a Node) -> Vec<KeyElement> {
+    let Some((_, items)) = t.items_at(node, &["KeySchema"]) else {
+        return Vec::new();
+    };
+    items
         .into_iter()
         .filter_map(|item| {
             let attribute = t.prop_string(item, &["AttributeName"])?;
-            let key_type = t.prop_string(item, &["KeyType"])?.try_map(&|s: &String| {
-                match s.to_ascii_uppercase().as_str() {
+            let key_type = t
+                .prop_string(item, &["KeyType"])?
+                .try_map(&|s: &String| match s.to_ascii_uppercase().as_str() {
                     "HASH" => Ok(KeyType::Hash),
                     "RANGE" => Ok(KeyType::Range),
                     other => Err(format!("{other:?} is not HASH or RANGE")),
-                }
-            });
-            Some(KeyElement { attribute, key_type })
+                });
+            Some(KeyElement {
+                attribute,
+                key_type,
+            })
         })
         .collect()
 }
 
-fn indexes(t: &Template, node: Option<&Node>, provisioned_table: bool) -> Vec<Index> {
-    let Some(node) = node else { return Vec::new() };
-    t.items(node)
+fn indexes<'a>(t: &Template<'a>, items: Vec<&'a Node>, provisioned_table: bool) -> Vec<Index> {
+    items
         .into_iter()
         .map(|item| Index {
             name: t
                 .prop_string(item, &["IndexName"])
                 .unwrap_or_else(|| Prop::unknown(item.span, "index without IndexName")),
-            key_schema: key_schema(t, t.get(item, &["KeySchema"])),
+            key_schema: key_schema(t, item),
             span: item.span,
             provisioned: provisioned_table
                 || item.get("ProvisionedThroughput").is_some()
@@ -97,9 +107,11 @@ fn indexes(t: &Template, node: Option<&Node>, provisioned_table: bool) -> Vec<In
         .collect()
 }
 
-fn tags(t: &Template, node: Option<&Node>) -> Vec<Tag> {
-    let Some(node) = node else { return Vec::new() };
-    t.items(node)
+fn tags<'a>(t: &Template<'a>, node: &'a Node) -> Vec<Tag> {
+    let Some((_, items)) = t.items_at(node, &["Tags"]) else {
+        return Vec::new();
+    };
+    items
         .into_iter()
         .filter_map(|item| {
             let key = t.prop_string(item, &["Key"])?.get()?.clone();
@@ -109,17 +121,20 @@ fn tags(t: &Template, node: Option<&Node>) -> Vec<Tag> {
         .collect()
 }
 
-fn table(t: &Template, p: &Node, resource: &Node, table_kind: TableKind) -> Table {
+fn table<'a>(t: &Template<'a>, p: &'a Node, resource: &'a Node, table_kind: TableKind) -> Table {
     let mut table = Table::new(table_kind);
     table.name = t.prop_str(p, &["TableName"]);
-    let ks = t.get(p, &["KeySchema"]);
-    table.key_schema = key_schema(t, ks);
-    table.key_schema_span = ks.map(|n| n.span);
-    let attrs = t.get(p, &["AttributeDefinitions"]);
-    table.attributes_span = attrs.map(|n| n.span);
+    table.key_schema = key_schema(t, p);
+    table.key_schema_span = t.items_at(p, &["KeySchema"]).map(|(span, _)| span);
+    let attrs = t.items_at(p, &["AttributeDefinitions"]);
+    // Definitions that are not a plain list (`Fn::Transform`) are unknown: no span.
+    table.attributes_span = attrs
+        .as_ref()
+        .filter(|_| t.is_list(p, &["AttributeDefinitions"]))
+        .map(|(span, _)| *span);
     table.attributes = attrs
-        .map(|n| {
-            t.items(n)
+        .map(|(_, items)| {
+            items
                 .into_iter()
                 .filter_map(|item| {
                     Some(AttributeDef {
@@ -134,15 +149,25 @@ fn table(t: &Template, p: &Node, resource: &Node, table_kind: TableKind) -> Tabl
         .unwrap_or_default();
     table.billing_mode = t.prop_string(p, &["BillingMode"]);
     let provisioned = table.is_provisioned();
-    let gsis = t.get(p, &["GlobalSecondaryIndexes"]);
-    table.gsis = indexes(t, gsis, provisioned);
-    table.gsis_span = gsis.map(|n| n.span);
-    let lsis = t.get(p, &["LocalSecondaryIndexes"]);
-    table.lsis = indexes(t, lsis, false);
-    table.lsis_span = lsis.map(|n| n.span);
-    table.pitr = t.prop_bool(p, &["PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled"]);
-    table.pitr_recovery_days =
-        t.prop_int(p, &["PointInTimeRecoverySpecification", "RecoveryPeriodInDays"]);
+    if let Some((span, items)) = t.items_at(p, &["GlobalSecondaryIndexes"]) {
+        table.gsis = indexes(t, items, provisioned);
+        table.gsis_span = Some(span);
+    }
+    if let Some((span, items)) = t.items_at(p, &["LocalSecondaryIndexes"]) {
+        table.lsis = indexes(t, items, false);
+        table.lsis_span = Some(span);
+    }
+    table.pitr = t.prop_bool(
+        p,
+        &[
+            "PointInTimeRecoverySpecification",
+            "PointInTimeRecoveryEnabled",
+        ],
+    );
+    table.pitr_recovery_days = t.prop_int(
+        p,
+        &["PointInTimeRecoverySpecification", "RecoveryPeriodInDays"],
+    );
     table.sse = Sse {
         enabled: t.prop_bool(p, &["SSESpecification", "SSEEnabled"]),
         sse_type: t.prop_string(p, &["SSESpecification", "SSEType"]),
@@ -156,21 +181,31 @@ fn table(t: &Template, p: &Node, resource: &Node, table_kind: TableKind) -> Tabl
     table.deletion_protection = t.prop_bool(p, &["DeletionProtectionEnabled"]);
     table.deletion_policy = t.prop_string(resource, &["DeletionPolicy"]);
     table.update_replace_policy = t.prop_string(resource, &["UpdateReplacePolicy"]);
-    table.tags = tags(t, t.get(p, &["Tags"]));
+    table.tags = tags(t, p);
     table.contributor_insights = t.prop_bool(p, &["ContributorInsightsSpecification", "Enabled"]);
-    if let Some(replicas) = t.get(p, &["Replicas"]) {
-        for item in t.items(replicas) {
+    if let Some((_, items)) = t.items_at(p, &["Replicas"]) {
+        for item in items {
             let replica = Replica {
                 region: t
                     .prop_str(item, &["Region"])
                     .unwrap_or_else(|| Prop::unknown(item.span, "replica without Region")),
                 span: item.span,
-                pitr: t.prop_bool(item, &["PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled"]),
-                pitr_recovery_days: t.prop_int(item, &["PointInTimeRecoverySpecification", "RecoveryPeriodInDays"]),
+                pitr: t.prop_bool(
+                    item,
+                    &[
+                        "PointInTimeRecoverySpecification",
+                        "PointInTimeRecoveryEnabled",
+                    ],
+                ),
+                pitr_recovery_days: t.prop_int(
+                    item,
+                    &["PointInTimeRecoverySpecification", "RecoveryPeriodInDays"],
+                ),
                 deletion_protection: t.prop_bool(item, &["DeletionProtectionEnabled"]),
                 kms_key: t.prop_str(item, &["SSESpecification", "KMSMasterKeyId"]),
-                contributor_insights: t.prop_bool(item, &["ContributorInsightsSpecification", "Enabled"]),
-                tags: tags(t, t.get(item, &["Tags"])),
+                contributor_insights: t
+                    .prop_bool(item, &["ContributorInsightsSpecification", "Enabled"]),
+                tags: tags(t, item),
             };
             for tag in &replica.tags {
                 if table.tag(&tag.key).is_none() {
@@ -183,9 +218,11 @@ fn table(t: &Template, p: &Node, resource: &Node, table_kind: TableKind) -> Tabl
     table
 }
 
-fn dimensions(t: &Template, node: Option<&Node>) -> Vec<Dimension> {
-    let Some(node) = node else { return Vec::new() };
-    t.items(node)
+fn dimensions<'a>(t: &Template<'a>, node: &'a Node) -> Vec<Dimension> {
+    let Some((_, items)) = t.items_at(node, &["Dimensions"]) else {
+        return Vec::new();
+    };
+    items
         .into_iter()
         .filter_map(|item| {
             Some(Dimension {
@@ -196,24 +233,24 @@ fn dimensions(t: &Template, node: Option<&Node>) -> Vec<Dimension> {
         .collect()
 }
 
-fn alarm(t: &Template, p: &Node) -> Alarm {
+fn alarm<'a>(t: &Template<'a>, p: &'a Node) -> Alarm {
     let mut alarm = Alarm::default();
     if p.get("MetricName").is_some() || p.get("Namespace").is_some() {
         alarm.metrics.push(Metric {
             namespace: t.prop_str(p, &["Namespace"]),
             metric_name: t.prop_str(p, &["MetricName"]),
-            dimensions: dimensions(t, t.get(p, &["Dimensions"])),
+            dimensions: dimensions(t, p),
         });
     }
-    if let Some(metrics) = t.get(p, &["Metrics"]) {
-        for item in t.items(metrics) {
+    if let Some((_, items)) = t.items_at(p, &["Metrics"]) {
+        for item in items {
             let Some(metric) = t.get(item, &["MetricStat", "Metric"]) else {
                 continue;
             };
             alarm.metrics.push(Metric {
                 namespace: t.prop_str(metric, &["Namespace"]),
                 metric_name: t.prop_str(metric, &["MetricName"]),
-                dimensions: dimensions(t, t.get(metric, &["Dimensions"])),
+                dimensions: dimensions(t, metric),
             });
         }
     }
@@ -221,23 +258,25 @@ fn alarm(t: &Template, p: &Node) -> Alarm {
 }
 
 /// Statements of a policy document (a mapping; a JSON string is parsed first by the caller).
-pub fn statements(t: &Template, doc: &Node, policy: &mut Policy) {
-    let Some(list) = t.get(doc, &["Statement"]) else {
+pub fn statements<'a>(t: &Template<'a>, doc: &'a Node, policy: &mut Policy) {
+    let Some((_, items)) = t.items_at(doc, &["Statement"]) else {
         return;
     };
-    for st in t.items(list) {
+    for st in items {
         if st.as_map().is_none() {
             continue;
         }
         let strs = |key: &str| {
-            t.get(st, &[key])
-                .map(|n| t.items(n).into_iter().map(|i| t.str(i)).collect())
+            t.items_at(st, &[key])
+                .map(|(_, items)| items.into_iter().map(|i| t.str(i)).collect())
                 .unwrap_or_default()
         };
         let mut conditions = Vec::new();
         if let Some(block) = t.get(st, &["Condition"]).and_then(Node::as_map) {
             for op in block {
-                let Some(keys) = op.value.as_map() else { continue };
+                let Some(keys) = op.value.as_map() else {
+                    continue;
+                };
                 for key in keys {
                     conditions.push(Condition {
                         operator: op.key.to_string(),

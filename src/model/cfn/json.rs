@@ -28,10 +28,11 @@ pub fn parse(text: &str, file: FileId) -> Result<Node, Error> {
         allow_unary_plus_numbers: false,
         ..ParseOptions::default()
     };
-    let result = jsonc_parser::parse_to_ast(text, &CollectOptions::default(), &options).map_err(|e| {
-        let r = e.range();
-        (Span::new(file, r.start, r.end), e.kind().to_string())
-    })?;
+    let result =
+        jsonc_parser::parse_to_ast(text, &CollectOptions::default(), &options).map_err(|e| {
+            let r = e.range();
+            (Span::new(file, r.start, r.end), e.kind().to_string())
+        })?;
     match result.value {
         Some(v) => Ok(convert(v, file)),
         None => Ok(Node::new(Span::new(file, 0, 0), NodeKind::Null)),
@@ -83,7 +84,9 @@ fn convert(value: Value<'_>, file: FileId) -> Node {
             Span::new(file, b.range.start, b.range.end),
             NodeKind::Plain(if b.value { "true" } else { "false" }.into()),
         ),
-        Value::NullKeyword(n) => Node::new(Span::new(file, n.range.start, n.range.end), NodeKind::Null),
+        Value::NullKeyword(n) => {
+            Node::new(Span::new(file, n.range.start, n.range.end), NodeKind::Null)
+        }
         Value::Array(a) => Node::new(
             Span::new(file, a.range.start, a.range.end),
             NodeKind::Seq(a.elements.into_iter().map(|v| convert(v, file)).collect()),

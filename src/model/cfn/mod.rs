@@ -6,6 +6,7 @@
 //! where they can be (`resolve`). Problems become DDB001/DDB002 on the scope.
 
 pub mod extract;
+pub mod foreach;
 pub mod json;
 pub mod resolve;
 pub mod yaml;
@@ -40,7 +41,10 @@ pub fn read_file(path: &Path, sources: &SourceMap) -> (FileId, Option<(Span, Str
     if let Ok(m) = &meta {
         if m.is_dir() {
             let id = sources.add(SourceFile::new(path.to_path_buf(), ""));
-            return (id, Some((Span::new(id, 0, 0), "is a directory, not a file".into())));
+            return (
+                id,
+                Some((Span::new(id, 0, 0), "is a directory, not a file".into())),
+            );
         }
         if m.len() > crate::MAX_FILE_BYTES {
             let id = sources.add(SourceFile::new(path.to_path_buf(), ""));
@@ -60,7 +64,10 @@ pub fn read_file(path: &Path, sources: &SourceMap) -> (FileId, Option<(Span, Str
     match std::fs::read(path) {
         Err(e) => {
             let id = sources.add(SourceFile::new(path.to_path_buf(), ""));
-            (id, Some((Span::new(id, 0, 0), format!("cannot read the file: {e}"))))
+            (
+                id,
+                Some((Span::new(id, 0, 0), format!("cannot read the file: {e}"))),
+            )
         }
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => (sources.add(SourceFile::new(path.to_path_buf(), text)), None),
@@ -71,7 +78,10 @@ pub fn read_file(path: &Path, sources: &SourceMap) -> (FileId, Option<(Span, Str
                 let id = sources.add(SourceFile::new(path.to_path_buf(), text));
                 (
                     id,
-                    Some((Span::new(id, at, at + 1), "the file is not valid UTF-8".into())),
+                    Some((
+                        Span::new(id, at, at + 1),
+                        "the file is not valid UTF-8".into(),
+                    )),
                 )
             }
         },
@@ -102,9 +112,15 @@ pub fn is_template(root: &Node) -> bool {
                     .is_some_and(|t| t.contains("::"))
             }),
             // `Resources` that is not a mapping, beside other template sections.
-            None => ["Parameters", "Outputs", "Conditions", "Mappings", "Transform"]
-                .iter()
-                .any(|k| root.get(k).is_some()),
+            None => [
+                "Parameters",
+                "Outputs",
+                "Conditions",
+                "Mappings",
+                "Transform",
+            ]
+            .iter()
+            .any(|k| root.get(k).is_some()),
         },
         None => false,
     }
@@ -137,7 +153,10 @@ pub fn load_document(path: &Path, sources: &SourceMap) -> (Vec<Scope>, Skipped) 
             if mentions_template(&text) {
                 return (scope_with(parse_problem(span, message)), None);
             }
-            return (Vec::new(), Some((name, format!("not a template: does not parse ({message})"))));
+            return (
+                Vec::new(),
+                Some((name, format!("not a template: does not parse ({message})"))),
+            );
         }
     };
     if !is_template(&root) {
@@ -185,6 +204,15 @@ pub fn add_template(
         ));
         return;
     }
+    let expanded;
+    let (root, template) = if foreach::uses_foreach(root) {
+        expanded = foreach::expand(root, &mut scope.notes);
+        // Parameter values given from outside do not survive the expansion; loops are rare
+        // in nested stacks.
+        (&expanded, None)
+    } else {
+        (root, template)
+    };
     let t = template.unwrap_or_else(|| Template::new(root));
     let Some(resources) = root.get_entry("Resources") else {
         return;
@@ -192,7 +220,10 @@ pub fn add_template(
     let Some(entries) = resources.value.as_map() else {
         scope.problems.push(parse_problem(
             resources.value.span,
-            format!("Resources must be a mapping of logical IDs, not {}", resources.value.kind_name()),
+            format!(
+                "Resources must be a mapping of logical IDs, not {}",
+                resources.value.kind_name()
+            ),
         ));
         return;
     };
@@ -206,24 +237,44 @@ pub fn add_template(
             ));
             continue;
         }
-        let Some(rtype) = body.get("Type").and_then(Node::as_scalar) else {
-            scope.problems.push(parse_problem(entry.key_span, format!("resource {id} has no Type")));
-            continue;
-        };
-        if let Some(cond) = body.get("Condition").and_then(Node::as_scalar) {
-            if t.condition(cond) == Some(false) {
-                continue;
-            }
-        }
-        let props = body.get("Properties");
-        if let Some(p) = props {
-            if !matches!(p.kind, NodeKind::Map(_)) && p.as_intrinsic().is_none() && p.kind != NodeKind::Null {
+        let rtype = match body.get("Type") {
+            Some(t) => match t.as_scalar() {
+                Some(rtype) => rtype,
+                None => {
+                    // Not CloudFormation itself: a preprocessor's module (`Rain::Module`).
+                    scope
+                        .notes
+                        .push(format!("resource {id}: Type is not a string; not checked"));
+                    continue;
+                }
+            },
+            None => {
                 scope.problems.push(parse_problem(
-                    p.span,
-                    format!("Properties of resource {id} must be a mapping, not {}", p.kind_name()),
+                    entry.key_span,
+                    format!("resource {id} has no Type"),
                 ));
                 continue;
             }
+        };
+        if let Some(cond) = body.get("Condition").and_then(Node::as_scalar)
+            && t.condition(cond) == Some(false)
+        {
+            continue;
+        }
+        let props = body.get("Properties");
+        if let Some(p) = props
+            && !matches!(p.kind, NodeKind::Map(_))
+            && p.as_intrinsic().is_none()
+            && p.kind != NodeKind::Null
+        {
+            scope.problems.push(parse_problem(
+                p.span,
+                format!(
+                    "Properties of resource {id} must be a mapping, not {}",
+                    p.kind_name()
+                ),
+            ));
+            continue;
         }
         let metadata = body.get("Metadata");
         let cdk_path = metadata

@@ -80,12 +80,16 @@ impl<'a> Template<'a> {
             return *v;
         }
         // Guard against cycles: unknown while being evaluated.
-        self.condition_cache.borrow_mut().insert(name.to_string(), None);
+        self.condition_cache
+            .borrow_mut()
+            .insert(name.to_string(), None);
         let v = self
             .conditions
             .get(name)
             .and_then(|n| self.eval_condition(n, 0));
-        self.condition_cache.borrow_mut().insert(name.to_string(), v);
+        self.condition_cache
+            .borrow_mut()
+            .insert(name.to_string(), v);
         v
     }
 
@@ -216,6 +220,29 @@ impl<'a> Template<'a> {
         out
     }
 
+    /// Items of the list at `path`, through `Fn::If` at every level; `None` when the
+    /// property is absent. The span is the property's (its first branch).
+    pub fn items_at(&self, node: &'a Node, path: &[&str]) -> Option<(Span, Vec<&'a Node>)> {
+        let l = self.lookup(node, path);
+        let span = first_span(&l)?;
+        let mut out = Vec::new();
+        self.collect_items(l, &mut out, true);
+        Some((span, out))
+    }
+
+    /// Whether the property at `path` is a plain list in every branch (not an intrinsic
+    /// such as `Fn::Transform` whose items are unknown here).
+    pub fn is_list(&self, node: &'a Node, path: &[&str]) -> bool {
+        fn all_lists(l: &Lookup) -> bool {
+            match l {
+                Lookup::Absent => true,
+                Lookup::Found(n) => n.as_seq().is_some(),
+                Lookup::Branches(bs) => bs.iter().all(|(_, b)| all_lists(b)),
+            }
+        }
+        all_lists(&self.lookup(node, path))
+    }
+
     fn collect_items(&self, l: Lookup<'a>, out: &mut Vec<&'a Node>, list_level: bool) {
         match l {
             Lookup::Absent => {}
@@ -316,9 +343,7 @@ impl<'a> Template<'a> {
                 let (target, attr) = match (&arg.kind, arg.as_seq()) {
                     (_, Some([t, a])) => (
                         t.as_scalar().map(str::to_string),
-                        self.str_val(a, depth + 1)
-                            .known_lit()
-                            .map(str::to_string),
+                        self.str_val(a, depth + 1).known_lit().map(str::to_string),
                     ),
                     (NodeKind::Str(s) | NodeKind::Plain(s), _) => match s.split_once('.') {
                         Some((t, a)) => (Some(t.to_string()), Some(a.to_string())),
@@ -345,7 +370,9 @@ impl<'a> Template<'a> {
                 let items = match self.branches(list) {
                     Lookup::Found(n) => match n.as_seq() {
                         Some(items) => items,
-                        None => return Val::Unknown("Fn::Join of a value that is not a list".into()),
+                        None => {
+                            return Val::Unknown("Fn::Join of a value that is not a list".into());
+                        }
                     },
                     _ => return Val::Unknown("Fn::Join of a conditional list".into()),
                 };
@@ -371,10 +398,12 @@ impl<'a> Template<'a> {
                     .known_lit()
                     .and_then(|s| s.parse::<usize>().ok());
                 match (idx, self.branches(list)) {
-                    (Some(i), Lookup::Found(n)) => match n.as_seq().and_then(|items| items.get(i)) {
-                        Some(item) => self.str_val(item, depth + 1),
-                        None => Val::Unknown("Fn::Select of a list not known here".into()),
-                    },
+                    (Some(i), Lookup::Found(n)) => {
+                        match n.as_seq().and_then(|items| items.get(i)) {
+                            Some(item) => self.str_val(item, depth + 1),
+                            None => Val::Unknown("Fn::Select of a list not known here".into()),
+                        }
+                    }
                     _ => Val::Unknown("Fn::Select with an unknown index or list".into()),
                 }
             }
@@ -413,7 +442,7 @@ impl<'a> Template<'a> {
                     None => Val::Known(Str(vec![Part::Unknown("an imported value".into())])),
                 }
             }
-            other => Val::Known(Str(vec![Part::Unknown(format!("{other}"))])),
+            other => Val::Known(Str(vec![Part::Unknown(other.to_string())])),
         }
     }
 
@@ -436,7 +465,9 @@ impl<'a> Template<'a> {
         if self.resources.contains(target) {
             return Val::Known(Str::reference(target, None));
         }
-        Val::Unknown(format!("Ref to {target}, which is not defined in the template"))
+        Val::Unknown(format!(
+            "Ref to {target}, which is not defined in the template"
+        ))
     }
 
     fn sub(&self, arg: &Node, depth: usize) -> Val<Str> {
@@ -522,6 +553,14 @@ impl<'a> Template<'a> {
     }
 }
 
+fn first_span(l: &Lookup) -> Option<Span> {
+    match l {
+        Lookup::Absent => None,
+        Lookup::Found(n) => Some(n.span),
+        Lookup::Branches(bs) => bs.iter().find_map(|(_, b)| first_span(b)),
+    }
+}
+
 fn convert<T>(p: Prop<Str>, f: &dyn Fn(&Str) -> Result<T, String>) -> Prop<T> {
     p.try_map(f)
 }
@@ -571,7 +610,13 @@ Resources:
     fn with<R>(f: impl FnOnce(&Template, &Node) -> R) -> R {
         let root = yaml::parse(T, FileId(0)).unwrap();
         let t = Template::new(&root);
-        let props = root.get("Resources").unwrap().get("T").unwrap().get("Properties").unwrap();
+        let props = root
+            .get("Resources")
+            .unwrap()
+            .get("T")
+            .unwrap()
+            .get("Properties")
+            .unwrap();
         f(&t, props)
     }
 
@@ -587,7 +632,10 @@ Resources:
     #[test]
     fn known_conditions_pick_one_branch() {
         with(|t, p| {
-            assert_eq!(t.prop_string(p, &["B"]).unwrap().get(), Some(&"x".to_string()));
+            assert_eq!(
+                t.prop_string(p, &["B"]).unwrap().get(),
+                Some(&"x".to_string())
+            );
             assert_eq!(t.prop_int(p, &["J"]).unwrap().get(), Some(&2));
         });
     }
@@ -597,7 +645,10 @@ Resources:
         with(|t, p| {
             assert_eq!(t.prop_bool(p, &["C"]).unwrap().get(), Some(&true));
             assert_eq!(t.prop_bool(p, &["H"]).unwrap().get(), Some(&true));
-            assert!(matches!(t.prop_string(p, &["I"]).unwrap().val, Val::Unknown(_)));
+            assert!(matches!(
+                t.prop_string(p, &["I"]).unwrap().val,
+                Val::Unknown(_)
+            ));
         });
     }
 
@@ -607,10 +658,16 @@ Resources:
             let d = t.prop_str(p, &["D"]).unwrap();
             let d = d.get().unwrap();
             assert!(d.refers_to("T"));
-            assert_eq!(d.render(), "arn:aws:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${T}");
+            assert_eq!(
+                d.render(),
+                "arn:aws:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${T}"
+            );
             let e = t.prop_str(p, &["E"]).unwrap();
             assert_eq!(e.get().unwrap().render(), "${T.Arn}/index/*");
-            assert_eq!(t.prop_string(p, &["F"]).unwrap().get(), Some(&"PAY_PER_REQUEST".into()));
+            assert_eq!(
+                t.prop_string(p, &["F"]).unwrap().get(),
+                Some(&"PAY_PER_REQUEST".into())
+            );
         });
     }
 
@@ -618,7 +675,9 @@ Resources:
     fn no_value_branch_is_absent() {
         with(|t, p| {
             let g = t.prop_int(p, &["G", "X"]).unwrap();
-            let Val::OneOf(bs) = &g.val else { panic!("{g:?}") };
+            let Val::OneOf(bs) = &g.val else {
+                panic!("{g:?}")
+            };
             assert_eq!(bs.len(), 2);
             assert!(bs[1].value.is_none());
         });

@@ -13,8 +13,8 @@ use std::collections::HashMap;
 
 /// Deepest nesting accepted.
 pub const MAX_DEPTH: usize = 512;
-/// Most nodes a document may expand to (aliases included).
-pub const MAX_NODES: usize = 5_000_000;
+/// Most nodes aliases may copy into a document (real templates copy a handful).
+pub const MAX_ALIAS_NODES: usize = 1_000_000;
 
 /// Short-form tags and their long forms.
 pub fn long_form(tag: &str) -> Option<&'static str> {
@@ -65,9 +65,7 @@ impl<'a> Offsets<'a> {
     fn byte(&self, char_index: usize) -> usize {
         match &self.table {
             None => char_index.min(self.text.len()),
-            Some(t) => t
-                .get(char_index)
-                .map_or(self.text.len(), |b| *b as usize),
+            Some(t) => t.get(char_index).map_or(self.text.len(), |b| *b as usize),
         }
     }
 }
@@ -93,7 +91,7 @@ struct Builder<'a> {
     offsets: Offsets<'a>,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Node>,
-    nodes: usize,
+    alias_nodes: usize,
     root: Option<Node>,
 }
 
@@ -107,7 +105,7 @@ pub fn parse(text: &str, file: FileId) -> Result<Node, Error> {
         offsets: Offsets::new(text),
         stack: Vec::new(),
         anchors: HashMap::new(),
-        nodes: 0,
+        alias_nodes: 0,
         root: None,
     };
     let mut documents = 0;
@@ -144,18 +142,26 @@ pub fn parse(text: &str, file: FileId) -> Result<Node, Error> {
                 b.push(node, anchor)?;
             }
             Event::Alias(id) => {
-                let Some(node) = b.anchors.get(&id).cloned() else {
-                    return Err((Span::new(file, start, end), "alias to an unknown anchor".into()));
-                };
-                b.nodes = b.nodes.saturating_add(count_nodes(&node, MAX_NODES));
-                if b.nodes > MAX_NODES {
+                let Some(anchored) = b.anchors.get(&id) else {
                     return Err((
                         Span::new(file, start, end),
-                        format!("aliases expand the document past {MAX_NODES} nodes (an alias bomb?)"),
+                        "alias to an unknown anchor".into(),
+                    ));
+                };
+                // Count before copying, so a bomb is stopped before it costs memory.
+                b.alias_nodes = b
+                    .alias_nodes
+                    .saturating_add(count_nodes(anchored, MAX_ALIAS_NODES));
+                if b.alias_nodes > MAX_ALIAS_NODES {
+                    return Err((
+                        Span::new(file, start, end),
+                        format!(
+                            "aliases copy more than {MAX_ALIAS_NODES} nodes into the document (an alias bomb?)"
+                        ),
                     ));
                 }
                 // An alias node is reported where the alias is written.
-                let mut node = node;
+                let mut node = anchored.clone();
                 node.span = Span::new(file, start, end);
                 b.push(node, 0)?;
             }
@@ -182,7 +188,8 @@ pub fn parse(text: &str, file: FileId) -> Result<Node, Error> {
             }
         }
     }
-    Ok(b.root.unwrap_or_else(|| Node::new(Span::new(file, 0, 0), NodeKind::Null)))
+    Ok(b.root
+        .unwrap_or_else(|| Node::new(Span::new(file, 0, 0), NodeKind::Null)))
 }
 
 fn trim_end(text: &str, end: usize) -> usize {
@@ -206,10 +213,11 @@ fn tag_name(tag: &Tag) -> String {
 }
 
 fn scalar_kind(value: &str, style: ScalarStyle, tag: Option<&Tag>) -> NodeKind {
-    if let Some(t) = tag {
-        if t.is_yaml_core_schema() && t.suffix == "str" {
-            return NodeKind::Str(value.into());
-        }
+    if let Some(t) = tag
+        && t.is_yaml_core_schema()
+        && t.suffix == "str"
+    {
+        return NodeKind::Str(value.into());
     }
     match style {
         ScalarStyle::Plain => match value {
@@ -223,7 +231,9 @@ fn scalar_kind(value: &str, style: ScalarStyle, tag: Option<&Tag>) -> NodeKind {
 /// Turn a short-form tagged node into its long form.
 fn wrap_tag(node: Node, tag: Option<String>, start: usize) -> Node {
     let Some(tag) = tag else { return node };
-    let Some(long) = long_form(&tag) else { return node };
+    let Some(long) = long_form(&tag) else {
+        return node;
+    };
     let key_span = Span::new(node.span.file, start, start + 1 + tag.len());
     // `!Ref` with no value is an empty scalar: keep it as an empty string.
     let value = if node.kind == NodeKind::Null {
@@ -312,10 +322,6 @@ impl Builder<'_> {
     }
 
     fn push(&mut self, node: Node, anchor: usize) -> Result<(), Error> {
-        self.nodes += 1;
-        if self.nodes > MAX_NODES {
-            return Err((node.span, format!("the document has more than {MAX_NODES} nodes")));
-        }
         if anchor > 0 {
             self.anchors.insert(anchor, node.clone());
         }
