@@ -288,3 +288,65 @@ fn init_writes_a_config_that_check_accepts() {
     let v: Value = serde_json::from_str(&stdout).unwrap();
     assert!(v["summary"]["findings"].as_u64().unwrap() > 0);
 }
+
+#[test]
+fn config_sets_tiers_and_rule_options_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let infra = dir.path().join("infra/pci");
+    std::fs::create_dir_all(&infra).unwrap();
+    let table = |id: &str, name: &str, extra: &str| {
+        format!(
+            "  {id}:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      TableName: {name}\n      BillingMode: PAY_PER_REQUEST\n      KeySchema:\n        - AttributeName: id\n          KeyType: HASH\n      AttributeDefinitions:\n        - AttributeName: id\n          AttributeType: S\n{extra}"
+        )
+    };
+    let pitr7 = "      PointInTimeRecoverySpecification:\n        PointInTimeRecoveryEnabled: true\n        RecoveryPeriodInDays: 7\n";
+    let sse = "      SSESpecification:\n        SSEEnabled: true\n";
+    std::fs::write(
+        infra.join("app.yaml"),
+        format!(
+            "Resources:\n{}{}",
+            table("Payments", "payments-prod", pitr7),
+            table("Sessions", "sessions", sse)
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join(".ddbguard.yaml"),
+        "default_tier: internal\ntiers:\n  internal: aws-managed\ntables:\n  - name: 'payments-*'\n    tier: regulated\nrules:\n  DDB102: {min_days: 7}\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = ddbguard(
+        dir.path(),
+        &[
+            "check",
+            "infra",
+            "--format",
+            "json",
+            "--select",
+            "DDB102,DDB201",
+        ],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    let findings: Vec<(String, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    // Payments: regulated by the tables entry; Sessions: internal by default and SSE on.
+    // DDB102 accepts 7 days with min_days: 7.
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].0, "DDB201");
+    assert!(
+        findings[0].1.starts_with(
+            "table Payments is encrypted with an AWS owned key, below its tier regulated (from the tables entry on line 5 of the config)"
+        ),
+        "{findings:?}"
+    );
+}
