@@ -192,7 +192,7 @@ pub struct Config {
 /// A `suppressions:` entry of the config: accept a finding on purpose.
 #[derive(Clone, Debug, Default)]
 pub struct ConfigSuppression {
-    /// Rule id (`DDB101`) or name.
+    /// Rule id (`DDB101`): a name in the file is turned into its id when the config is read.
     pub rule: String,
     /// Glob on the finding's path (`infra/legacy/**`); none: any path.
     pub path: Option<String>,
@@ -511,6 +511,9 @@ impl Reader<'_> {
 
     fn tiers(&mut self, node: &Node) -> BTreeMap<String, KeyClass> {
         let mut out = BTreeMap::new();
+        if matches!(node.kind, NodeKind::Null) {
+            return out;
+        }
         let Some(entries) = self.map(node, "tiers") else {
             return out;
         };
@@ -558,6 +561,9 @@ impl Reader<'_> {
 
     fn tables(&mut self, config: &Config, node: &Node) -> Vec<TableTier> {
         let mut out = Vec::new();
+        if matches!(node.kind, NodeKind::Null) {
+            return out;
+        }
         let Some(items) = self.seq(node, "tables") else {
             return out;
         };
@@ -701,6 +707,9 @@ impl Reader<'_> {
 
     fn exclude(&mut self, node: &Node) -> Vec<String> {
         let mut out = Vec::new();
+        if matches!(node.kind, NodeKind::Null) {
+            return out;
+        }
         let Some(items) = self.seq(node, "exclude") else {
             return out;
         };
@@ -719,6 +728,9 @@ impl Reader<'_> {
 
     fn suppressions(&mut self, node: &Node) -> Vec<ConfigSuppression> {
         let mut out = Vec::new();
+        if matches!(node.kind, NodeKind::Null) {
+            return out;
+        }
         let Some(items) = self.seq(node, "suppressions") else {
             return out;
         };
@@ -887,7 +899,12 @@ mod tests {
 
     #[test]
     fn empty_and_comment_only_configs_are_defaults() {
-        for text in ["", "# nothing\n", "---\n"] {
+        for text in [
+            "",
+            "# nothing\n",
+            "---\n",
+            "rules:\ntiers:\ntables:\nexclude:\nsuppressions:\n",
+        ] {
             let c = parse(text).unwrap();
             assert!(c.rules.is_empty() && c.tables.is_empty());
             assert_eq!(c.default_tier(), "standard");

@@ -350,3 +350,29 @@ fn config_sets_tiers_and_rule_options_end_to_end() {
         "{findings:?}"
     );
 }
+
+/// Configs both the loader and the schema accept.
+#[test]
+fn schema_and_loader_agree_on_good_configs() {
+    let good = [
+        "",
+        "rules:\ntiers:\ntables:\nexclude:\nsuppressions:\n",
+        "rules:\n  DDB101: off\n  pitr-disabled-not: note\n",
+        "tiers:\n  Secret: customer-managed\ndefault_tier: secret\n",
+        "rules:\n  DDB102: warning\n  DDB404: {level: off}\n",
+    ];
+    for text in good {
+        assert!(
+            schema_errors(text).is_empty(),
+            "the schema rejects {text:?}: {:?}",
+            schema_errors(text)
+        );
+    }
+    // A rule name the catalog does not have: the schema only checks its form.
+    assert!(Config::parse(good[2], Path::new("c.yaml")).is_err());
+    for text in [good[0], good[1], good[3], good[4]] {
+        if let Err(e) = Config::parse(text, Path::new("c.yaml")) {
+            panic!("the loader rejects {text:?}: {e}");
+        }
+    }
+}
