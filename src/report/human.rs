@@ -4,12 +4,18 @@ use super::{Finding, Report};
 use crate::rules::Severity;
 use ariadne::{Color, Config, IndexType, Label, ReportKind, Source};
 
+/// Lines longer than this are not shown as snippets.
+const MAX_SNIPPET_LINE: usize = 400;
+
 pub fn render(report: &Report, color: bool) -> String {
     let mut out = Vec::new();
-    let mut current: Option<&str> = None;
+    // Findings are sorted by path, so they come grouped by file.
     for f in report.active() {
-        if current != Some(f.path.as_str()) {
-            current = Some(f.path.as_str());
+        let file = report.sources.get(f.span.file);
+        if file.line_range(f.span.start).len() > MAX_SNIPPET_LINE {
+            // Minified or generated one-line files: no source snippet.
+            out.extend(plain_line(f).into_bytes());
+            continue;
         }
         let mut one = Vec::new();
         let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -69,15 +75,20 @@ fn render_one(f: &Finding, report: &Report, color: bool, out: &mut Vec<u8>) {
 }
 
 fn plain_line(f: &Finding) -> String {
-    format!(
-        "{}:{}:{}: {} {}: {}\n",
+    let mut s = format!(
+        "{}:{}:{}: {} [{}] {} [{}]\n",
         f.path,
         f.location.start_line,
         f.location.start_column,
         f.severity.as_str(),
         f.rule_id,
-        f.message
-    )
+        f.message,
+        f.rule_name
+    );
+    if !f.help.is_empty() {
+        s.push_str(&format!("  help: {}\n", f.help));
+    }
+    s
 }
 
 pub fn summary_line(report: &Report) -> String {

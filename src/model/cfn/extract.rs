@@ -99,7 +99,7 @@ fn indexes<'a>(t: &Template<'a>, items: Vec<&'a Node>, provisioned_table: bool) 
                 .prop_string(item, &["IndexName"])
                 .unwrap_or_else(|| Prop::unknown(item.span, "index without IndexName")),
             key_schema: key_schema(t, item),
-            span: item.span,
+            span: head_span(item),
             provisioned: provisioned_table
                 || item.get("ProvisionedThroughput").is_some()
                 || item.get("WriteProvisionedThroughputSettings").is_some(),
@@ -189,7 +189,7 @@ fn table<'a>(t: &Template<'a>, p: &'a Node, resource: &'a Node, table_kind: Tabl
                 region: t
                     .prop_str(item, &["Region"])
                     .unwrap_or_else(|| Prop::unknown(item.span, "replica without Region")),
-                span: item.span,
+                span: head_span(item),
                 pitr: t.prop_bool(
                     item,
                     &[
@@ -298,5 +298,15 @@ pub fn statements<'a>(t: &Template<'a>, doc: &'a Node, policy: &mut Policy) {
             not_resources: strs("NotResource"),
             conditions,
         });
+    }
+}
+
+/// Where to report on a list item as a whole: its first line (`- IndexName: byCustomer`),
+/// not the whole multi-line mapping.
+fn head_span(item: &Node) -> crate::source::Span {
+    match item.as_map().and_then(|m| m.first()) {
+        Some(first) if first.value.as_scalar().is_some() => first.key_span.to(first.value.span),
+        Some(first) => first.key_span,
+        None => item.span,
     }
 }
