@@ -42,7 +42,16 @@ fn run(cli: Cli) -> Result<u8, String> {
             Ok(0)
         }
         Command::Model(args) => {
+            // The config's `exclude` applies here too.
+            let config = match load_config(None) {
+                Ok(config) => config,
+                Err(errors) => {
+                    eprintln!("{errors}");
+                    return Ok(2);
+                }
+            };
             let settings = ddbguard::Settings {
+                config,
                 tf_vars: args
                     .vars
                     .iter()
