@@ -146,10 +146,10 @@ fn may_be_enabled(prop: Option<&Prop<bool>>) -> bool {
 fn keys_of<'s>(scope: &'s Scope, prop: Option<&Prop<Str>>) -> Vec<&'s Resource> {
     let mut out: Vec<&Resource> = Vec::new();
     for (value, _) in prop.map(|p| p.known_values()).unwrap_or_default() {
-        if let Some(key) = resolve_key(scope, value, 0) {
-            if !out.iter().any(|k| k.id == key.id) {
-                out.push(key);
-            }
+        if let Some(key) = resolve_key(scope, value, 0)
+            && !out.iter().any(|k| k.id == key.id)
+        {
+            out.push(key);
         }
     }
     out
