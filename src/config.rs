@@ -310,11 +310,21 @@ impl Config {
             errors: Vec::new(),
         };
         let config = reader.config(node);
-        reader.errors.sort_by_key(|e| e.position);
-        if reader.errors.is_empty() {
+        let mut errors = reader.errors;
+        errors.sort_by_key(|e| e.position);
+        if errors.len() > MAX_ERRORS {
+            let more = errors.len() - MAX_ERRORS;
+            errors.truncate(MAX_ERRORS);
+            errors.push(ConfigError {
+                path: file.display_path(),
+                position: None,
+                message: format!("and {more} more errors"),
+            });
+        }
+        if errors.is_empty() {
             Ok(config)
         } else {
-            Err(ConfigErrors(reader.errors))
+            Err(ConfigErrors(errors))
         }
     }
 
@@ -374,6 +384,9 @@ const TOP_KEYS: &[&str] = &[
     "exclude",
     "suppressions",
 ];
+
+/// At most this many errors are listed.
+const MAX_ERRORS: usize = 50;
 
 /// More than this many entries in one list or mapping is refused (a config is small).
 const MAX_ENTRIES: usize = 10_000;
@@ -1050,6 +1063,14 @@ mod tests {
     fn several_errors_are_all_reported() {
         let e = errors("rules:\n  DDB101: loud\n  DDB103: [x]\nfoo: 1\n");
         assert_eq!(e.len(), 3, "{e:?}");
+    }
+
+    #[test]
+    fn error_lists_are_bounded() {
+        let text: String = (0..200).map(|i| format!("key{i}: 1\n")).collect();
+        let e = errors(&text);
+        assert_eq!(e.len(), MAX_ERRORS + 1);
+        assert_eq!(e[MAX_ERRORS], "cfg.yaml: and 150 more errors");
     }
 
     #[test]
