@@ -973,6 +973,25 @@ mod tests {
     }
 
     #[test]
+    fn path_patterns_match_files_and_directories() {
+        let entry = |path: &str| TableTier {
+            name: None,
+            path: Some(Pattern::new(path).unwrap()),
+            tier: "regulated".into(),
+            line: 1,
+        };
+        let e = entry("infra/pci/**");
+        assert!(e.matches(&[], "infra/pci/app.yaml"));
+        assert!(e.matches(&[], "infra/pci/deep/app.yaml"));
+        // A Terraform module or CDK assembly directory.
+        assert!(e.matches(&[], "infra/pci"));
+        assert!(!e.matches(&[], "infra/pcix/app.yaml"));
+        let star = entry("infra/*.yaml");
+        assert!(star.matches(&[], "infra/a.yaml"));
+        assert!(!star.matches(&[], "infra/sub/a.yaml"));
+    }
+
+    #[test]
     fn rule_options_default_without_config() {
         let settings = Settings::default();
         assert_eq!(settings.rule_option_u64("DDB102", "min_days"), Some(35));
