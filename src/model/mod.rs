@@ -198,6 +198,9 @@ pub struct Table {
     pub tags: Vec<Tag>,
     pub contributor_insights: Option<Prop<bool>>,
     pub replicas: Vec<Replica>,
+    /// Resource-based policies attached to the table, its stream or its replicas (CFN
+    /// `ResourcePolicy`).
+    pub resource_policies: Vec<Policy>,
 }
 
 impl Table {
@@ -224,6 +227,7 @@ impl Table {
             tags: Vec::new(),
             contributor_insights: None,
             replicas: Vec::new(),
+            resource_policies: Vec::new(),
         }
     }
 

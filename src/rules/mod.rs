@@ -24,6 +24,12 @@ mod ddb504_gsi_limit_exceeded;
 mod ddb505_lsi_key_invalid;
 mod ddb506_key_attribute_mismatch;
 mod ddb507_lsi_item_collection_limit;
+mod ddb601_iam_dynamodb_wildcard_action;
+mod ddb602_iam_dynamodb_wildcard_resource;
+mod ddb603_iam_dynamodb_admin_action;
+mod ddb604_iam_not_action_allow;
+mod ddb605_iam_condition_misuse;
+pub mod iam;
 #[cfg(test)]
 mod scope_builder;
 

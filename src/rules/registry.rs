@@ -20,4 +20,9 @@ pub static RULES: &[&dyn Rule] = &[
     &ddb505_lsi_key_invalid::LsiKeyInvalid,
     &ddb506_key_attribute_mismatch::KeyAttributeMismatch,
     &ddb507_lsi_item_collection_limit::LsiItemCollectionLimit,
+    &ddb601_iam_dynamodb_wildcard_action::IamDynamodbWildcardAction,
+    &ddb602_iam_dynamodb_wildcard_resource::IamDynamodbWildcardResource,
+    &ddb603_iam_dynamodb_admin_action::IamDynamodbAdminAction,
+    &ddb604_iam_not_action_allow::IamNotActionAllow,
+    &ddb605_iam_condition_misuse::IamConditionMisuse,
 ];

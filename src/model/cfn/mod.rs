@@ -213,7 +213,8 @@ pub fn add_template(
     } else {
         (root, template)
     };
-    let t = template.unwrap_or_else(|| Template::new(root));
+    let mut t = template.unwrap_or_else(|| Template::new(root));
+    t.set_source(source.text.clone());
     let Some(resources) = root.get_entry("Resources") else {
         return;
     };
@@ -291,6 +292,9 @@ pub fn add_template(
             suppressions,
             kind: extract::kind(&t, rtype, props, body),
         });
+        let res = scope.resources.last().map(Resource::reference);
+        let found = extract::embedded_duplicates(&t, props, res);
+        scope.problems.extend(found);
     }
 }
 
