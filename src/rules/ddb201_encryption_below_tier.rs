@@ -150,16 +150,26 @@ fn check_table<'a>(
         });
     }
 
-    if !switch_states(enabled, header).iter().any(|(on, _)| *on) {
-        return;
-    }
+    // With SSE off, every replica has the AWS owned key: reported once, for the table.
+    let may_be_on = switch_states(enabled, header).iter().any(|(on, _)| *on);
     for replica in &table.replicas {
         let region = replica
             .region
             .get()
             .map_or_else(|| "?".into(), |r| r.render());
         let tier = tier(scope, config, res, table, &replica.tags);
-        let classes = key_classes(scope, replica.kms_key.as_ref(), replica.span);
+        if let (Tier::Undefined { span, .. }, Tier::Undefined { span: s, .. }) =
+            (&tier, &table_tier)
+            && span == s
+        {
+            // The same tag, already reported for the table.
+            continue;
+        }
+        let classes = if may_be_on {
+            key_classes(scope, replica.kms_key.as_ref(), replica.span)
+        } else {
+            Vec::new()
+        };
         let what = format!("replica {region} of table {}", res.id);
         if let Some(f) = judge(scope, res, &tier, &classes, &what, true) {
             out.push(Out {
@@ -181,23 +191,17 @@ fn judge<'a>(
 ) -> Option<Out<'a>> {
     match tier {
         Tier::Unresolved => None,
-        Tier::Undefined { name, span, known } => {
-            if replica {
-                // Reported once, for the table, unless the replica's own tag is the culprit.
-                return None;
-            }
-            Some(Out {
-                resource: res,
-                span: *span,
-                message: format!(
-                    "{what} is tagged with tier {name:?}, which is not defined, so its encryption cannot be checked"
-                ),
-                help: format!(
-                    "tag the table with one of the tiers {known}, or define {name:?} under tiers: in .ddbguard.yaml"
-                ),
-                key: String::new(),
-            })
-        }
+        Tier::Undefined { name, span, known } => Some(Out {
+            resource: res,
+            span: *span,
+            message: format!(
+                "{what} is tagged with tier {name:?}, which is not defined, so its encryption cannot be checked"
+            ),
+            help: format!(
+                "tag the table with one of the tiers {known}, or define {name:?} under tiers: in .ddbguard.yaml"
+            ),
+            key: String::new(),
+        }),
         Tier::Known {
             name,
             minimum,
@@ -586,6 +590,53 @@ mod tests {
         let found = run("DDB201", &s, &settings);
         assert_eq!(found.len(), 1);
         assert!(found[0].0.contains("below its tier Regulated"));
+    }
+
+    #[test]
+    fn an_undefined_tier_is_reported_once_where_it_is_written() {
+        let replica = |region: &str, tier: &str, at: usize| Replica {
+            region: Prop::known(sp(100), Str::lit(region)),
+            span: sp(101),
+            pitr: None,
+            pitr_recovery_days: None,
+            deletion_protection: None,
+            kms_key: None,
+            contributor_insights: None,
+            tags: vec![Tag {
+                key: "compliance-tier".into(),
+                value: Prop::known(sp(at), Str::lit(tier)),
+            }],
+        };
+        // The first replica's tag is also the table's (the frontend copies it): one finding.
+        let mut g = table("G", |t| {
+            t.table_kind = TableKind::Global;
+            t.tags = vec![Tag {
+                key: "compliance-tier".into(),
+                value: Prop::known(sp(300), Str::lit("regluated")),
+            }];
+        });
+        if let Kind::Table(t) = &mut g.kind {
+            t.replicas = vec![
+                replica("us-east-1", "regluated", 300),
+                replica("eu-west-1", "standard", 310),
+            ];
+        }
+        // Only a replica's own tag is wrong: reported for that replica, SSE on or off.
+        let mut h = table("H", |t| {
+            t.table_kind = TableKind::Global;
+            t.tags = regulated();
+        });
+        if let Kind::Table(t) = &mut h.kind {
+            t.replicas = vec![replica("eu-west-1", "secret", 320)];
+        }
+        let found = run_default("DDB201", &scope(vec![g, h]));
+        let spans: Vec<Span> = found.iter().map(|f| f.1).collect();
+        assert_eq!(spans, vec![sp(300), sp(1), sp(320)], "{found:?}");
+        assert!(
+            found[2]
+                .0
+                .starts_with("replica eu-west-1 of table H is tagged with tier \"secret\"")
+        );
     }
 
     #[test]
