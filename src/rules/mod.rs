@@ -5,6 +5,7 @@
 //! `## References`) and a `check` function over one [`Scope`].
 
 pub mod docs;
+pub mod matching;
 mod registry;
 
 mod ddb001_template_parse_error;
@@ -18,6 +19,12 @@ mod ddb201_encryption_below_tier;
 mod ddb202_cmk_rotation_disabled;
 mod ddb203_dax_encryption_disabled;
 mod ddb204_dax_endpoint_not_tls;
+mod ddb301_vpc_gateway_endpoint_missing;
+mod ddb302_dynamodb_interface_endpoint;
+mod ddb303_gateway_endpoint_without_route_tables;
+mod ddb401_gsi_alarms_missing;
+mod ddb402_table_alarms_missing;
+mod ddb403_replication_latency_alarm_missing;
 mod ddb404_contributor_insights_disabled;
 mod ddb503_lsi_limit_exceeded;
 mod ddb504_gsi_limit_exceeded;
@@ -84,13 +91,24 @@ pub struct RuleMeta {
 }
 
 impl RuleMeta {
+    /// The documentation as Markdown: the doc comment without the space after `///`.
+    pub fn documentation(&self) -> String {
+        let mut out = String::with_capacity(self.doc.len());
+        for line in self.doc.lines() {
+            out.push_str(line.strip_prefix(' ').unwrap_or(line));
+            out.push('\n');
+        }
+        out.trim().to_string()
+    }
+
     /// The text of one `## Section` of the documentation.
-    pub fn section(&self, title: &str) -> Option<&'static str> {
+    pub fn section(&self, title: &str) -> Option<String> {
+        let doc = self.documentation();
         let marker = format!("## {title}");
-        let start = self.doc.find(&marker)? + marker.len();
-        let rest = &self.doc[start..];
+        let start = doc.find(&marker)? + marker.len();
+        let rest = &doc[start..];
         let end = rest.find("\n## ").unwrap_or(rest.len());
-        Some(rest[..end].trim())
+        Some(rest[..end].trim().to_string())
     }
 }
 
