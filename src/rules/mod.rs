@@ -26,6 +26,8 @@ mod ddb401_gsi_alarms_missing;
 mod ddb402_table_alarms_missing;
 mod ddb403_replication_latency_alarm_missing;
 mod ddb404_contributor_insights_disabled;
+mod ddb501_lsi_changed_after_creation;
+mod ddb502_key_schema_changed;
 mod ddb503_lsi_limit_exceeded;
 mod ddb504_gsi_limit_exceeded;
 mod ddb505_lsi_key_invalid;

@@ -21,6 +21,8 @@ pub static RULES: &[&dyn Rule] = &[
     &ddb402_table_alarms_missing::TableAlarmsMissing,
     &ddb403_replication_latency_alarm_missing::ReplicationLatencyAlarmMissing,
     &ddb404_contributor_insights_disabled::ContributorInsightsDisabled,
+    &ddb501_lsi_changed_after_creation::LsiChangedAfterCreation,
+    &ddb502_key_schema_changed::KeySchemaChanged,
     &ddb503_lsi_limit_exceeded::LsiLimitExceeded,
     &ddb504_gsi_limit_exceeded::GsiLimitExceeded,
     &ddb505_lsi_key_invalid::LsiKeyInvalid,

@@ -159,6 +159,18 @@ pub fn load_document(path: &Path, sources: &SourceMap) -> (Vec<Scope>, Skipped) 
             );
         }
     };
+    if crate::model::changes::is_change_set(&root) {
+        return (
+            vec![crate::model::changes::change_set_scope(&name, file, &root)],
+            None,
+        );
+    }
+    if crate::model::changes::is_plan(&root) {
+        return (
+            vec![crate::model::changes::plan_scope(&name, file, &root)],
+            None,
+        );
+    }
     if !is_template(&root) {
         return (
             Vec::new(),
