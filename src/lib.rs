@@ -71,6 +71,7 @@ pub fn load(paths: &[PathBuf], settings: &Settings) -> Result<Loaded, Error> {
         scopes.extend(s);
         skipped.extend(skip);
     }
+    scopes.extend(model::terraform::load(&found.terraform_dirs, &sources, settings));
     let files = sources.len();
     scopes.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(Loaded {

@@ -7,6 +7,8 @@
 
 pub mod cfn;
 pub mod node;
+pub mod terraform;
+pub mod tfplan;
 pub mod value;
 
 use crate::source::{FileId, Span};

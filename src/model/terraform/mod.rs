@@ -1,0 +1,453 @@
+//! Terraform frontend: HCL modules into [`Scope`]s, evaluated as Terraform would.
+//!
+//! Every directory holding `.tf` files is a module. A module that another scanned module
+//! calls through a local `source` is evaluated once per call with that call's inputs; a
+//! module nobody calls is a root, evaluated with its variables' values (defaults,
+//! `terraform.tfvars`, `*.auto.tfvars`, their `.json` forms, `TF_VAR_*`, `--var-file`,
+//! `--var`). Each root becomes one scope holding the resources of the whole module tree,
+//! addressed as Terraform does (`module.db.aws_dynamodb_table.this["a"]`).
+//!
+//! Modules from a registry or git are followed when `terraform init` downloaded them
+//! (`.terraform/modules/modules.json` of the root); otherwise the call is opaque and the
+//! scope says so in its notes. `aws_dynamodb_table_replica` resources are added as
+//! replicas of the table they name when it is in scope (and kept as `Other` resources).
+
+pub mod eval;
+pub mod extract;
+pub mod functions;
+pub mod json;
+pub mod parse;
+pub mod value;
+
+use crate::config::Settings;
+use crate::model::{Format, Problem, Scope};
+use crate::source::{SourceFile, SourceMap, Span};
+use eval::{Inst, Shared};
+use parse::Module;
+use rayon::prelude::*;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::{Component, Path, PathBuf};
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+use value::{Sv, V};
+
+/// Reads module directories once and hands them out to every root that uses them.
+pub struct Loader<'a> {
+    pub sources: &'a SourceMap,
+    cache: Mutex<HashMap<PathBuf, Arc<Module>>>,
+    downloaded: Mutex<HashMap<PathBuf, Arc<HashMap<String, PathBuf>>>>,
+}
+
+impl<'a> Loader<'a> {
+    pub fn new(sources: &'a SourceMap) -> Loader<'a> {
+        Loader {
+            sources,
+            cache: Mutex::default(),
+            downloaded: Mutex::default(),
+        }
+    }
+
+    /// The module in `dir`, read on first use.
+    pub fn module(&self, dir: &Path) -> Arc<Module> {
+        let key = canonical(dir);
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(m) = cache.get(&key) {
+            return m.clone();
+        }
+        let m = Arc::new(parse::read_module(dir, self.sources));
+        cache.insert(key, m.clone());
+        m
+    }
+
+    fn insert(&self, dir: &Path, m: Arc<Module>) {
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        cache.entry(canonical(dir)).or_insert(m);
+    }
+
+    /// The directory of a module `source`: a local path, or a module `terraform init`
+    /// downloaded for this call path.
+    pub fn resolve_source(
+        &self,
+        parent_dir: &Path,
+        source: &str,
+        root_dir: &Path,
+        call_path: &[String],
+    ) -> Option<PathBuf> {
+        if is_local_source(source) {
+            return Some(normalize(&parent_dir.join(source)));
+        }
+        let map = {
+            let mut d = self.downloaded.lock().unwrap_or_else(|e| e.into_inner());
+            d.entry(canonical(root_dir))
+                .or_insert_with(|| Arc::new(read_modules_json(root_dir)))
+                .clone()
+        };
+        let dir = map.get(&call_path.join("."))?;
+        dir.is_dir().then(|| dir.clone())
+    }
+}
+
+fn is_local_source(s: &str) -> bool {
+    s.starts_with("./") || s.starts_with("../") || s == "." || s == ".."
+}
+
+/// `.terraform/modules/modules.json`: call key (`a.b`) → module directory.
+fn read_modules_json(root: &Path) -> HashMap<String, PathBuf> {
+    let mut out = HashMap::new();
+    let path = root.join(".terraform").join("modules").join("modules.json");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return out;
+    };
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return out;
+    };
+    for m in v.get("Modules").and_then(|m| m.as_array()).into_iter().flatten() {
+        let (Some(key), Some(dir)) = (
+            m.get("Key").and_then(|k| k.as_str()),
+            m.get("Dir").and_then(|d| d.as_str()),
+        ) else {
+            continue;
+        };
+        if key.is_empty() {
+            continue;
+        }
+        out.insert(key.to_string(), normalize(&root.join(dir)));
+    }
+    out
+}
+
+/// A path without `.` and with `..` applied where possible, lexically.
+pub fn normalize(p: &Path) -> PathBuf {
+    let mut out: Vec<Component> = Vec::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match out.last() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(c),
+            },
+            _ => out.push(c),
+        }
+    }
+    if out.is_empty() {
+        return PathBuf::from(".");
+    }
+    out.iter().collect()
+}
+
+/// The key a directory is known by: its canonical path, or its lexical normal form.
+pub fn canonical(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| normalize(p))
+}
+
+/// Read every module in `dirs`, evaluate each root module, and return one scope per root.
+pub fn load(dirs: &[PathBuf], sources: &SourceMap, settings: &Settings) -> Vec<Scope> {
+    let loader = Loader::new(sources);
+    let modules: Vec<(PathBuf, Arc<Module>)> = dirs
+        .par_iter()
+        .map(|d| (d.clone(), Arc::new(parse::read_module(d, sources))))
+        .collect();
+    let mut called: HashSet<PathBuf> = HashSet::new();
+    for (dir, m) in &modules {
+        loader.insert(dir, m.clone());
+        for call in &m.calls {
+            if let Some(src) = call
+                .block
+                .body
+                .get_attribute("source")
+                .and_then(|a| a.value.as_str())
+            {
+                if is_local_source(src) {
+                    called.insert(canonical(&dir.join(src)));
+                }
+            }
+        }
+    }
+    let roots: Vec<&PathBuf> = modules
+        .iter()
+        .filter(|(d, _)| !called.contains(&canonical(d)))
+        .map(|(d, _)| d)
+        .collect();
+    let env_vars: Vec<(String, String)> = std::env::vars()
+        .filter_map(|(k, v)| k.strip_prefix("TF_VAR_").map(|n| (n.to_string(), v)))
+        .collect();
+    let mut out: Vec<(Scope, BTreeSet<PathBuf>)> = roots
+        .par_iter()
+        .map(|d| evaluate_root(d, &loader, settings, &env_vars))
+        .collect();
+    // Modules only reachable through a cycle, or from nowhere: evaluate them as roots too.
+    let reached: HashSet<PathBuf> = out.iter().flat_map(|(_, s)| s.iter().cloned()).collect();
+    let rest: Vec<&PathBuf> = modules
+        .iter()
+        .map(|(d, _)| d)
+        .filter(|d| !reached.contains(&canonical(d)))
+        .collect();
+    out.extend(
+        rest.par_iter()
+            .map(|d| evaluate_root(d, &loader, settings, &env_vars))
+            .collect::<Vec<_>>(),
+    );
+    out.into_iter().map(|(s, _)| s).collect()
+}
+
+/// Evaluate one root module into a scope; also returns the module directories it used.
+fn evaluate_root(
+    dir: &Path,
+    loader: &Loader,
+    settings: &Settings,
+    env_vars: &[(String, String)],
+) -> (Scope, BTreeSet<PathBuf>) {
+    let m = loader.module(dir);
+    let mut scope = Scope::new(Format::Terraform, crate::source::display_path(dir));
+    let sh = Rc::new(Shared::new(loader, dir.to_path_buf()));
+    let mut extra_files = Vec::new();
+    let vars = root_variables(&m, dir, loader, settings, env_vars, &sh, &mut extra_files, &mut scope.problems);
+    let root = Inst::new(
+        m.clone(),
+        String::new(),
+        vars,
+        0,
+        vec![canonical(dir)],
+        Vec::new(),
+        sh.clone(),
+    );
+    let mut used: Vec<Arc<Module>> = Vec::new();
+    extract::collect(&root, &mut scope.resources, &mut used);
+    extract::attach_replicas(&mut scope.resources, &sh);
+    let mut dirs = BTreeSet::new();
+    let mut seen = HashSet::new();
+    for module in &used {
+        let key = canonical(&module.dir);
+        if seen.insert(key.clone()) {
+            scope.problems.extend(module.problems.iter().cloned());
+            scope.notes.extend(module.notes.iter().cloned());
+            dirs.insert(key);
+        }
+    }
+    let mut files: BTreeSet<_> = sh.files.borrow().clone();
+    files.extend(extra_files);
+    scope.files = files.into_iter().collect();
+    scope.problems.extend(sh.problems.borrow_mut().drain(..));
+    let calls = sh.calls_followed.get();
+    if calls > 0 {
+        scope.notes.push(format!("{calls} module call(s) followed"));
+    }
+    scope.notes.extend(sh.notes.borrow().iter().cloned());
+    drop(root);
+    (scope, dirs)
+}
+
+/// Bind a module's variables: given inputs (null means unset), else defaults, else unknown.
+pub fn bind_variables(
+    child: &Module,
+    mut inputs: HashMap<String, Sv>,
+    sh: &Shared,
+    evaluator: &Inst,
+) -> HashMap<String, Sv> {
+    let _ = sh;
+    let mut out = HashMap::new();
+    for (name, decl) in &child.variables {
+        let ty = decl
+            .block
+            .body
+            .get_attribute("type")
+            .and_then(|a| a.value.as_variable().map(|v| v.as_str().to_string()));
+        let given = inputs.remove(name).filter(|v| !v.is_null());
+        let value = match given {
+            Some(v) => v,
+            None => match decl.block.body.get_attribute("default") {
+                Some(def) => evaluator.eval(&def.value, decl.file, None, 0),
+                None => continue,
+            },
+        };
+        out.insert(name.clone(), convert(value, ty.as_deref()));
+    }
+    out
+}
+
+/// Convert a value to a primitive variable type, as Terraform does for `bool`/`number`.
+fn convert(v: Sv, ty: Option<&str>) -> Sv {
+    match ty {
+        Some("bool") => match v.as_bool() {
+            Some(b) => Sv::new(V::Bool(b), v.span),
+            None => v,
+        },
+        Some("number") => match v.as_num() {
+            Some(n) => Sv::new(V::Num(n), v.span),
+            None => v,
+        },
+        _ => v,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn root_variables(
+    m: &Arc<Module>,
+    dir: &Path,
+    loader: &Loader,
+    settings: &Settings,
+    env_vars: &[(String, String)],
+    sh: &Rc<Shared>,
+    extra_files: &mut Vec<crate::source::FileId>,
+    problems: &mut Vec<Problem>,
+) -> HashMap<String, Sv> {
+    // A bare instance evaluates constant expressions (defaults, tfvars).
+    let bare = Inst::new(
+        m.clone(),
+        String::new(),
+        HashMap::new(),
+        0,
+        Vec::new(),
+        Vec::new(),
+        sh.clone(),
+    );
+    let mut given: HashMap<String, Sv> = HashMap::new();
+    let var_span = |name: &str| {
+        m.variables
+            .get(name)
+            .map(|d| parse::header_span(d.file, &d.block))
+            .unwrap_or_default()
+    };
+    let typed = |name: &str| {
+        m.variables.get(name).and_then(|d| {
+            d.block
+                .body
+                .get_attribute("type")
+                .map(|a| a.value.to_string().trim().to_string())
+        })
+    };
+    let from_text = |name: &str, text: &str| -> Sv {
+        let span = var_span(name);
+        let is_string = typed(name).is_none_or(|t| t == "string");
+        if !is_string {
+            if let Ok(e) = hcl_edit::parser::parse_expr(text) {
+                let v = bare.eval(&e, span.file, None, 0);
+                if !v.is_unknown() {
+                    return v.respan(span);
+                }
+            }
+        }
+        Sv::lit(text, span)
+    };
+    for (k, v) in env_vars {
+        given.insert(k.clone(), from_text(k, v));
+    }
+    // terraform.tfvars, terraform.tfvars.json, then *.auto.tfvars(.json) in name order.
+    let mut files = vec![dir.join("terraform.tfvars"), dir.join("terraform.tfvars.json")];
+    let mut autos: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                        n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json")
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    autos.sort();
+    files.extend(autos);
+    files.extend(settings.tf_var_files.iter().cloned());
+    for f in files {
+        if !f.is_file() {
+            continue;
+        }
+        read_tfvars(&f, loader.sources, &bare, &mut given, extra_files, problems);
+    }
+    for (k, v) in &settings.tf_vars {
+        given.insert(k.clone(), from_text(k, v));
+    }
+    let mut vars = bind_variables(m, given, sh, &bare);
+    for (name, decl) in &m.variables {
+        vars.entry(name.clone()).or_insert_with(|| {
+            Sv::unknown(
+                format!("var.{name} has no value"),
+                parse::header_span(decl.file, &decl.block),
+            )
+        });
+    }
+    vars
+}
+
+fn read_tfvars(
+    path: &Path,
+    sources: &SourceMap,
+    bare: &Inst,
+    given: &mut HashMap<String, Sv>,
+    extra_files: &mut Vec<crate::source::FileId>,
+    problems: &mut Vec<Problem>,
+) {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            let id = sources.add(SourceFile::new(path.to_path_buf(), ""));
+            extra_files.push(id);
+            problems.push(Problem {
+                rule: "DDB001",
+                span: Span::new(id, 0, 0),
+                message: format!("cannot read variables file: {e}"),
+                help: Some("make the file readable UTF-8 text".into()),
+                resource: None,
+            });
+            return;
+        }
+    };
+    let id = sources.add(SourceFile::new(path.to_path_buf(), text.as_str()));
+    extra_files.push(id);
+    if path.to_string_lossy().ends_with(".json") {
+        match json::parse(&text, id, 0) {
+            Ok(p) => match p.value.v {
+                V::Obj(m) => given.extend(m),
+                _ => problems.push(Problem {
+                    rule: "DDB001",
+                    span: Span::new(id, 0, text.len().min(1)),
+                    message: "a variables file in JSON must hold an object".into(),
+                    help: Some("make the file's top level a JSON object".into()),
+                    resource: None,
+                }),
+            },
+            Err(e) => problems.push(Problem {
+                rule: "DDB001",
+                span: Span::new(id, e.offset, e.offset),
+                message: format!("JSON syntax error: {}", e.message),
+                help: Some("fix the JSON syntax at this location".into()),
+                resource: None,
+            }),
+        }
+        return;
+    }
+    let mut aliases = HashMap::new();
+    match parse::parse_lenient(&text, &mut aliases) {
+        Ok(body) => {
+            for attr in body.attributes() {
+                given.insert(
+                    attr.key.as_str().to_string(),
+                    bare.eval(&attr.value, id, None, 0),
+                );
+            }
+        }
+        Err((offset, msg)) => problems.push(Problem {
+            rule: "DDB001",
+            span: Span::new(id, offset, offset),
+            message: msg,
+            help: Some("fix the Terraform syntax at this location".into()),
+            resource: None,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_applies_parent_components() {
+        assert_eq!(normalize(Path::new("./a/b/../c")), PathBuf::from("a/c"));
+        assert_eq!(normalize(Path::new("x/../../y")), PathBuf::from("../y"));
+        assert_eq!(normalize(Path::new("./.")), PathBuf::from("."));
+    }
+}
