@@ -21,6 +21,8 @@ use std::sync::Arc;
 
 /// Most instances a `count`, `for_each`, `for` expression or `dynamic` block expands to.
 pub const MAX_INSTANCES: usize = 10_000;
+/// Most elements a `for` expression or `range()` builds.
+pub const MAX_COLLECTION: usize = 200_000;
 /// Deepest module nesting followed.
 pub const MAX_MODULE_DEPTH: usize = 16;
 /// Deepest expression nesting evaluated.
@@ -354,9 +356,9 @@ impl<'l> Inst<'l> {
                     }
                     _ => return unknown_from(&coll, span),
                 };
-                if pairs.len() > MAX_INSTANCES {
+                if pairs.len() > MAX_COLLECTION {
                     self.sh.note(format!(
-                        "a for expression over {} elements was not evaluated (more than {MAX_INSTANCES})",
+                        "a for expression over {} elements was not evaluated (more than {MAX_COLLECTION})",
                         pairs.len()
                     ));
                     return Sv::unknown("for expression over too many elements", span);
@@ -822,6 +824,10 @@ impl<'l> Inst<'l> {
             return out;
         }
         for attr in body.attributes() {
+            // Meta-arguments of a resource are evaluated by `expansion`, not per instance.
+            if d == 0 && matches!(attr.key.as_str(), "count" | "for_each" | "depends_on" | "provider") {
+                continue;
+            }
             let value = self.eval(&attr.value, f, env, d);
             out.attrs.insert(
                 attr.key.as_str().to_string(),

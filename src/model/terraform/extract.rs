@@ -60,7 +60,8 @@ pub fn collect(inst: &Inst, out: &mut Vec<Resource>, used: &mut Vec<Arc<Module>>
             };
             let body = inst.resolve_body(&decl.block.body, f, env, 0);
             let mut problems = Vec::new();
-            let kind = resource_kind(rtype, &body, header, &mut problems);
+            let text = inst.m.file(f).map(|fi| fi.text.clone());
+            let kind = resource_kind(rtype, &body, header, text.as_deref(), &mut problems);
             let res = Resource {
                 id: addr,
                 rtype: rtype.to_string(),
@@ -244,7 +245,13 @@ fn attr_span(b: &RBody, k: &str) -> Option<Span> {
 
 // ------------------------------------------------------------------ resources
 
-fn resource_kind(rtype: &str, b: &RBody, header: Span, problems: &mut Vec<Problem>) -> Kind {
+pub(crate) fn resource_kind(
+    rtype: &str,
+    b: &RBody,
+    header: Span,
+    text: Option<&str>,
+    problems: &mut Vec<Problem>,
+) -> Kind {
     match rtype {
         "aws_dynamodb_table" => Kind::Table(Box::new(table(b))),
         "aws_dynamodb_global_table" => {
@@ -331,7 +338,7 @@ fn resource_kind(rtype: &str, b: &RBody, header: Span, problems: &mut Vec<Proble
         "aws_iam_policy" | "aws_iam_role_policy" | "aws_iam_user_policy" | "aws_iam_group_policy" => {
             let statements = b
                 .attr("policy")
-                .map(|p| policy_statements(p, problems))
+                .map(|p| policy_statements(p, text, problems))
                 .unwrap_or_default();
             Kind::Policy(Policy { statements })
         }
@@ -339,7 +346,7 @@ fn resource_kind(rtype: &str, b: &RBody, header: Span, problems: &mut Vec<Proble
             let mut statements = Vec::new();
             for ip in b.blocks("inline_policy") {
                 if let Some(p) = ip.body.attr("policy") {
-                    statements.extend(policy_statements(p, problems));
+                    statements.extend(policy_statements(p, text, problems));
                 }
             }
             if statements.is_empty() {
@@ -534,7 +541,9 @@ impl Sv {
 }
 
 /// Statements of a `policy` value: `jsonencode(…)`, a JSON string, or a document's `json`.
-pub fn policy_statements(p: &Sv, problems: &mut Vec<Problem>) -> Vec<Statement> {
+/// `file_text` is the text of the file the value was written in: JSON written there
+/// (a heredoc, a quoted string) gets spans into it.
+pub fn policy_statements(p: &Sv, file_text: Option<&str>, problems: &mut Vec<Problem>) -> Vec<Statement> {
     match &p.v {
         V::Json(inner) => statements_from_doc(inner, problems),
         V::Str(s) => {
@@ -550,33 +559,76 @@ pub fn policy_statements(p: &Sv, problems: &mut Vec<Problem>) -> Vec<Statement> 
                     }
                 }
             }
-            match super::json::parse(&text, p.span.file, p.span.start as usize) {
-                Ok(parsed) => {
-                    for (k, span) in &parsed.duplicates {
-                        problems.push(Problem {
-                            rule: "DDB002",
-                            span: if parts.is_empty() { *span } else { p.span },
-                            message: format!("policy document has the key {k:?} more than once: the last one wins"),
-                            help: Some(format!("write {k:?} once")),
-                            resource: None,
-                        });
+            let Ok(parsed) = super::json::parse(&text, p.span.file, 0) else {
+                return Vec::new();
+            };
+            let source = file_text.and_then(|t| t.get(p.span.range()));
+            let map = match source {
+                Some(src) if parts.is_empty() => align(&text, src),
+                _ => None,
+            };
+            let to_file = |sp: Span| -> Span {
+                match &map {
+                    Some(m) => {
+                        let a = m.get(sp.start as usize).copied();
+                        let b = m.get((sp.end as usize).saturating_sub(1)).copied();
+                        match (a, b) {
+                            (Some(a), Some(b)) => Span::new(
+                                p.span.file,
+                                p.span.start as usize + a,
+                                p.span.start as usize + b + 1,
+                            ),
+                            _ => p.span,
+                        }
                     }
-                    // Offsets are exact only when the text is the file's text (heredocs
-                    // without interpolation); otherwise every value points at the policy.
-                    let exact = parts.is_empty() && p.span.end - p.span.start >= text.len() as u32;
-                    let doc = restore(parsed.value, &parts, if exact { None } else { Some(p.span) }, 0);
-                    statements_from_doc(&doc, problems)
+                    None => p.span,
                 }
-                Err(_) => Vec::new(),
+            };
+            for (k, span) in &parsed.duplicates {
+                problems.push(Problem {
+                    rule: "DDB002",
+                    span: to_file(*span),
+                    message: format!(
+                        "the policy document has the key {k:?} more than once: the last one wins"
+                    ),
+                    help: Some(format!("write {k:?} once")),
+                    resource: None,
+                });
             }
+            let doc = restore(parsed.value, &parts, &to_file, 0);
+            statements_from_doc(&doc, problems)
         }
-        V::OneOf(bs) => bs.iter().flat_map(|b| policy_statements(b, problems)).collect(),
+        V::OneOf(bs) => bs
+            .iter()
+            .flat_map(|b| policy_statements(b, file_text, problems))
+            .collect(),
         _ => Vec::new(),
     }
 }
 
-fn restore(v: Sv, parts: &[crate::model::Part], span: Option<Span>, depth: usize) -> Sv {
-    let sp = span.unwrap_or(v.span);
+/// For each byte of `text`, its offset in `source`, when `text` is `source` with some
+/// bytes left out (a heredoc's header and indentation, a string's quotes and `\"`
+/// escapes). `None` when it is not.
+fn align(text: &str, source: &str) -> Option<Vec<usize>> {
+    let t = text.as_bytes();
+    let s = source.as_bytes();
+    let mut map = Vec::with_capacity(t.len());
+    let mut j = 0;
+    for &c in t {
+        while j < s.len() && s[j] != c {
+            j += 1;
+        }
+        if j >= s.len() {
+            return None;
+        }
+        map.push(j);
+        j += 1;
+    }
+    Some(map)
+}
+
+fn restore(v: Sv, parts: &[crate::model::Part], to_file: &dyn Fn(Span) -> Span, depth: usize) -> Sv {
+    let sp = to_file(v.span);
     let inner = match v.v {
         V::Str(s) if !parts.is_empty() => {
             let text = s.as_lit().unwrap_or_default().to_string();
@@ -600,12 +652,12 @@ fn restore(v: Sv, parts: &[crate::model::Part], span: Option<Span>, depth: usize
         V::List(items) if depth < 64 => V::List(
             items
                 .into_iter()
-                .map(|i| restore(i, parts, span, depth + 1))
+                .map(|i| restore(i, parts, to_file, depth + 1))
                 .collect(),
         ),
         V::Obj(m) if depth < 64 => V::Obj(
             m.into_iter()
-                .map(|(k, i)| (k, restore(i, parts, span, depth + 1)))
+                .map(|(k, i)| (k, restore(i, parts, to_file, depth + 1)))
                 .collect(),
         ),
         other => other,

@@ -287,14 +287,31 @@ pub fn call(name: &str, args: Vec<Sv>, span: Span) -> Sv {
         },
         "toset" | "distinct" => match args.first().and_then(Sv::as_list) {
             Some(l) => {
+                // Primitives dedup by text (sets of strings are the common case); other
+                // elements by comparison, bounded.
+                let mut seen = BTreeSet::new();
+                let mut others: Vec<Sv> = Vec::new();
                 let mut out: Vec<Sv> = Vec::new();
                 for it in l {
-                    if !out.iter().any(|o| known_eq(o, it) == Some(true)) {
-                        out.push(it.clone());
+                    match (&it.v, it.as_text()) {
+                        (V::Str(_) | V::Num(_) | V::Bool(_), Some(t)) => {
+                            if seen.insert(t) {
+                                out.push(it.clone());
+                            }
+                        }
+                        _ => {
+                            if others.len() > 1_000 {
+                                return Sv::unknown(format!("{name}() of too many complex elements"), span);
+                            }
+                            if !others.iter().any(|o| known_eq(o, it) == Some(true)) {
+                                others.push(it.clone());
+                                out.push(it.clone());
+                            }
+                        }
                     }
                 }
                 if name == "toset" && out.iter().all(|o| o.as_text().is_some()) {
-                    out.sort_by_key(|o| o.as_text());
+                    out.sort_by_cached_key(|o| o.as_text());
                 }
                 Sv::new(V::List(out), span)
             }
@@ -365,7 +382,7 @@ pub fn call(name: &str, args: Vec<Sv>, span: Span) -> Sv {
                 [s, e, st] => (*s, *e, *st),
                 _ => return err("range() needs 1 to 3 numbers", span),
             };
-            if step == 0.0 || (end - start) / step > super::eval::MAX_INSTANCES as f64 {
+            if step == 0.0 || (end - start) / step > super::eval::MAX_COLLECTION as f64 {
                 return Sv::unknown("range() too long", span);
             }
             let mut out = Vec::new();

@@ -17,6 +17,7 @@ pub mod extract;
 pub mod functions;
 pub mod json;
 pub mod parse;
+pub mod relocate;
 pub mod value;
 
 use crate::config::Settings;
