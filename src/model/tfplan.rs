@@ -219,10 +219,11 @@ impl PlannedChange {
 
 /// Every entry of the plan's `resource_changes`.
 pub fn changes(file: FileId, root: &Node) -> Vec<PlannedChange> {
-    changes_of(&node_to_sv(file, root, 0))
+    changes_of_value(&node_to_sv(file, root, 0))
 }
 
-fn changes_of(root: &Sv) -> Vec<PlannedChange> {
+/// Every entry of `resource_changes` of a plan read with ddbguard's JSON reader.
+pub fn changes_of_value(root: &Sv) -> Vec<PlannedChange> {
     let mut out = Vec::new();
     for c in root.get("resource_changes").and_then(Sv::as_list).unwrap_or(&[]) {
         let (Some(address), Some(rtype)) = (
