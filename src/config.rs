@@ -67,8 +67,7 @@ pub struct Settings {
 impl Settings {
     fn matches(list: &[String], id: &str) -> bool {
         list.iter().any(|s| {
-            s.eq_ignore_ascii_case(id)
-                || crate::rules::meta_by_id(s).is_some_and(|m| m.id == id)
+            s.eq_ignore_ascii_case(id) || crate::rules::meta_by_id(s).is_some_and(|m| m.id == id)
         })
     }
 

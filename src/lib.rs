@@ -71,7 +71,11 @@ pub fn load(paths: &[PathBuf], settings: &Settings) -> Result<Loaded, Error> {
         scopes.extend(s);
         skipped.extend(skip);
     }
-    scopes.extend(model::terraform::load(&found.terraform_dirs, &sources, settings));
+    scopes.extend(model::terraform::load(
+        &found.terraform_dirs,
+        &sources,
+        settings,
+    ));
     let files = sources.len();
     scopes.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(Loaded {
@@ -86,7 +90,8 @@ pub fn load(paths: &[PathBuf], settings: &Settings) -> Result<Loaded, Error> {
 fn build_globset(patterns: &[String]) -> Result<globset::GlobSet, Error> {
     let mut b = globset::GlobSetBuilder::new();
     for p in patterns {
-        let glob = globset::Glob::new(p).map_err(|e| Error(format!("exclude pattern {p:?}: {e}")))?;
+        let glob =
+            globset::Glob::new(p).map_err(|e| Error(format!("exclude pattern {p:?}: {e}")))?;
         b.add(glob);
     }
     b.build().map_err(|e| Error(e.to_string()))
@@ -117,10 +122,14 @@ pub fn check_loaded(loaded: Loaded, settings: &Settings) -> Report {
         })
         .collect();
     findings.sort_by(|a, b| {
-        (&a.path, a.location, a.rule_id, &a.message).cmp(&(&b.path, b.location, b.rule_id, &b.message))
+        (&a.path, a.location, a.rule_id, &a.message)
+            .cmp(&(&b.path, b.location, b.rule_id, &b.message))
     });
     findings.dedup_by(|a, b| {
-        a.path == b.path && a.location == b.location && a.rule_id == b.rule_id && a.message == b.message
+        a.path == b.path
+            && a.location == b.location
+            && a.rule_id == b.rule_id
+            && a.message == b.message
     });
     let mut summary = Summary {
         files,
@@ -163,12 +172,23 @@ pub fn check_loaded(loaded: Loaded, settings: &Settings) -> Report {
     }
 }
 
-fn finding(raw: rules::RawFinding, scope: &Scope, sources: &SourceMap, settings: &Settings) -> Finding {
+fn finding(
+    raw: rules::RawFinding,
+    scope: &Scope,
+    sources: &SourceMap,
+    settings: &Settings,
+) -> Finding {
     let file = sources.get(raw.span.file);
     let path = file.display_path();
-    let severity = settings.severity_override(raw.rule.id).unwrap_or(raw.severity);
+    let severity = settings
+        .severity_override(raw.rule.id)
+        .unwrap_or(raw.severity);
     let resource_id = raw.resource.as_ref().map_or("", |r| r.id.as_str());
-    let key = if raw.key.is_empty() { raw.message.as_str() } else { raw.key.as_str() };
+    let key = if raw.key.is_empty() {
+        raw.message.as_str()
+    } else {
+        raw.key.as_str()
+    };
     let fingerprint = report::fingerprint(&[raw.rule.id, &path, resource_id, key]);
     Finding {
         rule_id: raw.rule.id,

@@ -108,8 +108,9 @@ fn check(args: cli::CheckArgs) -> Result<u8, String> {
             other => return Err(format!("--format {other:?} is not available yet")),
         };
         match &out.file {
-            Some(path) => std::fs::write(path, text)
-                .map_err(|e| format!("{}: {e}", path.display()))?,
+            Some(path) => {
+                std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?
+            }
             None => {
                 let mut stdout = std::io::stdout().lock();
                 let _ = stdout.write_all(text.as_bytes());

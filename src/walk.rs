@@ -78,7 +78,10 @@ pub fn walk(paths: &[PathBuf], exclude: &globset::GlobSet) -> Result<Found, Stri
         let meta = std::fs::metadata(root)
             .map_err(|e| format!("{}: {}", crate::source::display_path(root), e))?;
         if meta.is_file() {
-            let name = root.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let name = root
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
             if is_terraform(&name) {
                 tf_dirs.insert(parent_or_dot(root));
             } else if name == "manifest.json" && is_assembly_dir(&parent_or_dot(root)) {
@@ -134,8 +137,12 @@ fn walk_dir(
                     return false;
                 }
             }
-            let rel = entry.path().strip_prefix(&root_owned).unwrap_or(entry.path());
-            !(entry.depth() > 0 && (exclude_filter.is_match(rel) || exclude_filter.is_match(entry.path())))
+            let rel = entry
+                .path()
+                .strip_prefix(&root_owned)
+                .unwrap_or(entry.path());
+            !(entry.depth() > 0
+                && (exclude_filter.is_match(rel) || exclude_filter.is_match(entry.path())))
         })
         .build();
     for entry in walker.flatten() {

@@ -24,7 +24,9 @@ fn rows(report: &Report) -> Vec<(String, String, String, u32)> {
         .map(|f: &Finding| {
             (
                 f.rule_id.to_string(),
-                f.resource.as_ref().map_or_else(String::new, |r| r.id.clone()),
+                f.resource
+                    .as_ref()
+                    .map_or_else(String::new, |r| r.id.clone()),
                 f.path.rsplit('/').next().unwrap_or("").to_string(),
                 f.location.start_line,
             )
@@ -32,7 +34,13 @@ fn rows(report: &Report) -> Vec<(String, String, String, u32)> {
         .collect()
 }
 
-fn has(rows: &[(String, String, String, u32)], rule: &str, id: &str, file: &str, line: u32) -> bool {
+fn has(
+    rows: &[(String, String, String, u32)],
+    rule: &str,
+    id: &str,
+    file: &str,
+    line: u32,
+) -> bool {
     rows.iter()
         .any(|r| r.0 == rule && r.1 == id && r.2 == file && (line == 0 || r.3 == line))
 }
@@ -41,7 +49,9 @@ fn has(rows: &[(String, String, String, u32)], rule: &str, id: &str, file: &str,
 #[test]
 fn rule_fixtures_in_terraform() {
     let mut checked = 0;
-    for rule in ["DDB101", "DDB103", "DDB104", "DDB503", "DDB504", "DDB505", "DDB506"] {
+    for rule in [
+        "DDB101", "DDB103", "DDB104", "DDB503", "DDB504", "DDB505", "DDB506",
+    ] {
         let dir = root().join("testdata/rules").join(rule);
         let report = check(&dir, &[rule]);
         let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -62,7 +72,12 @@ fn rule_fixtures_in_terraform() {
             if name.starts_with("fail") {
                 assert!(n > 0, "{rule}/{name}: expected a finding");
             } else {
-                assert_eq!(n, 0, "{rule}/{name}: expected no finding, got {:?}", rows(&report));
+                assert_eq!(
+                    n,
+                    0,
+                    "{rule}/{name}: expected no finding, got {:?}",
+                    rows(&report)
+                );
             }
             checked += 1;
         }
@@ -74,10 +89,28 @@ fn rule_fixtures_in_terraform() {
 fn contract_shapes_count_variables_and_modules() {
     let report = check(&root().join("testdata/rules/DDB101"), &["DDB101"]);
     let r = rows(&report);
-    assert!(has(&r, "DDB101", "aws_dynamodb_table.fail_no_block", "fail.tf", 7));
+    assert!(has(
+        &r,
+        "DDB101",
+        "aws_dynamodb_table.fail_no_block",
+        "fail.tf",
+        7
+    ));
     // A value from a variable is reported where it is used.
-    assert!(has(&r, "DDB101", "aws_dynamodb_table.fail_variable", "fail.tf", 36));
-    assert!(has(&r, "DDB101", "aws_dynamodb_table.fail_replica", "fail.tf", 52));
+    assert!(has(
+        &r,
+        "DDB101",
+        "aws_dynamodb_table.fail_variable",
+        "fail.tf",
+        36
+    ));
+    assert!(has(
+        &r,
+        "DDB101",
+        "aws_dynamodb_table.fail_replica",
+        "fail.tf",
+        52
+    ));
     assert!(!r.iter().any(|x| x.1.starts_with("aws_dynamodb_table.pass")));
 }
 
@@ -88,7 +121,13 @@ fn application_with_module_for_each_tfvars_and_references() {
     let r = rows(&report);
     // terraform.tfvars gives two tables through the module; carts has PITR off.
     assert!(
-        has(&r, "DDB101", "module.tables[\"carts\"].aws_dynamodb_table.this", "main.tf", 32),
+        has(
+            &r,
+            "DDB101",
+            "module.tables[\"carts\"].aws_dynamodb_table.this",
+            "main.tf",
+            32
+        ),
         "{r:?}"
     );
     assert!(!r.iter().any(|x| x.1.contains("orders") && x.0 == "DDB101"));
@@ -107,19 +146,36 @@ fn application_with_module_for_each_tfvars_and_references() {
     let audit = scope.resource("aws_dynamodb_table.audit").expect("audit");
     assert_eq!(audit.suppressions.len(), 1);
     assert_eq!(audit.suppressions[0].rule, "DDB104");
-    let Kind::Table(t) = &audit.kind else { panic!("table") };
+    let Kind::Table(t) = &audit.kind else {
+        panic!("table")
+    };
     assert_eq!(t.known_name(), Some("shop-dev-audit"));
     let key = t.sse.key.as_ref().and_then(|k| k.get()).expect("kms key");
     assert_eq!(key.as_ref_part(), Some(("aws_kms_key.tables", Some("arn"))));
     let carts = scope
         .resource("module.tables[\"carts\"].aws_dynamodb_table.this")
         .expect("carts");
-    let Kind::Table(ct) = &carts.kind else { panic!("table") };
+    let Kind::Table(ct) = &carts.kind else {
+        panic!("table")
+    };
     assert_eq!(ct.known_name(), Some("shop-dev-carts"));
-    assert_eq!(ct.tag("Table").and_then(|t| t.value.get()).and_then(|s| s.as_lit()), Some("carts"));
-    assert_eq!(ct.tag("Team").and_then(|t| t.value.get()).and_then(|s| s.as_lit()), Some("orders"));
+    assert_eq!(
+        ct.tag("Table")
+            .and_then(|t| t.value.get())
+            .and_then(|s| s.as_lit()),
+        Some("carts")
+    );
+    assert_eq!(
+        ct.tag("Team")
+            .and_then(|t| t.value.get())
+            .and_then(|s| s.as_lit()),
+        Some("orders")
+    );
 
-    let Kind::Alarm(alarm) = &scope.resource("aws_cloudwatch_metric_alarm.audit_throttles").unwrap().kind
+    let Kind::Alarm(alarm) = &scope
+        .resource("aws_cloudwatch_metric_alarm.audit_throttles")
+        .unwrap()
+        .kind
     else {
         panic!("alarm")
     };
@@ -132,7 +188,12 @@ fn application_with_module_for_each_tfvars_and_references() {
         panic!("policy")
     };
     assert_eq!(writer.statements[0].actions.len(), 2);
-    assert!(writer.statements[0].resources[1].get().unwrap().refers_to("aws_dynamodb_table.audit"));
+    assert!(
+        writer.statements[0].resources[1]
+            .get()
+            .unwrap()
+            .refers_to("aws_dynamodb_table.audit")
+    );
     let Kind::Policy(reader) = &scope.resource("aws_iam_role_policy.reader").unwrap().kind else {
         panic!("policy")
     };
@@ -140,7 +201,11 @@ fn application_with_module_for_each_tfvars_and_references() {
     let action = &reader.statements[0].actions[0];
     let text = std::fs::read_to_string(root().join("testdata/terraform/app/main.tf")).unwrap();
     assert_eq!(&text[action.span.range()], "\"dynamodb:*\"");
-    let Kind::Policy(doc) = &scope.resource("data.aws_iam_policy_document.stream").unwrap().kind else {
+    let Kind::Policy(doc) = &scope
+        .resource("data.aws_iam_policy_document.stream")
+        .unwrap()
+        .kind
+    else {
         panic!("policy document")
     };
     assert!(doc.statements[0].is_allow());
@@ -151,7 +216,10 @@ fn application_with_module_for_each_tfvars_and_references() {
     let service = ep.service_name.as_ref().and_then(|s| s.get()).unwrap();
     assert!(matches!(&service.0[1], Part::Unknown(u) if u == "data.aws_region.current.name"));
     assert_eq!(
-        ep.vpc.as_ref().and_then(|v| v.get()).and_then(|s| s.as_ref_part()),
+        ep.vpc
+            .as_ref()
+            .and_then(|v| v.get())
+            .and_then(|s| s.as_ref_part()),
         Some(("aws_vpc.main", Some("id")))
     );
 }
@@ -182,11 +250,17 @@ fn bad_input_is_reported_and_the_scan_goes_on() {
     // count on an unknown value: one instance.
     assert!(has(&r, "DDB101", "aws_dynamodb_table.maybe", "main.tf", 5));
     // for_each over 100,000 known elements: bounded.
-    let many = r.iter().filter(|x| x.1.starts_with("aws_dynamodb_table.many[")).count();
+    let many = r
+        .iter()
+        .filter(|x| x.1.starts_with("aws_dynamodb_table.many["))
+        .count();
     assert_eq!(many, 10_000);
     let loaded = ddbguard::load(&[bad], &Settings::default()).unwrap();
     let notes: Vec<&String> = loaded.scopes.iter().flat_map(|s| s.notes.iter()).collect();
-    assert!(notes.iter().any(|n| n.contains("module cycle")), "{notes:?}");
+    assert!(
+        notes.iter().any(|n| n.contains("module cycle")),
+        "{notes:?}"
+    );
     assert!(notes.iter().any(|n| n.contains("count is not known")));
     assert!(notes.iter().any(|n| n.contains("only the first 10000")));
 }
@@ -218,8 +292,17 @@ fn plan_report(dirs: &[&str], plan: &str) -> (Report, Vec<ddbguard::model::tfpla
 fn plan_alone_points_at_the_plan() {
     let (report, changes) = plan_report(&[], "testdata/terraform/plan-only/plan.json");
     let r = rows(&report);
-    assert!(has(&r, "DDB101", "aws_dynamodb_table.orders", "plan.json", 26), "{r:?}");
-    assert!(has(&r, "DDB103", "module.stores.aws_dynamodb_table.this", "plan.json", 0));
+    assert!(
+        has(&r, "DDB101", "aws_dynamodb_table.orders", "plan.json", 26),
+        "{r:?}"
+    );
+    assert!(has(
+        &r,
+        "DDB103",
+        "module.stores.aws_dynamodb_table.this",
+        "plan.json",
+        0
+    ));
     // A plan does not record prevent_destroy: DDB104 cannot judge.
     assert!(!r.iter().any(|x| x.0 == "DDB104"));
     let replaced: Vec<_> = changes.iter().filter(|c| c.is_replace()).collect();
@@ -231,13 +314,25 @@ fn plan_alone_points_at_the_plan() {
 #[test]
 fn plan_with_its_configuration_points_at_the_tf_blocks() {
     let (report, _) = plan_report(
-        &["testdata/terraform/plan", "testdata/terraform/plan/modules/store"],
+        &[
+            "testdata/terraform/plan",
+            "testdata/terraform/plan/modules/store",
+        ],
         "testdata/terraform/plan/plan.json",
     );
     let r = rows(&report);
     // Resolved plan values (orders_pitr = false), reported on the .tf blocks.
-    assert!(has(&r, "DDB101", "aws_dynamodb_table.orders", "main.tf", 5), "{r:?}");
-    assert!(has(&r, "DDB103", "module.stores.aws_dynamodb_table.this", "main.tf", 9));
+    assert!(
+        has(&r, "DDB101", "aws_dynamodb_table.orders", "main.tf", 5),
+        "{r:?}"
+    );
+    assert!(has(
+        &r,
+        "DDB103",
+        "module.stores.aws_dynamodb_table.this",
+        "main.tf",
+        9
+    ));
     // prevent_destroy comes from the configuration: no DDB104.
     assert!(!r.iter().any(|x| x.0 == "DDB104"), "{r:?}");
     // Nothing is reported twice.

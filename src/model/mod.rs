@@ -254,7 +254,10 @@ impl Table {
     pub fn is_provisioned(&self) -> bool {
         match &self.billing_mode {
             None => true,
-            Some(p) => p.known_values().iter().any(|(m, _)| m.eq_ignore_ascii_case("PROVISIONED")),
+            Some(p) => p
+                .known_values()
+                .iter()
+                .any(|(m, _)| m.eq_ignore_ascii_case("PROVISIONED")),
         }
     }
 }

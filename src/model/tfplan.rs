@@ -24,8 +24,11 @@ const MAX_VALUE_DEPTH: usize = 64;
 
 /// Whether a parsed JSON document is a Terraform plan.
 pub fn is_plan(root: &Node) -> bool {
-    root.get("format_version").is_some_and(|v| v.as_scalar().is_some())
-        && root.get("planned_values").is_some_and(|v| v.as_map().is_some())
+    root.get("format_version")
+        .is_some_and(|v| v.as_scalar().is_some())
+        && root
+            .get("planned_values")
+            .is_some_and(|v| v.as_map().is_some())
 }
 
 /// The model of a plan document.
@@ -71,7 +74,10 @@ fn build(file: FileId, root: &Sv, sources: &SourceMap) -> Scope {
             "plan format_version {version:?} is not one this version of ddbguard knows: read as 1.x"
         ));
     }
-    if let Some(rm) = root.get("planned_values").and_then(|p| p.get("root_module")) {
+    if let Some(rm) = root
+        .get("planned_values")
+        .and_then(|p| p.get("root_module"))
+    {
         read_module(rm, file, &mut scope, 0);
     }
     scope
@@ -79,7 +85,9 @@ fn build(file: FileId, root: &Sv, sources: &SourceMap) -> Scope {
 
 fn read_module(m: &Sv, file: FileId, scope: &mut Scope, depth: usize) {
     if depth > MAX_MODULE_DEPTH {
-        scope.notes.push("plan modules nested too deeply: the rest is not read".into());
+        scope
+            .notes
+            .push("plan modules nested too deeply: the rest is not read".into());
         return;
     }
     for r in m.get("resources").and_then(Sv::as_list).unwrap_or(&[]) {
@@ -99,7 +107,11 @@ fn read_module(m: &Sv, file: FileId, scope: &mut Scope, depth: usize) {
         };
         let mut problems = Vec::new();
         let mut kind = crate::model::terraform::extract::resource_kind(
-            &rtype, &body, header, None, &mut problems,
+            &rtype,
+            &body,
+            header,
+            None,
+            &mut problems,
         );
         if let Kind::Table(t) = &mut kind {
             t.prevent_destroy = Some(Prop::unknown(
@@ -186,7 +198,12 @@ fn node_to_sv(file: FileId, n: &Node, depth: usize) -> Sv {
             },
         },
         NodeKind::Seq(items) => Sv::new(
-            V::List(items.iter().map(|i| node_to_sv(file, i, depth + 1)).collect()),
+            V::List(
+                items
+                    .iter()
+                    .map(|i| node_to_sv(file, i, depth + 1))
+                    .collect(),
+            ),
             span,
         ),
         NodeKind::Map(entries) => {
@@ -225,7 +242,11 @@ pub fn changes(file: FileId, root: &Node) -> Vec<PlannedChange> {
 /// Every entry of `resource_changes` of a plan read with ddbguard's JSON reader.
 pub fn changes_of_value(root: &Sv) -> Vec<PlannedChange> {
     let mut out = Vec::new();
-    for c in root.get("resource_changes").and_then(Sv::as_list).unwrap_or(&[]) {
+    for c in root
+        .get("resource_changes")
+        .and_then(Sv::as_list)
+        .unwrap_or(&[])
+    {
         let (Some(address), Some(rtype)) = (
             c.get("address").and_then(Sv::as_text),
             c.get("type").and_then(Sv::as_text),
@@ -284,10 +305,15 @@ pub fn link_plans(scopes: &mut [Scope], sources: &SourceMap) {
         .filter(|&i| scopes[i].format == Format::Terraform)
         .collect();
     for p in plan_idx {
-        let Some(&pfile) = scopes[p].files.first() else { continue };
+        let Some(&pfile) = scopes[p].files.first() else {
+            continue;
+        };
         let plan_path = sources.get(pfile).path.clone();
         let plan_dir = crate::model::terraform::canonical(
-            plan_path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")),
+            plan_path
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new(".")),
         );
         let target = tf_idx
             .iter()
@@ -296,21 +322,30 @@ pub fn link_plans(scopes: &mut [Scope], sources: &SourceMap) {
             .or_else(|| (tf_idx.len() == 1).then(|| tf_idx[0]));
         let Some(t) = target else { continue };
         let mut taken: Vec<String> = Vec::new();
-        let tf_resources: BTreeMap<String, (FileId, Span, Vec<crate::model::InlineSuppression>, Option<Prop<bool>>)> =
-            scopes[t]
-                .resources
-                .iter()
-                .map(|r| {
-                    let pd = match &r.kind {
-                        Kind::Table(tb) => tb.prevent_destroy.clone(),
-                        _ => None,
-                    };
-                    (r.id.clone(), (r.file, r.span, r.suppressions.clone(), pd))
-                })
-                .collect();
+        let tf_resources: BTreeMap<
+            String,
+            (
+                FileId,
+                Span,
+                Vec<crate::model::InlineSuppression>,
+                Option<Prop<bool>>,
+            ),
+        > = scopes[t]
+            .resources
+            .iter()
+            .map(|r| {
+                let pd = match &r.kind {
+                    Kind::Table(tb) => tb.prevent_destroy.clone(),
+                    _ => None,
+                };
+                (r.id.clone(), (r.file, r.span, r.suppressions.clone(), pd))
+            })
+            .collect();
         let mut linked = 0usize;
         for r in &mut scopes[p].resources {
-            let Some((file, span, sups, pd)) = tf_resources.get(&r.id) else { continue };
+            let Some((file, span, sups, pd)) = tf_resources.get(&r.id) else {
+                continue;
+            };
             relocate(r, pfile, *file, *span);
             r.suppressions = sups.clone();
             if let Kind::Table(tb) = &mut r.kind {
@@ -321,9 +356,9 @@ pub fn link_plans(scopes: &mut [Scope], sources: &SourceMap) {
         }
         if linked > 0 {
             let name = scopes[t].name.clone();
-            scopes[p]
-                .notes
-                .push(format!("{linked} resource(s) linked to their configuration in {name}"));
+            scopes[p].notes.push(format!(
+                "{linked} resource(s) linked to their configuration in {name}"
+            ));
             let tf_files = scopes[t].files.clone();
             scopes[p].files.extend(tf_files);
             scopes[t].resources.retain(|r| !taken.contains(&r.id));

@@ -116,7 +116,10 @@ pub enum Failure {
 /// Check an optional property: `fails(None)` decides for an unset property or branch,
 /// `fails(Some(v))` for a known value. Unknown values never fail.
 /// Returns the first failure, if any.
-pub fn check_prop<T>(prop: Option<&Prop<T>>, fails: impl Fn(Option<&T>) -> bool) -> Option<Failure> {
+pub fn check_prop<T>(
+    prop: Option<&Prop<T>>,
+    fails: impl Fn(Option<&T>) -> bool,
+) -> Option<Failure> {
     match prop {
         None => fails(None).then_some(Failure::Missing),
         Some(p) => check_val(&p.val, p.span, &fails).map(Failure::At),
@@ -270,7 +273,10 @@ mod tests {
             check_prop(Some(&Prop::known(sp(1), false)), off),
             Some(Failure::At(sp(1)))
         );
-        assert_eq!(check_prop(Some(&Prop::<bool>::unknown(sp(1), "x")), off), None);
+        assert_eq!(
+            check_prop(Some(&Prop::<bool>::unknown(sp(1), "x")), off),
+            None
+        );
         let either = Prop {
             span: sp(1),
             val: Val::OneOf(vec![

@@ -139,8 +139,14 @@ pub fn fingerprint(parts: &[&str]) -> String {
 mod tests {
     #[test]
     fn fingerprint_is_stable_and_separates_parts() {
-        assert_eq!(super::fingerprint(&["a", "b"]), super::fingerprint(&["a", "b"]));
-        assert_ne!(super::fingerprint(&["ab", ""]), super::fingerprint(&["a", "b"]));
+        assert_eq!(
+            super::fingerprint(&["a", "b"]),
+            super::fingerprint(&["a", "b"])
+        );
+        assert_ne!(
+            super::fingerprint(&["ab", ""]),
+            super::fingerprint(&["a", "b"])
+        );
         assert_eq!(super::fingerprint(&[]).len(), 16);
     }
 }

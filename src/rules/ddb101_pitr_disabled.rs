@@ -70,7 +70,10 @@ impl Check for PitrDisabled {
             }
             for replica in &table.replicas {
                 if let Some(failure) = check_prop(replica.pitr.as_ref(), off) {
-                    let region = replica.region.get().map_or_else(|| "?".into(), |r| r.render());
+                    let region = replica
+                        .region
+                        .get()
+                        .map_or_else(|| "?".into(), |r| r.render());
                     let span = match failure {
                         crate::model::Failure::Missing => replica.span,
                         crate::model::Failure::At(span) => span,

@@ -53,8 +53,12 @@ impl Check for DeletionProtectionDisabled {
                 }
                 TableKind::Global => {
                     for replica in &table.replicas {
-                        if let Some(failure) = check_prop(replica.deletion_protection.as_ref(), off) {
-                            let region = replica.region.get().map_or_else(|| "?".into(), |r| r.render());
+                        if let Some(failure) = check_prop(replica.deletion_protection.as_ref(), off)
+                        {
+                            let region = replica
+                                .region
+                                .get()
+                                .map_or_else(|| "?".into(), |r| r.render());
                             let span = match failure {
                                 Failure::Missing => replica.span,
                                 Failure::At(span) => span,

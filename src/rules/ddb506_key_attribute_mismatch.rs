@@ -41,7 +41,11 @@ impl Check for KeyAttributeMismatch {
                 .collect();
             // Unknown names anywhere make the comparison unreliable: skip that direction.
             let keys_known = keys.iter().all(|k| k.attribute.get().is_some())
-                && table.gsis.iter().chain(&table.lsis).all(|i| !i.key_schema.is_empty());
+                && table
+                    .gsis
+                    .iter()
+                    .chain(&table.lsis)
+                    .all(|i| !i.key_schema.is_empty());
             let defs_known = table.attributes.iter().all(|a| a.name.get().is_some());
             let defined: BTreeSet<&str> = table
                 .attributes
@@ -55,7 +59,9 @@ impl Check for KeyAttributeMismatch {
             if defs_known && table.attributes_span.is_some() {
                 let mut seen = BTreeSet::new();
                 for key in &keys {
-                    let Some(name) = key.attribute.get() else { continue };
+                    let Some(name) = key.attribute.get() else {
+                        continue;
+                    };
                     if !defined.contains(name.as_str()) && seen.insert(name.as_str()) {
                         ctx.report(
                             res,

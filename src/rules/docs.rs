@@ -69,8 +69,8 @@ pub fn catalog_json() -> String {
             })
         })
         .collect();
-    let mut s = serde_json::to_string_pretty(&serde_json::json!({ "rules": rules }))
-        .unwrap_or_default();
+    let mut s =
+        serde_json::to_string_pretty(&serde_json::json!({ "rules": rules })).unwrap_or_default();
     s.push('\n');
     s
 }

@@ -178,7 +178,12 @@ impl<'a> Ctx<'a> {
         message: impl Into<String>,
         help: impl Into<String>,
     ) -> &mut RawFinding {
-        self.push(Some(resource.reference()), span, message.into(), help.into())
+        self.push(
+            Some(resource.reference()),
+            span,
+            message.into(),
+            help.into(),
+        )
     }
 
     /// Report a [`Failure`] of a property check: a missing property on the resource header.
@@ -243,7 +248,10 @@ impl RawFinding {
 
 /// The rule with this id.
 pub fn by_id(id: &str) -> Option<&'static dyn Rule> {
-    RULES.iter().copied().find(|r| r.meta().id.eq_ignore_ascii_case(id))
+    RULES
+        .iter()
+        .copied()
+        .find(|r| r.meta().id.eq_ignore_ascii_case(id))
 }
 
 /// Rule metadata by id or name.
@@ -266,7 +274,12 @@ pub fn run_rules(scope: &Scope, settings: &Settings, base: Option<&Scope>) -> Ve
         }
         ctx.rule = Some(meta);
         let help = problem.help.clone().unwrap_or_default();
-        ctx.report_at(problem.resource.clone(), problem.span, problem.message.clone(), help);
+        ctx.report_at(
+            problem.resource.clone(),
+            problem.span,
+            problem.message.clone(),
+            help,
+        );
     }
     for rule in RULES {
         let meta = rule.meta();
@@ -293,16 +306,24 @@ mod tests {
             assert!(ids.insert(m.id), "duplicate id {}", m.id);
             assert!(names.insert(m.name), "duplicate name {}", m.name);
             assert!(
-                m.id.len() == 6 && m.id.starts_with("DDB") && m.id[3..].chars().all(|c| c.is_ascii_digit()),
+                m.id.len() == 6
+                    && m.id.starts_with("DDB")
+                    && m.id[3..].chars().all(|c| c.is_ascii_digit()),
                 "bad id {}",
                 m.id
             );
             assert!(
-                m.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                m.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
                 "name {} is not kebab-case",
                 m.name
             );
-            assert!(!m.summary.is_empty() && !m.summary.ends_with('.'), "{}: summary", m.id);
+            assert!(
+                !m.summary.is_empty() && !m.summary.ends_with('.'),
+                "{}: summary",
+                m.id
+            );
         }
     }
 
@@ -310,7 +331,12 @@ mod tests {
     fn every_rule_is_documented() {
         for rule in RULES {
             let m = rule.meta();
-            for section in ["What it checks", "Why it matters", "How to fix", "References"] {
+            for section in [
+                "What it checks",
+                "Why it matters",
+                "How to fix",
+                "References",
+            ] {
                 let text = m.section(section);
                 assert!(
                     text.is_some_and(|t| !t.is_empty()),

@@ -8,5 +8,8 @@ use std::path::Path;
 /// when skipped, why.
 pub fn load_document(path: &Path, sources: &SourceMap) -> (Vec<Scope>, Option<(String, String)>) {
     let _ = sources;
-    (Vec::new(), Some((crate::source::display_path(path), "not implemented".into())))
+    (
+        Vec::new(),
+        Some((crate::source::display_path(path), "not implemented".into())),
+    )
 }

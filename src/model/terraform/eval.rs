@@ -8,9 +8,7 @@ use super::value::{Sv, V, push_into_str};
 use crate::model::{Part, Problem, Str};
 use crate::source::{FileId, Span};
 use hcl_edit::Span as _;
-use hcl_edit::expr::{
-    BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator,
-};
+use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
 use hcl_edit::structure::{Block, Body};
 use hcl_edit::template::{Directive, Element, Template};
 use std::cell::{Cell, RefCell};
@@ -396,7 +394,12 @@ impl<'l> Inst<'l> {
                         match c.as_bool() {
                             Some(true) => {}
                             Some(false) => continue,
-                            None => return Sv::unknown("for expression with an unknown condition", span),
+                            None => {
+                                return Sv::unknown(
+                                    "for expression with an unknown condition",
+                                    span,
+                                );
+                            }
                         }
                     }
                     let val = self.eval(&fe.value_expr, f, env2, d);
@@ -582,10 +585,9 @@ impl<'l> Inst<'l> {
                 Some("workspace") => Sv::lit("default", span),
                 _ => Sv::unknown(text(), span),
             },
-            "self" | "count" | "each" => Sv::unknown(
-                format!("{} is not available here", text()),
-                span,
-            ),
+            "self" | "count" | "each" => {
+                Sv::unknown(format!("{} is not available here", text()), span)
+            }
             "data" => {
                 let (Some(t), Some(n)) = (first, Self::attr_name(ops.get(1))) else {
                     return Sv::unknown(text(), span);
@@ -680,10 +682,9 @@ impl<'l> Inst<'l> {
                     _ => {}
                 }
                 match Self::attr_name(rest.first()) {
-                    Some(attr) if rest.len() == 1 => Sv::new(
-                        V::Str(Str::reference(addr, Some(attr.to_string()))),
-                        span,
-                    ),
+                    Some(attr) if rest.len() == 1 => {
+                        Sv::new(V::Str(Str::reference(addr, Some(attr.to_string()))), span)
+                    }
                     Some(attr) => Sv::unknown(format!("{addr}.{attr}…"), span),
                     None if rest.is_empty() => Sv::new(V::Res(addr), span),
                     None => Sv::unknown(format!("{addr}[…]"), span),
@@ -756,7 +757,10 @@ impl<'l> Inst<'l> {
         if let Some(entry) = self.locals.borrow().get(name) {
             return match entry {
                 Some(v) => v.clone(),
-                None => Sv::unknown(format!("{ERR}local.{name} refers to itself"), Span::default()),
+                None => Sv::unknown(
+                    format!("{ERR}local.{name} refers to itself"),
+                    Span::default(),
+                ),
             };
         }
         let Some(named) = self.m.locals.get(name) else {
@@ -788,8 +792,16 @@ impl<'l> Inst<'l> {
             "aws_region" | "aws_caller_identity" | "aws_partition" => {
                 let mut m = BTreeMap::new();
                 for a in [
-                    "name", "id", "region", "account_id", "arn", "user_id", "partition",
-                    "dns_suffix", "description", "endpoint",
+                    "name",
+                    "id",
+                    "region",
+                    "account_id",
+                    "arn",
+                    "user_id",
+                    "partition",
+                    "dns_suffix",
+                    "description",
+                    "endpoint",
                 ] {
                     m.insert(a.to_string(), unknown_str(a));
                 }
@@ -825,7 +837,12 @@ impl<'l> Inst<'l> {
         }
         for attr in body.attributes() {
             // Meta-arguments of a resource are evaluated by `expansion`, not per instance.
-            if d == 0 && matches!(attr.key.as_str(), "count" | "for_each" | "depends_on" | "provider") {
+            if d == 0
+                && matches!(
+                    attr.key.as_str(),
+                    "count" | "for_each" | "depends_on" | "provider"
+                )
+            {
                 continue;
             }
             let value = self.eval(&attr.value, f, env, d);
@@ -852,7 +869,14 @@ impl<'l> Inst<'l> {
         out
     }
 
-    fn expand_dynamic(&self, block: &Block, f: FileId, env: Option<&Env>, d: usize, out: &mut RBody) {
+    fn expand_dynamic(
+        &self,
+        block: &Block,
+        f: FileId,
+        env: Option<&Env>,
+        d: usize,
+        out: &mut RBody,
+    ) {
         let Some(ident) = label(block, 0) else { return };
         let Some(content) = block.body.get_blocks("content").next() else {
             return;
@@ -912,7 +936,9 @@ impl<'l> Inst<'l> {
             .borrow_mut()
             .insert(name.to_string(), Rc::new(Children::Opaque));
         let c = Rc::new(self.make_children(name));
-        self.children.borrow_mut().insert(name.to_string(), c.clone());
+        self.children
+            .borrow_mut()
+            .insert(name.to_string(), c.clone());
         c
     }
 
@@ -927,17 +953,23 @@ impl<'l> Inst<'l> {
             .get_attribute("source")
             .and_then(|a| a.value.as_str().map(str::to_string));
         let Some(source) = source else {
-            self.sh.note(format!("{addr}: module source is not a literal string: not followed"));
+            self.sh.note(format!(
+                "{addr}: module source is not a literal string: not followed"
+            ));
             return Children::Opaque;
         };
         if self.depth + 1 > MAX_MODULE_DEPTH {
-            self.sh
-                .note(format!("{addr}: modules nested deeper than {MAX_MODULE_DEPTH}: not followed"));
+            self.sh.note(format!(
+                "{addr}: modules nested deeper than {MAX_MODULE_DEPTH}: not followed"
+            ));
             return Children::Opaque;
         }
         let mut call_path = self.call_path.clone();
         call_path.push(name.to_string());
-        let Some(dir) = self.sh.loader.resolve_source(&self.m.dir, &source, &self.sh.root_dir, &call_path)
+        let Some(dir) =
+            self.sh
+                .loader
+                .resolve_source(&self.m.dir, &source, &self.sh.root_dir, &call_path)
         else {
             self.sh.note(format!(
                 "{addr}: module source {source:?} is not local and was not downloaded (run terraform init): its resources are not checked"
@@ -947,11 +979,17 @@ impl<'l> Inst<'l> {
         let child = self.sh.loader.module(&dir);
         let key = super::canonical(&dir);
         if self.chain.contains(&key) {
-            self.sh.note(format!("{addr}: module cycle through {}: not followed", crate::source::display_path(&dir)));
+            self.sh.note(format!(
+                "{addr}: module cycle through {}: not followed",
+                crate::source::display_path(&dir)
+            ));
             return Children::Opaque;
         }
         if child.files.is_empty() {
-            self.sh.note(format!("{addr}: module directory {} has no configuration files", crate::source::display_path(&dir)));
+            self.sh.note(format!(
+                "{addr}: module directory {} has no configuration files",
+                crate::source::display_path(&dir)
+            ));
             return Children::Opaque;
         }
         let mut chain = self.chain.clone();
@@ -964,7 +1002,8 @@ impl<'l> Inst<'l> {
         let mut list = Vec::new();
         for k in keys {
             if self.sh.instances.get() > MAX_INSTANCES * 4 {
-                self.sh.note("too many module and resource instances: the rest is not read");
+                self.sh
+                    .note("too many module and resource instances: the rest is not read");
                 break;
             }
             self.sh.instances.set(self.sh.instances.get() + 1);
@@ -972,7 +1011,11 @@ impl<'l> Inst<'l> {
                 None => (format!("{addr}."), None, None),
                 Some((kind, kv)) => {
                     let suffix = key_suffix(&kv_key(kind, kv));
-                    (format!("{addr}{suffix}."), Some(frame_value(kind, kv)), Some(kv_key(kind, kv)))
+                    (
+                        format!("{addr}{suffix}."),
+                        Some(frame_value(kind, kv)),
+                        Some(kv_key(kind, kv)),
+                    )
                 }
             };
             let frame_holder;
@@ -990,7 +1033,10 @@ impl<'l> Inst<'l> {
             let mut inputs: HashMap<String, Sv> = HashMap::new();
             for attr in body.attributes() {
                 let k = attr.key.as_str();
-                if matches!(k, "source" | "version" | "count" | "for_each" | "providers" | "depends_on") {
+                if matches!(
+                    k,
+                    "source" | "version" | "count" | "for_each" | "providers" | "depends_on"
+                ) {
                     continue;
                 }
                 inputs.insert(k.to_string(), self.eval(&attr.value, f, env, 0));
@@ -1062,7 +1108,10 @@ impl<'l> Inst<'l> {
                         "{addr}: for_each is not known ({why}): read as one instance"
                     ));
                     let u = Sv::unknown("each.key", v.span);
-                    Expansion::Keys(vec![(ExpKind::Each(u.clone()), Sv::unknown("each.value", v.span))])
+                    Expansion::Keys(vec![(
+                        ExpKind::Each(u.clone()),
+                        Sv::unknown("each.value", v.span),
+                    )])
                 }
             };
         }
@@ -1070,7 +1119,9 @@ impl<'l> Inst<'l> {
     }
 }
 
-fn inst_first(ops: &[hcl_edit::Decorated<TraversalOperator>]) -> Option<&hcl_edit::Decorated<TraversalOperator>> {
+fn inst_first(
+    ops: &[hcl_edit::Decorated<TraversalOperator>],
+) -> Option<&hcl_edit::Decorated<TraversalOperator>> {
     ops.first()
 }
 

@@ -84,7 +84,8 @@ pub fn collect(inst: &Inst, out: &mut Vec<Resource>, used: &mut Vec<Arc<Module>>
     }
     // Policy documents are resources of the model (they carry statements).
     for decl in &inst.m.data {
-        let (Some("aws_iam_policy_document"), Some(name)) = (label(&decl.block, 0), label(&decl.block, 1))
+        let (Some("aws_iam_policy_document"), Some(name)) =
+            (label(&decl.block, 0), label(&decl.block, 1))
         else {
             continue;
         };
@@ -110,7 +111,9 @@ pub fn collect(inst: &Inst, out: &mut Vec<Resource>, used: &mut Vec<Arc<Module>>
         });
     }
     for call in &inst.m.calls {
-        let Some(name) = label(&call.block, 0) else { continue };
+        let Some(name) = label(&call.block, 0) else {
+            continue;
+        };
         if let super::eval::Children::Instances(list) = &*inst.children(name) {
             for (_, child) in list {
                 collect(child, out, used);
@@ -173,7 +176,9 @@ fn conv_val<T>(v: &Sv, conv: &dyn Fn(&Sv) -> Option<T>, what: &str) -> Option<Va
     match &v.v {
         V::Null => None,
         V::Unknown(why) => Some(Val::Unknown(
-            why.strip_prefix(super::eval::ERR).unwrap_or(why).to_string(),
+            why.strip_prefix(super::eval::ERR)
+                .unwrap_or(why)
+                .to_string(),
         )),
         V::OneOf(bs) => Some(Val::OneOf(
             bs.iter()
@@ -207,7 +212,10 @@ fn p_string(v: Option<&Sv>) -> Option<Prop<String>> {
     let v = v?;
     if let V::Str(s) = &v.v {
         if s.as_lit().is_none() {
-            return Some(Prop::unknown(v.span, format!("{} is not known", s.render())));
+            return Some(Prop::unknown(
+                v.span,
+                format!("{} is not known", s.render()),
+            ));
         }
     }
     prop(Some(v), &Sv::as_text, "a string")
@@ -297,11 +305,9 @@ pub(crate) fn resource_kind(
             enabled: Some(Prop::known(header, true)),
         }),
         "aws_dax_cluster" => Kind::Dax(Dax {
-            sse_enabled: b
-                .block("server_side_encryption")
-                .map(|s| {
-                    p_bool(s.body.attr("enabled")).unwrap_or_else(|| Prop::known(s.span, false))
-                }),
+            sse_enabled: b.block("server_side_encryption").map(|s| {
+                p_bool(s.body.attr("enabled")).unwrap_or_else(|| Prop::known(s.span, false))
+            }),
             endpoint_encryption: p_string(b.attr("cluster_endpoint_encryption_type")),
         }),
         "aws_vpc" | "aws_default_vpc" => Kind::Vpc,
@@ -312,10 +318,12 @@ pub(crate) fn resource_kind(
             route_tables: list_of_str(b.attr("route_table_ids")),
             route_tables_span: attr_span(b, "route_table_ids"),
         }),
-        "aws_vpc_endpoint_route_table_association" => Kind::EndpointRouteTable(EndpointRouteTable {
-            endpoint: p_str(b.attr("vpc_endpoint_id")),
-            route_table: p_str(b.attr("route_table_id")),
-        }),
+        "aws_vpc_endpoint_route_table_association" => {
+            Kind::EndpointRouteTable(EndpointRouteTable {
+                endpoint: p_str(b.attr("vpc_endpoint_id")),
+                route_table: p_str(b.attr("route_table_id")),
+            })
+        }
         "aws_cloudwatch_metric_alarm" => {
             let mut alarm = Alarm::default();
             if b.attr("metric_name").is_some() || b.attr("namespace").is_some() {
@@ -335,7 +343,10 @@ pub(crate) fn resource_kind(
             name: p_str(b.attr("name")),
             target_key: p_str(b.attr("target_key_id")),
         }),
-        "aws_iam_policy" | "aws_iam_role_policy" | "aws_iam_user_policy" | "aws_iam_group_policy" => {
+        "aws_iam_policy"
+        | "aws_iam_role_policy"
+        | "aws_iam_user_policy"
+        | "aws_iam_group_policy" => {
             let statements = b
                 .attr("policy")
                 .map(|p| policy_statements(p, text, problems))
@@ -401,12 +412,22 @@ fn key(attr: Option<&Sv>, kt: KeyType, span: Option<Span>) -> Option<KeyElement>
 fn table(b: &RBody) -> Table {
     let mut t = Table::new(TableKind::Table);
     t.name = p_str(b.attr("name"));
-    t.key_schema.extend(key(b.attr("hash_key"), KeyType::Hash, attr_span(b, "hash_key")));
-    t.key_schema.extend(key(b.attr("range_key"), KeyType::Range, attr_span(b, "range_key")));
+    t.key_schema.extend(key(
+        b.attr("hash_key"),
+        KeyType::Hash,
+        attr_span(b, "hash_key"),
+    ));
+    t.key_schema.extend(key(
+        b.attr("range_key"),
+        KeyType::Range,
+        attr_span(b, "range_key"),
+    ));
     t.key_schema_span = attr_span(b, "hash_key");
     for a in b.blocks("attribute") {
         t.attributes_span.get_or_insert(a.span);
-        if let (Some(name), attr_type) = (p_string(a.body.attr("name")), p_string(a.body.attr("type"))) {
+        if let (Some(name), attr_type) =
+            (p_string(a.body.attr("name")), p_string(a.body.attr("type")))
+        {
             t.attributes.push(AttributeDef {
                 attr_type: attr_type.unwrap_or_else(|| Prop::unknown(a.span, "type not set")),
                 name,
@@ -460,9 +481,17 @@ fn index(g: &RBlock, table_hash: Option<KeyElement>) -> Index {
     match table_hash {
         // An LSI shares the table's partition key.
         Some(h) => key_schema.push(h),
-        None => key_schema.extend(key(b.attr("hash_key"), KeyType::Hash, attr_span(b, "hash_key"))),
+        None => key_schema.extend(key(
+            b.attr("hash_key"),
+            KeyType::Hash,
+            attr_span(b, "hash_key"),
+        )),
     }
-    key_schema.extend(key(b.attr("range_key"), KeyType::Range, attr_span(b, "range_key")));
+    key_schema.extend(key(
+        b.attr("range_key"),
+        KeyType::Range,
+        attr_span(b, "range_key"),
+    ));
     Index {
         name: p_string(b.attr("name")).unwrap_or_else(|| Prop::unknown(g.header, "name not set")),
         key_schema,
@@ -543,7 +572,11 @@ impl Sv {
 /// Statements of a `policy` value: `jsonencode(…)`, a JSON string, or a document's `json`.
 /// `file_text` is the text of the file the value was written in: JSON written there
 /// (a heredoc, a quoted string) gets spans into it.
-pub fn policy_statements(p: &Sv, file_text: Option<&str>, problems: &mut Vec<Problem>) -> Vec<Statement> {
+pub fn policy_statements(
+    p: &Sv,
+    file_text: Option<&str>,
+    problems: &mut Vec<Problem>,
+) -> Vec<Statement> {
     match &p.v {
         V::Json(inner) => statements_from_doc(inner, problems),
         V::Str(s) => {
@@ -627,7 +660,12 @@ fn align(text: &str, source: &str) -> Option<Vec<usize>> {
     Some(map)
 }
 
-fn restore(v: Sv, parts: &[crate::model::Part], to_file: &dyn Fn(Span) -> Span, depth: usize) -> Sv {
+fn restore(
+    v: Sv,
+    parts: &[crate::model::Part],
+    to_file: &dyn Fn(Span) -> Span,
+    depth: usize,
+) -> Sv {
     let sp = to_file(v.span);
     let inner = match v.v {
         V::Str(s) if !parts.is_empty() => {
@@ -666,8 +704,11 @@ fn restore(v: Sv, parts: &[crate::model::Part], to_file: &dyn Fn(Span) -> Span, 
 }
 
 fn get_ci<'a>(m: &'a BTreeMap<String, Sv>, k: &str) -> Option<&'a Sv> {
-    m.get(k)
-        .or_else(|| m.iter().find(|(key, _)| key.eq_ignore_ascii_case(k)).map(|(_, v)| v))
+    m.get(k).or_else(|| {
+        m.iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(k))
+            .map(|(_, v)| v)
+    })
 }
 
 /// Statements of an IAM policy document value.

@@ -86,7 +86,9 @@ pub fn call(name: &str, args: Vec<Sv>, span: Span) -> Sv {
     }
     match name {
         "jsondecode" => match args.first() {
-            Some(Sv { v: V::Json(inner), .. }) => (**inner).clone(),
+            Some(Sv {
+                v: V::Json(inner), ..
+            }) => (**inner).clone(),
             Some(a) => match a.as_text() {
                 Some(t) => match super::json::parse(&t, span.file, 0) {
                     Ok(p) => respan_all(p.value, span, 0),
@@ -242,7 +244,10 @@ pub fn call(name: &str, args: Vec<Sv>, span: Span) -> Sv {
             ),
             _ => Sv::unknown(format!("{name}() of a string with references"), span),
         },
-        "element" => match (args.first().and_then(Sv::as_list), args.get(1).and_then(Sv::as_num)) {
+        "element" => match (
+            args.first().and_then(Sv::as_list),
+            args.get(1).and_then(Sv::as_num),
+        ) {
             (Some(l), Some(i)) if !l.is_empty() && i >= 0.0 => l[(i as usize) % l.len()].clone(),
             _ => err("element() needs a non-empty list and an index", span),
         },
@@ -301,7 +306,10 @@ pub fn call(name: &str, args: Vec<Sv>, span: Span) -> Sv {
                         }
                         _ => {
                             if others.len() > 1_000 {
-                                return Sv::unknown(format!("{name}() of too many complex elements"), span);
+                                return Sv::unknown(
+                                    format!("{name}() of too many complex elements"),
+                                    span,
+                                );
                             }
                             if !others.iter().any(|o| known_eq(o, it) == Some(true)) {
                                 others.push(it.clone());
@@ -361,7 +369,10 @@ pub fn call(name: &str, args: Vec<Sv>, span: Span) -> Sv {
             ),
             None => err("compact() of a non-list", span),
         },
-        "zipmap" => match (args.first().and_then(Sv::as_list), args.get(1).and_then(Sv::as_list)) {
+        "zipmap" => match (
+            args.first().and_then(Sv::as_list),
+            args.get(1).and_then(Sv::as_list),
+        ) {
             (Some(k), Some(v)) if k.len() == v.len() => {
                 let mut m = BTreeMap::new();
                 for (kk, vv) in k.iter().zip(v) {
@@ -493,11 +504,18 @@ mod tests {
     #[test]
     fn string_functions() {
         let sp = Span::new(FileId(0), 0, 1);
-        assert_eq!(call("lower", vec![s("ABC")], sp).as_text().as_deref(), Some("abc"));
         assert_eq!(
-            call("format", vec![s("%s-%d"), s("a"), Sv::new(V::Num(3.0), sp)], sp)
-                .as_text()
-                .as_deref(),
+            call("lower", vec![s("ABC")], sp).as_text().as_deref(),
+            Some("abc")
+        );
+        assert_eq!(
+            call(
+                "format",
+                vec![s("%s-%d"), s("a"), Sv::new(V::Num(3.0), sp)],
+                sp
+            )
+            .as_text()
+            .as_deref(),
             Some("a-3")
         );
         assert_eq!(
@@ -507,7 +525,9 @@ mod tests {
             Some("a,b")
         );
         assert_eq!(
-            call("replace", vec![s("a-b"), s("-"), s("_")], sp).as_text().as_deref(),
+            call("replace", vec![s("a-b"), s("-"), s("_")], sp)
+                .as_text()
+                .as_deref(),
             Some("a_b")
         );
         let parts = call("split", vec![s(","), s("x,y")], sp);
@@ -539,6 +559,10 @@ mod tests {
         );
         let dec = call("jsondecode", vec![s(r#"{"a":[1,2]}"#)], sp);
         assert_eq!(dec.get("a").and_then(Sv::as_list).map(<[Sv]>::len), Some(2));
-        assert!(is_error(&call("lookup", vec![Sv::new(V::Obj(BTreeMap::new()), sp), s("k")], sp)));
+        assert!(is_error(&call(
+            "lookup",
+            vec![Sv::new(V::Obj(BTreeMap::new()), sp), s("k")],
+            sp
+        )));
     }
 }

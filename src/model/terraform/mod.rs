@@ -102,7 +102,12 @@ fn read_modules_json(root: &Path) -> HashMap<String, PathBuf> {
     let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
         return out;
     };
-    for m in v.get("Modules").and_then(|m| m.as_array()).into_iter().flatten() {
+    for m in v
+        .get("Modules")
+        .and_then(|m| m.as_array())
+        .into_iter()
+        .flatten()
+    {
         let (Some(key), Some(dir)) = (
             m.get("Key").and_then(|k| k.as_str()),
             m.get("Dir").and_then(|d| d.as_str()),
@@ -205,7 +210,16 @@ fn evaluate_root(
     let mut scope = Scope::new(Format::Terraform, crate::source::display_path(dir));
     let sh = Rc::new(Shared::new(loader, dir.to_path_buf()));
     let mut extra_files = Vec::new();
-    let vars = root_variables(&m, dir, loader, settings, env_vars, &sh, &mut extra_files, &mut scope.problems);
+    let vars = root_variables(
+        &m,
+        dir,
+        loader,
+        settings,
+        env_vars,
+        &sh,
+        &mut extra_files,
+        &mut scope.problems,
+    );
     let root = Inst::new(
         m.clone(),
         String::new(),
@@ -337,7 +351,10 @@ fn root_variables(
         given.insert(k.clone(), from_text(k, v));
     }
     // terraform.tfvars, terraform.tfvars.json, then *.auto.tfvars(.json) in name order.
-    let mut files = vec![dir.join("terraform.tfvars"), dir.join("terraform.tfvars.json")];
+    let mut files = vec![
+        dir.join("terraform.tfvars"),
+        dir.join("terraform.tfvars.json"),
+    ];
     let mut autos: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|rd| {
             rd.flatten()

@@ -156,8 +156,10 @@ pub fn read_module(dir: &Path, sources: &SourceMap) -> Module {
             })
             .collect(),
         Err(e) => {
-            m.notes
-                .push(format!("{}: cannot read directory: {e}", crate::source::display_path(dir)));
+            m.notes.push(format!(
+                "{}: cannot read directory: {e}",
+                crate::source::display_path(dir)
+            ));
             Vec::new()
         }
     };
@@ -172,7 +174,10 @@ fn read_file(m: &mut Module, path: &Path, sources: &SourceMap) {
     let (text, read_err) = match std::fs::metadata(path) {
         Ok(meta) if meta.len() > crate::MAX_FILE_BYTES => (
             String::new(),
-            Some(format!("file is larger than {} bytes", crate::MAX_FILE_BYTES)),
+            Some(format!(
+                "file is larger than {} bytes",
+                crate::MAX_FILE_BYTES
+            )),
         ),
         _ => match std::fs::read(path) {
             Ok(bytes) => match String::from_utf8(bytes) {
@@ -245,7 +250,9 @@ pub fn parse_lenient(
                 let bytes = src.as_bytes();
                 let mut end = offset;
                 while end < bytes.len()
-                    && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_' || bytes[end] == b'-')
+                    && (bytes[end].is_ascii_alphanumeric()
+                        || bytes[end] == b'_'
+                        || bytes[end] == b'-')
                 {
                     end += 1;
                 }
