@@ -322,15 +322,7 @@ pub fn link_plans(scopes: &mut [Scope], sources: &SourceMap) {
             .or_else(|| (tf_idx.len() == 1).then(|| tf_idx[0]));
         let Some(t) = target else { continue };
         let mut taken: Vec<String> = Vec::new();
-        let tf_resources: BTreeMap<
-            String,
-            (
-                FileId,
-                Span,
-                Vec<crate::model::InlineSuppression>,
-                Option<Prop<bool>>,
-            ),
-        > = scopes[t]
+        let tf_resources: BTreeMap<String, ConfigSide> = scopes[t]
             .resources
             .iter()
             .map(|r| {
@@ -365,6 +357,15 @@ pub fn link_plans(scopes: &mut [Scope], sources: &SourceMap) {
         }
     }
 }
+
+/// What a plan resource takes from its `.tf` block: file, header, suppressions and
+/// `prevent_destroy`.
+type ConfigSide = (
+    FileId,
+    Span,
+    Vec<crate::model::InlineSuppression>,
+    Option<Prop<bool>>,
+);
 
 /// Move every span of a plan resource that points into the plan file to the `.tf` header.
 fn relocate(r: &mut Resource, plan_file: FileId, file: FileId, header: Span) {

@@ -290,16 +290,16 @@ impl<'l> Inst<'l> {
                     _ => {
                         let mut args: Vec<Sv> =
                             call.args.iter().map(|a| self.eval(a, f, env, d)).collect();
-                        if call.args.expand_final() {
-                            if let Some(last) = args.pop() {
-                                match last.v {
-                                    V::List(items) => args.extend(items),
-                                    _ => {
-                                        return Sv::unknown(
-                                            format!("{name}(…) with an unknown expanded argument"),
-                                            span,
-                                        );
-                                    }
+                        if call.args.expand_final()
+                            && let Some(last) = args.pop()
+                        {
+                            match last.v {
+                                V::List(items) => args.extend(items),
+                                _ => {
+                                    return Sv::unknown(
+                                        format!("{name}(…) with an unknown expanded argument"),
+                                        span,
+                                    );
                                 }
                             }
                         }
@@ -461,10 +461,10 @@ impl<'l> Inst<'l> {
             Element::Literal(l) => out.push(Part::Lit(l.value().clone())),
             Element::Interpolation(i) => {
                 let v = self.eval(&i.expr, f, env, d);
-                if is_error(&v) {
-                    if let V::Unknown(why) = v.v {
-                        return Some(why);
-                    }
+                if is_error(&v)
+                    && let V::Unknown(why) = v.v
+                {
+                    return Some(why);
                 }
                 if !push_into_str(out, &v) {
                     if v.is_null() {

@@ -210,13 +210,13 @@ fn p_str(v: Option<&Sv>) -> Option<Prop<Str>> {
 
 fn p_string(v: Option<&Sv>) -> Option<Prop<String>> {
     let v = v?;
-    if let V::Str(s) = &v.v {
-        if s.as_lit().is_none() {
-            return Some(Prop::unknown(
-                v.span,
-                format!("{} is not known", s.render()),
-            ));
-        }
+    if let V::Str(s) = &v.v
+        && s.as_lit().is_none()
+    {
+        return Some(Prop::unknown(
+            v.span,
+            format!("{} is not known", s.render()),
+        ));
     }
     prop(Some(v), &Sv::as_text, "a string")
 }

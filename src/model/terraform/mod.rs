@@ -165,10 +165,9 @@ pub fn load(dirs: &[PathBuf], sources: &SourceMap, settings: &Settings) -> Vec<S
                 .body
                 .get_attribute("source")
                 .and_then(|a| a.value.as_str())
+                && is_local_source(src)
             {
-                if is_local_source(src) {
-                    called.insert(canonical(&dir.join(src)));
-                }
+                called.insert(canonical(&dir.join(src)));
             }
         }
     }
@@ -337,12 +336,10 @@ fn root_variables(
     let from_text = |name: &str, text: &str| -> Sv {
         let span = var_span(name);
         let is_string = typed(name).is_none_or(|t| t == "string");
-        if !is_string {
-            if let Ok(e) = hcl_edit::parser::parse_expr(text) {
-                let v = bare.eval(&e, span.file, None, 0);
-                if !v.is_unknown() {
-                    return v.respan(span);
-                }
+        if !is_string && let Ok(e) = hcl_edit::parser::parse_expr(text) {
+            let v = bare.eval(&e, span.file, None, 0);
+            if !v.is_unknown() {
+                return v.respan(span);
             }
         }
         Sv::lit(text, span)

@@ -307,10 +307,10 @@ fn sort_body(m: &mut Module, id: FileId, body: Body) {
                 }
             }
             "output" => {
-                if let Some(name) = label(&block, 0).map(str::to_string) {
-                    if let Some(attr) = block.body.get_attribute("value").cloned() {
-                        m.outputs.insert(name, Named { file: id, attr });
-                    }
+                if let Some(name) = label(&block, 0).map(str::to_string)
+                    && let Some(attr) = block.body.get_attribute("value").cloned()
+                {
+                    m.outputs.insert(name, Named { file: id, attr });
                 }
             }
             "resource" if block.labels.len() == 2 => m.resources.push(Decl { file: id, block }),

@@ -70,10 +70,8 @@ impl Sv {
             }
             match &v.v {
                 V::Unknown(_) | V::OneOf(_) | V::Res(_) => return false,
-                V::Str(s) => {
-                    if s.as_lit().is_none() {
-                        return false;
-                    }
+                V::Str(s) if s.as_lit().is_none() => {
+                    return false;
                 }
                 V::List(items) => stack.extend(items.iter()),
                 V::Obj(m) => stack.extend(m.values()),
