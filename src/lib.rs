@@ -60,7 +60,7 @@ pub fn load(paths: &[PathBuf], settings: &Settings) -> Result<Loaded, Error> {
         }
     }
 
-    let documents: Vec<(Vec<Scope>, Option<(String, String)>)> = found
+    let documents: Vec<(Vec<Scope>, model::cfn::Skipped)> = found
         .documents
         .par_iter()
         .map(|path| model::cfn::load_document(path, &sources))

@@ -42,13 +42,15 @@ fn run(cli: Cli) -> Result<u8, String> {
             Ok(0)
         }
         Command::Model(args) => {
-            let mut settings = ddbguard::Settings::default();
-            settings.tf_vars = args
-                .vars
-                .iter()
-                .map(|v| cli::parse_var(v))
-                .collect::<Result<_, _>>()?;
-            settings.tf_var_files = args.var_files;
+            let settings = ddbguard::Settings {
+                tf_vars: args
+                    .vars
+                    .iter()
+                    .map(|v| cli::parse_var(v))
+                    .collect::<Result<_, _>>()?,
+                tf_var_files: args.var_files,
+                ..Default::default()
+            };
             let loaded = ddbguard::load(&args.paths, &settings).map_err(|e| e.0)?;
             print!("{}", ddbguard::model_json(&loaded));
             Ok(0)

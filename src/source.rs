@@ -50,6 +50,8 @@ pub struct SourceFile {
     pub path: PathBuf,
     pub text: Arc<str>,
     line_starts: Vec<u32>,
+    /// Whether the text is all ASCII: columns are then byte differences.
+    ascii: bool,
 }
 
 impl SourceFile {
@@ -59,10 +61,12 @@ impl SourceFile {
         line_starts.extend(
             memchr_newlines(text.as_bytes()).map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)),
         );
+        let ascii = text.is_ascii();
         SourceFile {
             path,
             text,
             line_starts,
+            ascii,
         }
     }
 
@@ -84,7 +88,11 @@ impl SourceFile {
         while end > start && !self.text.is_char_boundary(end) {
             end -= 1;
         }
-        let column = self.text[start..end].chars().count() + 1;
+        let column = if self.ascii {
+            end - start + 1
+        } else {
+            self.text[start..end].chars().count() + 1
+        };
         LineCol {
             line: line as u32 + 1,
             column: column as u32,
@@ -108,6 +116,17 @@ impl SourceFile {
                 .char_indices()
                 .nth(char_col)
                 .map_or(line_text.len(), |(i, _)| i)
+    }
+
+    /// The byte range of the 1-based line holding `offset`, without its newline.
+    pub fn line_range(&self, offset: u32) -> std::ops::Range<usize> {
+        let line = self.line_col(offset).line as usize;
+        let start = self.line_starts[line - 1] as usize;
+        let end = self
+            .line_starts
+            .get(line)
+            .map_or(self.text.len(), |next| (*next as usize).saturating_sub(1));
+        start..end.max(start)
     }
 
     pub fn line_count(&self) -> usize {

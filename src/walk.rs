@@ -132,10 +132,11 @@ fn walk_dir(
         .filter_entry(move |entry| {
             let name = entry.file_name().to_string_lossy();
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-            if is_dir && entry.depth() > 0 {
-                if SKIP_DIRS.contains(&name.as_ref()) || name.starts_with("asset.") {
-                    return false;
-                }
+            if is_dir
+                && entry.depth() > 0
+                && (SKIP_DIRS.contains(&name.as_ref()) || name.starts_with("asset."))
+            {
+                return false;
             }
             let rel = entry
                 .path()

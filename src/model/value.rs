@@ -71,6 +71,14 @@ impl<T> Prop<T> {
             val: self.val.map(f),
         }
     }
+
+    /// Convert every known value; a failed conversion makes that value unknown.
+    pub fn try_map<U>(self, f: &dyn Fn(&T) -> Result<U, String>) -> Prop<U> {
+        Prop {
+            span: self.span,
+            val: self.val.try_map(f),
+        }
+    }
 }
 
 fn collect_known<'a, T>(val: &'a Val<T>, span: Span, out: &mut Vec<(&'a T, Span)>) {
@@ -88,6 +96,24 @@ fn collect_known<'a, T>(val: &'a Val<T>, span: Span, out: &mut Vec<(&'a T, Span)
 }
 
 impl<T> Val<T> {
+    pub fn try_map<U>(self, f: &dyn Fn(&T) -> Result<U, String>) -> Val<U> {
+        match self {
+            Val::Known(v) => match f(&v) {
+                Ok(u) => Val::Known(u),
+                Err(why) => Val::Unknown(why),
+            },
+            Val::Unknown(why) => Val::Unknown(why),
+            Val::OneOf(bs) => Val::OneOf(
+                bs.into_iter()
+                    .map(|b| Branch {
+                        span: b.span,
+                        value: b.value.map(|v| v.try_map(f)),
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
     pub fn map<U>(self, f: impl Fn(T) -> U + Copy) -> Val<U> {
         match self {
             Val::Known(v) => Val::Known(f(v)),

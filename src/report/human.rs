@@ -4,14 +4,29 @@ use super::{Finding, Report};
 use crate::rules::Severity;
 use ariadne::{Color, Config, IndexType, Label, ReportKind, Source};
 
+/// Lines longer than this are not shown as snippets.
+const MAX_SNIPPET_LINE: usize = 400;
+
 pub fn render(report: &Report, color: bool) -> String {
     let mut out = Vec::new();
-    let mut current: Option<&str> = None;
+    // Findings are sorted by path, so they come grouped by file.
     for f in report.active() {
-        if current != Some(f.path.as_str()) {
-            current = Some(f.path.as_str());
+        let file = report.sources.get(f.span.file);
+        if file.line_range(f.span.start).len() > MAX_SNIPPET_LINE {
+            // Minified or generated one-line files: no source snippet.
+            out.extend(plain_line(f).into_bytes());
+            continue;
         }
-        render_one(f, report, color, &mut out);
+        let mut one = Vec::new();
+        let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            render_one(f, report, color, &mut one)
+        }));
+        if rendered.is_ok() {
+            out.extend(one);
+        } else {
+            // The renderer must never take the run down: fall back to one plain line.
+            out.extend(plain_line(f).into_bytes());
+        }
     }
     let mut text = String::from_utf8_lossy(&out).into_owned();
     for m in &report.messages {
@@ -30,8 +45,7 @@ fn render_one(f: &Finding, report: &Report, color: bool, out: &mut Vec<u8>) {
         Severity::Warning => (ReportKind::Warning, Color::Yellow),
         Severity::Note => (ReportKind::Advice, Color::Cyan),
     };
-    let range = f.span.range();
-    let range = range.start.min(file.text.len())..range.end.min(file.text.len());
+    let range = char_range(&file.text, f.span.range());
     let label_text = match &f.resource {
         Some(r) => match &r.cdk_path {
             Some(p) => format!("{} ({})", r.id, p),
@@ -60,6 +74,23 @@ fn render_one(f: &Finding, report: &Report, color: bool, out: &mut Vec<u8>) {
         .write((f.path.as_str(), Source::from(&*file.text)), &mut *out);
 }
 
+fn plain_line(f: &Finding) -> String {
+    let mut s = format!(
+        "{}:{}:{}: {} [{}] {} [{}]\n",
+        f.path,
+        f.location.start_line,
+        f.location.start_column,
+        f.severity.as_str(),
+        f.rule_id,
+        f.message,
+        f.rule_name
+    );
+    if !f.help.is_empty() {
+        s.push_str(&format!("  help: {}\n", f.help));
+    }
+    s
+}
+
 pub fn summary_line(report: &Report) -> String {
     let s = report.summary;
     let plural = |n: usize, one: &str| {
@@ -83,4 +114,28 @@ pub fn summary_line(report: &Report) -> String {
         line.push_str(&format!(", {} suppressed", s.suppressed));
     }
     line
+}
+
+/// The span widened to whole characters and clamped to the text (ariadne slices by it).
+fn char_range(text: &str, range: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let mut start = range.start.min(text.len());
+    while start > 0 && !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = range.end.clamp(start, text.len());
+    while end < text.len() && !text.is_char_boundary(end) {
+        end += 1;
+    }
+    start..end
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn char_range_covers_whole_characters() {
+        let text = "aé\u{fffd}b";
+        assert_eq!(super::char_range(text, 2..3), 1..3);
+        assert_eq!(super::char_range(text, 3..4), 3..6);
+        assert_eq!(super::char_range(text, 50..60), text.len()..text.len());
+    }
 }

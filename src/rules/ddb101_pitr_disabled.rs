@@ -53,9 +53,10 @@ impl Check for PitrDisabled {
     fn run(&self, scope: &Scope, ctx: &mut Ctx) {
         let off = |v: Option<&bool>| v != Some(&true);
         for (res, table) in scope.tables() {
-            if table.table_kind == TableKind::Table {
-                if let Some(failure) = check_prop(table.pitr.as_ref(), off) {
-                    ctx.report_failure(
+            if table.table_kind == TableKind::Table
+                && let Some(failure) = check_prop(table.pitr.as_ref(), off)
+            {
+                ctx.report_failure(
                         res,
                         failure,
                         format!("point-in-time recovery is not enabled on table {}", res.id),
@@ -66,7 +67,6 @@ impl Check for PitrDisabled {
                             "add point_in_time_recovery { enabled = true } to the table",
                         ),
                     );
-                }
             }
             for replica in &table.replicas {
                 if let Some(failure) = check_prop(replica.pitr.as_ref(), off) {

@@ -45,7 +45,7 @@ declare_rule! {
 
 impl Check for TableNotRetained {
     fn run(&self, scope: &Scope, ctx: &mut Ctx) {
-        let not_retain = |v: Option<&String>| !v.is_some_and(|p| p == "Retain");
+        let not_retain = |v: Option<&String>| v.is_none_or(|p| p != "Retain");
         for (res, table) in scope.tables() {
             match scope.format {
                 Format::Terraform | Format::TerraformPlan => {

@@ -62,10 +62,11 @@ impl Check for LsiKeyInvalid {
                     .key_schema
                     .iter()
                     .find(|k| k.key_type.get() == Some(&KeyType::Hash));
-                if let (Some(hash), Some(table_hash)) = (hash, table_hash) {
-                    if let Some(lsi_hash) = hash.attribute.get() {
-                        if lsi_hash != table_hash {
-                            ctx.report(
+                if let (Some(hash), Some(table_hash)) = (hash, table_hash)
+                    && let Some(lsi_hash) = hash.attribute.get()
+                    && lsi_hash != table_hash
+                {
+                    ctx.report(
                                 res,
                                 hash.attribute.span,
                                 format!(
@@ -75,8 +76,6 @@ impl Check for LsiKeyInvalid {
                                 format!("use {table_hash} as the index's HASH key, or make it a global secondary index"),
                             )
                             .key(format!("lsi:{name}:hash"));
-                        }
-                    }
                 }
                 let has_range = lsi
                     .key_schema

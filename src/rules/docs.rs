@@ -75,6 +75,30 @@ pub fn catalog_json() -> String {
     s
 }
 
+/// The README with its rules table (between the `rules:start`/`rules:end` markers) current.
+pub fn readme_with_catalog(readme: &str) -> String {
+    const START: &str = "<!-- rules:start -->";
+    const END: &str = "<!-- rules:end -->";
+    let (Some(a), Some(b)) = (readme.find(START), readme.find(END)) else {
+        return readme.to_string();
+    };
+    if b < a {
+        return readme.to_string();
+    }
+    let mut table = String::from("| ID | name | default | what it flags |\n|---|---|---|---|\n");
+    for rule in RULES {
+        let m = rule.meta();
+        table.push_str(&format!(
+            "| [{id}](rules/{id}.md) | {name} | {sev} | {summary} |\n",
+            id = m.id,
+            name = m.name,
+            sev = m.severity.as_str(),
+            summary = m.summary.replace('|', "\\|")
+        ));
+    }
+    format!("{}{START}\n{table}{}", &readme[..a], &readme[b..])
+}
+
 fn capitalize(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
@@ -103,10 +127,20 @@ mod tests {
                 std::fs::write(dir.join(name), text).unwrap();
             }
         }
+        let readme_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+        let readme = std::fs::read_to_string(&readme_path).unwrap_or_default();
+        let updated = readme_with_catalog(&readme);
+        if std::env::var_os("UPDATE_DOCS").is_some() && updated != readme {
+            std::fs::write(&readme_path, &updated).unwrap();
+        }
+        let updating = std::env::var_os("UPDATE_DOCS").is_some();
         let mut stale = Vec::new();
+        if updated != readme && !updating {
+            stale.push("README.md (the rules table)".to_string());
+        }
         for (name, text) in &expected {
             let current = std::fs::read_to_string(dir.join(name)).unwrap_or_default();
-            if &current != text {
+            if &current != text && !updating {
                 stale.push(name.clone());
             }
         }

@@ -292,6 +292,20 @@ pub fn run_rules(scope: &Scope, settings: &Settings, base: Option<&Scope>) -> Ve
     ctx.findings
 }
 
+/// Pick the help text for the scope's format.
+pub fn by_format(
+    format: crate::model::Format,
+    cloudformation: &'static str,
+    cdk: &'static str,
+    terraform: &'static str,
+) -> &'static str {
+    match format {
+        crate::model::Format::Cloudformation => cloudformation,
+        crate::model::Format::Cdk => cdk,
+        crate::model::Format::Terraform | crate::model::Format::TerraformPlan => terraform,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -353,19 +367,5 @@ mod tests {
         let mut sorted = ids.clone();
         sorted.sort();
         assert_eq!(ids, sorted);
-    }
-}
-
-/// Pick the help text for the scope's format.
-pub fn by_format(
-    format: crate::model::Format,
-    cloudformation: &'static str,
-    cdk: &'static str,
-    terraform: &'static str,
-) -> &'static str {
-    match format {
-        crate::model::Format::Cloudformation => cloudformation,
-        crate::model::Format::Cdk => cdk,
-        crate::model::Format::Terraform | crate::model::Format::TerraformPlan => terraform,
     }
 }

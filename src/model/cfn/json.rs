@@ -1,0 +1,144 @@
+//! JSON into a spanned [`Node`] tree (strict JSON: no comments, no trailing commas).
+
+use crate::model::node::{Entry, Node, NodeKind};
+use crate::source::{FileId, Span};
+use jsonc_parser::ast::{ObjectPropName, Value};
+use jsonc_parser::{CollectOptions, ParseOptions};
+
+/// Deepest nesting accepted (checked before parsing: the parser recurses).
+pub const MAX_DEPTH: usize = 512;
+
+pub type Error = (Span, String);
+
+/// Parse `text` as strict JSON.
+pub fn parse(text: &str, file: FileId) -> Result<Node, Error> {
+    if let Some(at) = too_deep(text) {
+        return Err((
+            Span::new(file, at, at + 1),
+            format!("the document nests deeper than {MAX_DEPTH} levels"),
+        ));
+    }
+    let options = ParseOptions {
+        allow_comments: false,
+        allow_loose_object_property_names: false,
+        allow_trailing_commas: false,
+        allow_missing_commas: false,
+        allow_single_quoted_strings: false,
+        allow_hexadecimal_numbers: false,
+        allow_unary_plus_numbers: false,
+        ..ParseOptions::default()
+    };
+    let result =
+        jsonc_parser::parse_to_ast(text, &CollectOptions::default(), &options).map_err(|e| {
+            let r = e.range();
+            (Span::new(file, r.start, r.end), e.kind().to_string())
+        })?;
+    match result.value {
+        Some(v) => Ok(convert(v, file)),
+        None => Ok(Node::new(Span::new(file, 0, 0), NodeKind::Null)),
+    }
+}
+
+/// The offset of the first bracket past [`MAX_DEPTH`], ignoring strings.
+fn too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, b) in text.bytes().enumerate() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(i);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn convert(value: Value<'_>, file: FileId) -> Node {
+    // Depth is bounded by `too_deep`, so recursion is bounded too.
+    match value {
+        Value::StringLit(s) => Node::new(
+            Span::new(file, s.range.start, s.range.end),
+            NodeKind::Str(s.value.as_ref().into()),
+        ),
+        Value::NumberLit(n) => Node::new(
+            Span::new(file, n.range.start, n.range.end),
+            NodeKind::Plain(n.value.into()),
+        ),
+        Value::BooleanLit(b) => Node::new(
+            Span::new(file, b.range.start, b.range.end),
+            NodeKind::Plain(if b.value { "true" } else { "false" }.into()),
+        ),
+        Value::NullKeyword(n) => {
+            Node::new(Span::new(file, n.range.start, n.range.end), NodeKind::Null)
+        }
+        Value::Array(a) => Node::new(
+            Span::new(file, a.range.start, a.range.end),
+            NodeKind::Seq(a.elements.into_iter().map(|v| convert(v, file)).collect()),
+        ),
+        Value::Object(o) => Node::new(
+            Span::new(file, o.range.start, o.range.end),
+            NodeKind::Map(
+                o.properties
+                    .into_iter()
+                    .map(|p| {
+                        let (key, range): (Box<str>, _) = match p.name {
+                            ObjectPropName::String(s) => (s.value.as_ref().into(), s.range),
+                            ObjectPropName::Word(w) => (w.value.into(), w.range),
+                        };
+                        Entry {
+                            key,
+                            key_span: Span::new(file, range.start, range.end),
+                            value: convert(p.value, file),
+                        }
+                    })
+                    .collect(),
+            ),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_spans_and_duplicates() {
+        let text = r#"{"a": 1, "a": "x", "b": [true, null]}"#;
+        let n = parse(text, FileId(0)).unwrap();
+        assert_eq!(n.as_map().unwrap().len(), 3);
+        let e = n.get_entry("b").unwrap();
+        assert_eq!(&text[e.key_span.range()], "\"b\"");
+        assert_eq!(&text[e.value.span.range()], "[true, null]");
+    }
+
+    #[test]
+    fn rejects_comments_and_trailing_commas() {
+        assert!(parse("{\"a\": 1,}", FileId(0)).is_err());
+        assert!(parse("{\"a\": 1 // x\n}", FileId(0)).is_err());
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let text = "[".repeat(10_000) + &"]".repeat(10_000);
+        assert!(parse(&text, FileId(0)).unwrap_err().1.contains("deeper"));
+        // Brackets inside strings do not count.
+        let s = format!("{{\"a\": \"{}\"}}", "[".repeat(1000));
+        assert!(parse(&s, FileId(0)).is_ok());
+    }
+}
