@@ -144,15 +144,25 @@ pub fn call(name: &str, args: Vec<Sv>, span: Span) -> Sv {
                     out.push(Part::Lit(c.to_string()));
                     continue;
                 }
-                // Skip flags and width.
+                // Flags and width: `%03d`, `%-5s`.
                 let mut verb = None;
+                let mut spec = String::new();
                 while let Some(&n) = chars.peek() {
                     chars.next();
                     if n.is_ascii_alphabetic() || n == '%' {
                         verb = Some(n);
                         break;
                     }
+                    spec.push(n);
                 }
+                let zero = spec.starts_with('0');
+                let left = spec.starts_with('-');
+                let width: usize = spec
+                    .trim_start_matches(['0', '-', '+', ' '])
+                    .split('.')
+                    .next()
+                    .and_then(|w| w.parse().ok())
+                    .unwrap_or(0);
                 match verb {
                     Some('%') => out.push(Part::Lit("%".into())),
                     Some('s' | 'd' | 'v' | 't' | 'f' | 'g') => {
@@ -160,8 +170,26 @@ pub fn call(name: &str, args: Vec<Sv>, span: Span) -> Sv {
                             return err("format(): too few arguments", span);
                         };
                         next += 1;
-                        if !push_into_str(&mut out, a) {
-                            return Sv::unknown("format() of a collection", span);
+                        match a.as_text() {
+                            Some(mut t) if width > 0 => {
+                                let n = t.chars().count();
+                                if n < width {
+                                    let pad = width - n;
+                                    t = if left {
+                                        format!("{t}{}", " ".repeat(pad))
+                                    } else if zero {
+                                        format!("{}{t}", "0".repeat(pad))
+                                    } else {
+                                        format!("{}{t}", " ".repeat(pad))
+                                    };
+                                }
+                                out.push(Part::Lit(t));
+                            }
+                            _ => {
+                                if !push_into_str(&mut out, a) {
+                                    return Sv::unknown("format() of a collection", span);
+                                }
+                            }
                         }
                     }
                     Some('q') => {
@@ -243,6 +271,22 @@ pub fn call(name: &str, args: Vec<Sv>, span: Span) -> Sv {
                 span,
             ),
             _ => Sv::unknown(format!("{name}() of a string with references"), span),
+        },
+        "substr" => match (
+            lit_arg(&args, 0),
+            args.get(1).and_then(Sv::as_num),
+            args.get(2).and_then(Sv::as_num),
+        ) {
+            (Some(t), Some(off), Some(len)) if off >= 0.0 => {
+                let chars = t.chars().skip(off as usize);
+                let out: String = if len < 0.0 {
+                    chars.collect()
+                } else {
+                    chars.take(len as usize).collect()
+                };
+                Sv::lit(out, span)
+            }
+            _ => Sv::unknown("substr() of an unknown string", span),
         },
         "element" => match (
             args.first().and_then(Sv::as_list),

@@ -458,6 +458,226 @@ fn read_tfvars(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Kind, Part, Str, Table, Val};
+
+    /// Write `files` into a temporary directory and load it as Terraform.
+    fn load_files(files: &[(&str, &str)], settings: &Settings) -> (Vec<Scope>, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut dirs = BTreeSet::new();
+        for (name, text) in files {
+            let p = dir.path().join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, text).unwrap();
+            if name.ends_with(".tf") && !name.contains(".terraform/") {
+                dirs.insert(p.parent().unwrap().to_path_buf());
+            }
+        }
+        let sources = SourceMap::default();
+        let dirs: Vec<PathBuf> = dirs.into_iter().collect();
+        (load(&dirs, &sources, settings), dir)
+    }
+
+    fn table<'a>(scope: &'a Scope, id: &str) -> &'a Table {
+        match &scope.resource(id).unwrap_or_else(|| panic!("no {id}")).kind {
+            Kind::Table(t) => t,
+            _ => panic!("{id} is not a table"),
+        }
+    }
+
+    const TABLE: &str = r#"
+resource "aws_dynamodb_table" "t" {
+  name     = local.name
+  hash_key = "id"
+  attribute {
+    name = "id"
+    type = "S"
+  }
+  point_in_time_recovery {
+    enabled = var.on ? true : false
+  }
+}
+"#;
+
+    #[test]
+    fn unknown_condition_gives_both_branches() {
+        let (scopes, _d) = load_files(
+            &[(
+                "main.tf",
+                &format!("variable \"on\" {{}}\nlocals {{ name = \"t\" }}\n{TABLE}"),
+            )],
+            &Settings::default(),
+        );
+        let t = table(&scopes[0], "aws_dynamodb_table.t");
+        let pitr = t.pitr.as_ref().unwrap();
+        assert!(matches!(&pitr.val, Val::OneOf(b) if b.len() == 2));
+        assert_eq!(t.known_name(), Some("t"));
+    }
+
+    #[test]
+    fn expressions_functions_and_templates() {
+        let main = r#"
+variable "on" { default = true }
+locals {
+  envs   = { dev = 1, prod = 2 }
+  names  = [for k, v in local.envs : "${k}-${v}" if v > 1]
+  byfirst = { for n in ["ab", "ac", "b"] : substr(n, 0, 1) => n... }
+  joined = join(",", concat(local.names, ["x"]))
+  tried  = try(local.envs.missing, "fallback")
+  can_it = can(local.envs.missing)
+  tmpl   = "a%{ if var.on }b%{ else }c%{ endif }"
+  name   = "${local.joined}|${local.tried}|${local.can_it}|${local.tmpl}|${upper(format("%s-%03d", "q", 7))}"
+  splat  = [{ n = "a" }, { n = "b" }][*].n
+  first  = element(local.splat, 3)
+}
+resource "aws_dynamodb_table" "t" {
+  name     = local.name
+  hash_key = local.first
+  point_in_time_recovery {
+    enabled = var.on
+  }
+}
+"#;
+        let (scopes, _d) = load_files(&[("main.tf", main)], &Settings::default());
+        let t = table(&scopes[0], "aws_dynamodb_table.t");
+        assert_eq!(t.known_name(), Some("prod-2,x|fallback|false|ab|Q-007"));
+        assert_eq!(
+            t.hash_key()
+                .and_then(|k| k.attribute.get())
+                .map(String::as_str),
+            Some("b")
+        );
+        assert_eq!(t.pitr.as_ref().and_then(|p| p.get()), Some(&true));
+    }
+
+    #[test]
+    fn module_outputs_and_references_keep_addresses() {
+        let main = r#"
+module "db" {
+  source = "./db"
+  name   = "orders"
+}
+resource "aws_cloudwatch_metric_alarm" "a" {
+  namespace   = "AWS/DynamoDB"
+  metric_name = "ThrottledRequests"
+  dimensions = {
+    TableName = module.db.table_name
+  }
+}
+"#;
+        let db = r#"
+variable "name" {}
+resource "aws_dynamodb_table" "this" {
+  count    = 1
+  name     = var.name
+  hash_key = "id"
+}
+output "table_name" {
+  value = aws_dynamodb_table.this[0].name
+}
+"#;
+        let (scopes, _d) = load_files(
+            &[("main.tf", main), ("db/main.tf", db)],
+            &Settings::default(),
+        );
+        assert_eq!(scopes.len(), 1, "the called module is not a root");
+        let s = &scopes[0];
+        assert_eq!(
+            table(s, "module.db.aws_dynamodb_table.this[0]").known_name(),
+            Some("orders")
+        );
+        let Kind::Alarm(a) = &s.resource("aws_cloudwatch_metric_alarm.a").unwrap().kind else {
+            panic!()
+        };
+        assert_eq!(
+            a.metrics[0].dimensions[0].value.get(),
+            Some(&Str::reference(
+                "module.db.aws_dynamodb_table.this[0]",
+                Some("name".into())
+            ))
+        );
+    }
+
+    #[test]
+    fn downloaded_modules_are_followed_and_others_noted() {
+        let main = r#"
+module "store" {
+  source  = "example/store/aws"
+  version = "1.0.0"
+  name    = "dl"
+}
+module "missing" {
+  source = "git::https://example.com/x.git"
+}
+"#;
+        let store = "variable \"name\" {}\nresource \"aws_dynamodb_table\" \"this\" {\n  name = var.name\n}\n";
+        let modules_json = r#"{"Modules":[{"Key":"","Source":"","Dir":"."},{"Key":"store","Source":"registry.terraform.io/example/store/aws","Version":"1.0.0","Dir":".terraform/modules/store"}]}"#;
+        let (scopes, _d) = load_files(
+            &[
+                ("main.tf", main),
+                (".terraform/modules/store/main.tf", store),
+                (".terraform/modules/modules.json", modules_json),
+            ],
+            &Settings::default(),
+        );
+        let s = &scopes[0];
+        assert_eq!(
+            table(s, "module.store.aws_dynamodb_table.this").known_name(),
+            Some("dl")
+        );
+        assert!(
+            s.notes
+                .iter()
+                .any(|n| n.contains("module.missing") && n.contains("terraform init"))
+        );
+    }
+
+    #[test]
+    fn variable_precedence() {
+        let main = "variable \"n\" { default = \"default\" }\nresource \"aws_dynamodb_table\" \"t\" {\n  name = var.n\n}\n";
+        let files = [
+            ("main.tf", main),
+            ("terraform.tfvars", "n = \"tfvars\"\n"),
+            ("b.auto.tfvars.json", "{\"n\": \"auto-json\"}"),
+            ("a.auto.tfvars", "n = \"auto\"\n"),
+        ];
+        let (scopes, _d) = load_files(&files, &Settings::default());
+        assert_eq!(
+            table(&scopes[0], "aws_dynamodb_table.t").known_name(),
+            Some("auto-json")
+        );
+        let settings = Settings {
+            tf_vars: vec![("n".into(), "flag".into())],
+            ..Settings::default()
+        };
+        let (scopes, _d) = load_files(&files, &settings);
+        assert_eq!(
+            table(&scopes[0], "aws_dynamodb_table.t").known_name(),
+            Some("flag")
+        );
+    }
+
+    #[test]
+    fn self_referencing_locals_and_unknown_functions_end() {
+        let main = r#"
+locals {
+  a = local.b
+  b = local.a
+}
+resource "aws_dynamodb_table" "t" {
+  name = "${local.a}-${sha256("x")}"
+  deletion_protection_enabled = local.a
+}
+"#;
+        let (scopes, _d) = load_files(&[("main.tf", main)], &Settings::default());
+        let t = table(&scopes[0], "aws_dynamodb_table.t");
+        assert!(t.known_name().is_none());
+        assert!(t.deletion_protection.as_ref().unwrap().get().is_none());
+        let name = t.name.as_ref().and_then(|n| n.get());
+        assert!(
+            name.is_none()
+                || name.is_some_and(|s| s.0.iter().any(|p| matches!(p, Part::Unknown(_))))
+        );
+    }
 
     #[test]
     fn normalize_applies_parent_components() {
