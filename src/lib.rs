@@ -76,6 +76,7 @@ pub fn load(paths: &[PathBuf], settings: &Settings) -> Result<Loaded, Error> {
         &sources,
         settings,
     ));
+    model::tfplan::link_plans(&mut scopes, &sources);
     let files = sources.len();
     scopes.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(Loaded {

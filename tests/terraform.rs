@@ -339,3 +339,25 @@ fn plan_with_its_configuration_points_at_the_tf_blocks() {
     assert_eq!(r.iter().filter(|x| x.0 == "DDB101").count(), 1, "{r:?}");
     assert!(r.iter().all(|x| x.2 != "plan.json"), "{r:?}");
 }
+
+#[test]
+fn check_reads_plans_beside_their_configuration() {
+    let r = rows(&check(&root().join("testdata/terraform/plan"), &[]));
+    assert!(
+        has(&r, "DDB101", "aws_dynamodb_table.orders", "main.tf", 5),
+        "{r:?}"
+    );
+    assert!(has(
+        &r,
+        "DDB103",
+        "module.stores.aws_dynamodb_table.this",
+        "main.tf",
+        9
+    ));
+    assert_eq!(r.len(), 2, "{r:?}");
+    let r = rows(&check(&root().join("testdata/terraform/plan-only"), &[]));
+    assert!(
+        has(&r, "DDB101", "aws_dynamodb_table.orders", "plan.json", 26),
+        "{r:?}"
+    );
+}

@@ -159,6 +159,12 @@ pub fn load_document(path: &Path, sources: &SourceMap) -> (Vec<Scope>, Skipped) 
             );
         }
     };
+    if crate::model::tfplan::is_plan(&root) {
+        return (
+            vec![crate::model::tfplan::from_plan(file, &root, sources)],
+            None,
+        );
+    }
     if !is_template(&root) {
         return (
             Vec::new(),

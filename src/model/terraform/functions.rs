@@ -288,6 +288,47 @@ pub fn call(name: &str, args: Vec<Sv>, span: Span) -> Sv {
             }
             _ => Sv::unknown("substr() of an unknown string", span),
         },
+        "sort" => match args.first().and_then(Sv::as_list) {
+            Some(l) => {
+                let texts: Option<Vec<String>> = l.iter().map(Sv::as_text).collect();
+                match texts {
+                    Some(mut t) => {
+                        t.sort();
+                        Sv::new(
+                            V::List(t.into_iter().map(|x| Sv::lit(x, span)).collect()),
+                            span,
+                        )
+                    }
+                    None => Sv::unknown("sort() of unknown elements", span),
+                }
+            }
+            None => err("sort() of a non-list", span),
+        },
+        "slice" => match (
+            args.first().and_then(Sv::as_list),
+            args.get(1).and_then(Sv::as_num),
+            args.get(2).and_then(Sv::as_num),
+        ) {
+            (Some(l), Some(a), Some(b)) if a >= 0.0 && b >= a && (b as usize) <= l.len() => {
+                Sv::new(V::List(l[a as usize..b as usize].to_vec()), span)
+            }
+            _ => err("slice() out of range", span),
+        },
+        "reverse" => match args.first().and_then(Sv::as_list) {
+            Some(l) => Sv::new(V::List(l.iter().rev().cloned().collect()), span),
+            None => err("reverse() of a non-list", span),
+        },
+        "startswith" | "endswith" => match (lit_arg(&args, 0), lit_arg(&args, 1)) {
+            (Some(a), Some(b)) => Sv::new(
+                V::Bool(if name == "startswith" {
+                    a.starts_with(&b)
+                } else {
+                    a.ends_with(&b)
+                }),
+                span,
+            ),
+            _ => Sv::unknown(format!("{name}() of a string with references"), span),
+        },
         "element" => match (
             args.first().and_then(Sv::as_list),
             args.get(1).and_then(Sv::as_num),
