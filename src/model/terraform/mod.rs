@@ -680,6 +680,159 @@ resource "aws_dynamodb_table" "t" {
     }
 
     #[test]
+    fn every_modelled_resource_kind() {
+        let main = r#"
+resource "aws_dynamodb_table" "t" {
+  name     = "t"
+  hash_key = "pk"
+  range_key = "sk"
+  billing_mode   = "PROVISIONED"
+  read_capacity  = 5
+  write_capacity = 5
+  global_secondary_index {
+    name            = "g"
+    hash_key        = "gk"
+    projection_type = "ALL"
+    read_capacity   = 1
+    write_capacity  = 1
+  }
+  local_secondary_index {
+    name            = "l"
+    range_key       = "lk"
+    projection_type = "ALL"
+  }
+  server_side_encryption {
+    enabled = true
+  }
+  tags = { tier = "critical" }
+}
+resource "aws_dynamodb_table_replica" "r" {
+  global_table_arn       = aws_dynamodb_table.t.arn
+  point_in_time_recovery = false
+  kms_key_arn            = aws_kms_key.k.arn
+}
+resource "aws_dynamodb_global_table" "legacy" {
+  name = "legacy"
+  replica {
+    region_name = "us-east-1"
+  }
+}
+resource "aws_dynamodb_contributor_insights" "ci" {
+  table_name = aws_dynamodb_table.t.name
+  index_name = "g"
+}
+resource "aws_dax_cluster" "dax" {
+  cluster_name                     = "dax"
+  cluster_endpoint_encryption_type = "TLS"
+  server_side_encryption {
+    enabled = true
+  }
+}
+resource "aws_kms_key" "k" {}
+resource "aws_kms_alias" "a" {
+  name          = "alias/t"
+  target_key_id = aws_kms_key.k.key_id
+}
+resource "aws_vpc_endpoint_route_table_association" "rta" {
+  vpc_endpoint_id = "vpce-1"
+  route_table_id  = "rtb-1"
+}
+resource "aws_cloudwatch_metric_alarm" "math" {
+  metric_query {
+    id          = "e1"
+    expression  = "m1 + m2"
+  }
+  metric_query {
+    id = "m1"
+    metric {
+      namespace   = "AWS/DynamoDB"
+      metric_name = "ReadThrottleEvents"
+      dimensions = {
+        TableName                = aws_dynamodb_table.t.name
+        GlobalSecondaryIndexName = "g"
+      }
+    }
+  }
+}
+resource "aws_iam_role" "role" {
+  name = "r"
+  assume_role_policy = "{}"
+  inline_policy {
+    name   = "p"
+    policy = data.aws_iam_policy_document.d.json
+  }
+}
+data "aws_iam_policy_document" "d" {
+  statement {
+    effect    = "Deny"
+    not_actions = ["dynamodb:GetItem"]
+    resources = ["*"]
+  }
+}
+resource "aws_iam_user_policy" "dup" {
+  user   = "u"
+  policy = "{\"Statement\": [], \"Statement\": []}"
+}
+resource "null_resource" "other" {}
+"#;
+        let (scopes, _d) = load_files(&[("main.tf", main)], &Settings::default());
+        let s = &scopes[0];
+        let t = table(s, "aws_dynamodb_table.t");
+        assert_eq!(t.key_schema.len(), 2);
+        assert!(t.gsis[0].provisioned);
+        assert_eq!(
+            t.lsis[0].key_schema.len(),
+            2,
+            "an LSI shares the table's hash key"
+        );
+        assert!(t.is_provisioned());
+        assert_eq!(t.sse.enabled.as_ref().and_then(|p| p.get()), Some(&true));
+        assert_eq!(t.replicas.len(), 1, "the replica resource is attached");
+        assert_eq!(
+            t.replicas[0].pitr.as_ref().and_then(|p| p.get()),
+            Some(&false)
+        );
+        assert_eq!(
+            t.replicas[0]
+                .kms_key
+                .as_ref()
+                .and_then(|p| p.get())
+                .and_then(|k| k.as_ref_part()),
+            Some(("aws_kms_key.k", Some("arn")))
+        );
+        let legacy = table(s, "aws_dynamodb_global_table.legacy");
+        assert_eq!(legacy.table_kind, crate::model::TableKind::Global);
+        assert!(legacy.replicas[0].pitr.as_ref().unwrap().get().is_none());
+        let kind = |id: &str| &s.resource(id).unwrap_or_else(|| panic!("{id}")).kind;
+        assert!(
+            matches!(kind("aws_dynamodb_contributor_insights.ci"), Kind::ContributorInsights(c) if c.table.as_ref().unwrap().get().unwrap().refers_to("aws_dynamodb_table.t"))
+        );
+        assert!(
+            matches!(kind("aws_dax_cluster.dax"), Kind::Dax(d) if d.sse_enabled.as_ref().unwrap().get() == Some(&true) && d.endpoint_encryption.as_ref().unwrap().get().map(String::as_str) == Some("TLS"))
+        );
+        assert!(
+            matches!(kind("aws_kms_alias.a"), Kind::KmsAlias(a) if a.target_key.as_ref().unwrap().get().unwrap().refers_to("aws_kms_key.k"))
+        );
+        assert!(matches!(
+            kind("aws_vpc_endpoint_route_table_association.rta"),
+            Kind::EndpointRouteTable(_)
+        ));
+        let Kind::Alarm(alarm) = kind("aws_cloudwatch_metric_alarm.math") else {
+            panic!()
+        };
+        assert_eq!(alarm.metrics.len(), 1);
+        assert_eq!(alarm.metrics[0].dimensions.len(), 2);
+        let Kind::Policy(p) = kind("aws_iam_role.role") else {
+            panic!()
+        };
+        assert!(!p.statements[0].is_allow());
+        assert_eq!(p.statements[0].not_actions.len(), 1);
+        assert!(s.problems.iter().any(|p| p.rule == "DDB002"));
+        assert!(matches!(kind("null_resource.other"), Kind::Other));
+        assert!(matches!(kind("aws_dynamodb_table_replica.r"), Kind::Other));
+    }
+
+    #[test]
     fn normalize_applies_parent_components() {
         assert_eq!(normalize(Path::new("./a/b/../c")), PathBuf::from("a/c"));
         assert_eq!(normalize(Path::new("x/../../y")), PathBuf::from("../y"));
