@@ -264,11 +264,7 @@ pub fn bind_variables(
     let _ = sh;
     let mut out = HashMap::new();
     for (name, decl) in &child.variables {
-        let ty = decl
-            .block
-            .body
-            .get_attribute("type")
-            .and_then(|a| a.value.as_variable().map(|v| v.as_str().to_string()));
+        let ty = decl.block.body.get_attribute("type").map(|a| &a.value);
         let given = inputs.remove(name).filter(|v| !v.is_null());
         let value = match given {
             Some(v) => v,
@@ -277,22 +273,110 @@ pub fn bind_variables(
                 None => continue,
             },
         };
-        out.insert(name.clone(), convert(value, ty.as_deref()));
+        let value = match ty {
+            Some(t) => convert(value, t, evaluator, decl.file, 0),
+            None => value,
+        };
+        out.insert(name.clone(), value);
     }
     out
 }
 
-/// Convert a value to a primitive variable type, as Terraform does for `bool`/`number`.
-fn convert(v: Sv, ty: Option<&str>) -> Sv {
+/// Convert a value to a variable's type as Terraform does: `bool`/`number` from strings,
+/// and object attributes declared `optional(T, default)` filled in when absent.
+fn convert(
+    v: Sv,
+    ty: &hcl_edit::expr::Expression,
+    inst: &Inst,
+    f: crate::source::FileId,
+    depth: usize,
+) -> Sv {
+    use hcl_edit::expr::{Expression, ObjectKey};
+    if depth > 32 || v.is_unknown() || v.is_null() {
+        return v;
+    }
     match ty {
-        Some("bool") => match v.as_bool() {
-            Some(b) => Sv::new(V::Bool(b), v.span),
-            None => v,
+        Expression::Variable(t) => match t.as_str() {
+            "bool" => match v.as_bool() {
+                Some(b) => Sv::new(V::Bool(b), v.span),
+                None => v,
+            },
+            "number" => match v.as_num() {
+                Some(n) => Sv::new(V::Num(n), v.span),
+                None => v,
+            },
+            _ => v,
         },
-        Some("number") => match v.as_num() {
-            Some(n) => Sv::new(V::Num(n), v.span),
-            None => v,
-        },
+        Expression::FuncCall(call) => {
+            let name = call.name.name.as_str();
+            let arg = call.args.iter().next();
+            match (name, arg) {
+                ("optional", Some(inner)) => convert(v, inner, inst, f, depth + 1),
+                ("list" | "set", Some(inner)) => match v.v {
+                    V::List(items) => Sv::new(
+                        V::List(
+                            items
+                                .into_iter()
+                                .map(|i| convert(i, inner, inst, f, depth + 1))
+                                .collect(),
+                        ),
+                        v.span,
+                    ),
+                    other => Sv::new(other, v.span),
+                },
+                ("map", Some(inner)) => match v.v {
+                    V::Obj(m) => Sv::new(
+                        V::Obj(
+                            m.into_iter()
+                                .map(|(k, i)| (k, convert(i, inner, inst, f, depth + 1)))
+                                .collect(),
+                        ),
+                        v.span,
+                    ),
+                    other => Sv::new(other, v.span),
+                },
+                ("object", Some(Expression::Object(attrs))) => {
+                    let V::Obj(mut m) = v.v else { return v };
+                    for (k, aty) in attrs.iter() {
+                        let key = match k {
+                            ObjectKey::Ident(id) => id.as_str().to_string(),
+                            ObjectKey::Expression(e) => match e.as_str() {
+                                Some(s) => s.to_string(),
+                                None => continue,
+                            },
+                        };
+                        let aty = aty.expr();
+                        match m.remove(&key) {
+                            Some(present) if !present.is_null() => {
+                                m.insert(key, convert(present, aty, inst, f, depth + 1));
+                            }
+                            _ => {
+                                let default = match aty {
+                                    Expression::FuncCall(c)
+                                        if c.name.name.as_str() == "optional" =>
+                                    {
+                                        match (c.args.iter().next(), c.args.iter().nth(1)) {
+                                            (Some(t), Some(d)) => convert(
+                                                inst.eval(d, f, None, 0),
+                                                t,
+                                                inst,
+                                                f,
+                                                depth + 1,
+                                            ),
+                                            _ => Sv::new(V::Null, v.span),
+                                        }
+                                    }
+                                    _ => Sv::new(V::Null, v.span),
+                                };
+                                m.insert(key, default);
+                            }
+                        }
+                    }
+                    Sv::new(V::Obj(m), v.span)
+                }
+                _ => v,
+            }
+        }
         _ => v,
     }
 }
@@ -830,6 +914,34 @@ resource "null_resource" "other" {}
         assert!(s.problems.iter().any(|p| p.rule == "DDB002"));
         assert!(matches!(kind("null_resource.other"), Kind::Other));
         assert!(matches!(kind("aws_dynamodb_table_replica.r"), Kind::Other));
+    }
+
+    #[test]
+    fn optional_object_attributes_get_their_defaults() {
+        let main = r#"
+variable "cfg" {
+  type = object({
+    pitr    = optional(bool, true)
+    protect = optional(string)
+    tables  = optional(map(object({ on = optional(bool, false) })), {})
+  })
+  default = { tables = { a = {} } }
+}
+resource "aws_dynamodb_table" "t" {
+  name                        = "t"
+  deletion_protection_enabled = var.cfg.protect == null
+  point_in_time_recovery {
+    enabled = var.cfg.pitr && !var.cfg.tables.a.on
+  }
+}
+"#;
+        let (scopes, _d) = load_files(&[("main.tf", main)], &Settings::default());
+        let t = table(&scopes[0], "aws_dynamodb_table.t");
+        assert_eq!(t.pitr.as_ref().and_then(|p| p.get()), Some(&true));
+        assert_eq!(
+            t.deletion_protection.as_ref().and_then(|p| p.get()),
+            Some(&true)
+        );
     }
 
     #[test]
