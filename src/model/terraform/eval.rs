@@ -111,7 +111,7 @@ pub struct Inst<'l> {
     /// Call names from the root (keys of `modules.json`).
     pub call_path: Vec<String>,
     pub sh: Rc<Shared<'l>>,
-    locals: RefCell<HashMap<String, Option<Sv>>>,
+    locals: RefCell<HashMap<String, Option<Rc<Sv>>>>,
     children: RefCell<HashMap<String, Rc<Children<'l>>>>,
 }
 
@@ -509,9 +509,10 @@ impl<'l> Inst<'l> {
     ) -> Sv {
         if let Expression::Variable(v) = root {
             let name = v.as_str();
-            if env.and_then(|e| e.lookup(name)).is_none() {
-                return self.reference(name, ops, f, env, d, span);
-            }
+            return match env.and_then(|e| e.lookup(name)) {
+                None => self.reference(name, ops, f, env, d, span),
+                Some(bound) => self.apply_borrowed(bound, ops, f, env, d).respan(span),
+            };
         }
         let base = self.eval(root, f, env, d);
         self.apply_ops(base, ops, f, env, d).respan(span)
@@ -553,7 +554,7 @@ impl<'l> Inst<'l> {
                     return Sv::unknown("var used without a name", span);
                 };
                 let base = match self.vars.get(var) {
-                    Some(v) => v.clone(),
+                    Some(v) => return self.apply_borrowed(v, rest, f, env, d).respan(span),
                     None => {
                         if self.m.variables.contains_key(var) {
                             Sv::unknown(format!("var.{var} has no value"), span)
@@ -569,7 +570,7 @@ impl<'l> Inst<'l> {
                     return Sv::unknown("local used without a name", span);
                 };
                 let base = self.local(l, d);
-                self.apply_ops(base, rest, f, env, d).respan(span)
+                self.apply_borrowed(&base, rest, f, env, d).respan(span)
             }
             "path" => {
                 let dir = crate::source::display_path(&self.m.dir);
@@ -753,25 +754,73 @@ impl<'l> Inst<'l> {
         v
     }
 
-    fn local(&self, name: &str, d: usize) -> Sv {
+    fn local(&self, name: &str, d: usize) -> Rc<Sv> {
         if let Some(entry) = self.locals.borrow().get(name) {
             return match entry {
                 Some(v) => v.clone(),
-                None => Sv::unknown(
+                None => Rc::new(Sv::unknown(
                     format!("{ERR}local.{name} refers to itself"),
                     Span::default(),
-                ),
+                )),
             };
         }
         let Some(named) = self.m.locals.get(name) else {
-            return Sv::unknown(format!("{ERR}undeclared local.{name}"), Span::default());
+            return Rc::new(Sv::unknown(
+                format!("{ERR}undeclared local.{name}"),
+                Span::default(),
+            ));
         };
         self.locals.borrow_mut().insert(name.to_string(), None);
-        let v = self.eval(&named.attr.value, named.file, None, d + 1);
+        let v = Rc::new(self.eval(&named.attr.value, named.file, None, d + 1));
         self.locals
             .borrow_mut()
             .insert(name.to_string(), Some(v.clone()));
         v
+    }
+
+    /// Apply traversal operators to a borrowed value: attribute and index steps are
+    /// followed without copying, and only what they reach is cloned.
+    fn apply_borrowed(
+        &self,
+        base: &Sv,
+        ops: &[hcl_edit::Decorated<TraversalOperator>],
+        f: FileId,
+        env: Option<&Env>,
+        d: usize,
+    ) -> Sv {
+        let mut cur = base;
+        let mut used = 0;
+        for op in ops {
+            let next = match (op.value(), &cur.v) {
+                (TraversalOperator::GetAttr(a), V::Obj(m)) => m.get(a.as_str()),
+                (TraversalOperator::Index(ie), V::Obj(m)) => {
+                    let k = self.eval(ie, f, env, d + 1);
+                    k.as_text().and_then(|k| m.get(&k))
+                }
+                (TraversalOperator::Index(ie), V::List(items)) => {
+                    let k = self.eval(ie, f, env, d + 1);
+                    k.as_num()
+                        .filter(|n| *n >= 0.0)
+                        .and_then(|n| items.get(n as usize))
+                }
+                (TraversalOperator::LegacyIndex(n), V::List(items)) => {
+                    items.get(*n.value() as usize)
+                }
+                _ => None,
+            };
+            match next {
+                Some(n) => {
+                    cur = n;
+                    used += 1;
+                }
+                None => break,
+            }
+        }
+        let rest = ops.get(used..).unwrap_or(&[]);
+        if rest.is_empty() {
+            return cur.clone();
+        }
+        self.apply_ops(cur.clone(), rest, f, env, d)
     }
 
     pub fn output(&self, name: &str, d: usize) -> Sv {

@@ -290,7 +290,7 @@ pub fn parse_lenient(
 
 fn sort_body(m: &mut Module, id: FileId, body: Body) {
     for structure in body {
-        let Some(block) = structure.as_block().cloned() else {
+        let Ok(block) = structure.into_block() else {
             // Top-level attributes are not valid Terraform; ignore them.
             continue;
         };
@@ -308,7 +308,10 @@ fn sort_body(m: &mut Module, id: FileId, body: Body) {
             }
             "output" => {
                 if let Some(name) = label(&block, 0).map(str::to_string)
-                    && let Some(attr) = block.body.get_attribute("value").cloned()
+                    && let Some(attr) = block
+                        .body
+                        .into_attributes()
+                        .find(|a| a.key.as_str() == "value")
                 {
                     m.outputs.insert(name, Named { file: id, attr });
                 }
