@@ -1059,7 +1059,13 @@ impl<'l> Inst<'l> {
             let (prefix, env_frame, key) = match &k {
                 None => (format!("{addr}."), None, None),
                 Some((kind, kv)) => {
-                    let suffix = key_suffix(&kv_key(kind, kv));
+                    // An unknown key (unknown count/for_each) leaves the address unindexed.
+                    let key = kv_key(kind, kv);
+                    let suffix = if key.as_text().is_some() {
+                        key_suffix(&key)
+                    } else {
+                        String::new()
+                    };
                     (
                         format!("{addr}{suffix}."),
                         Some(frame_value(kind, kv)),
