@@ -293,7 +293,7 @@ fn plan_alone_points_at_the_plan() {
     let (report, changes) = plan_report(&[], "testdata/terraform/plan-only/plan.json");
     let r = rows(&report);
     assert!(
-        has(&r, "DDB101", "aws_dynamodb_table.orders", "plan.json", 26),
+        has(&r, "DDB101", "aws_dynamodb_table.orders", "plan.json", 35),
         "{r:?}"
     );
     assert!(has(
@@ -357,7 +357,23 @@ fn check_reads_plans_beside_their_configuration() {
     assert_eq!(r.len(), 2, "{r:?}");
     let r = rows(&check(&root().join("testdata/terraform/plan-only"), &[]));
     assert!(
-        has(&r, "DDB101", "aws_dynamodb_table.orders", "plan.json", 26),
+        has(&r, "DDB101", "aws_dynamodb_table.orders", "plan.json", 35),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn plan_values_known_only_after_apply_are_unknown() {
+    let r = rows(&check(
+        &root().join("testdata/terraform/plan-only"),
+        &["DDB101"],
+    ));
+    assert!(
+        !r.iter().any(|x| x.1 == "aws_dynamodb_table.later"),
+        "{r:?}"
+    );
+    assert!(
+        r.iter().any(|x| x.1 == "aws_dynamodb_table.orders"),
         "{r:?}"
     );
 }

@@ -74,16 +74,71 @@ fn build(file: FileId, root: &Sv, sources: &SourceMap) -> Scope {
             "plan format_version {version:?} is not one this version of ddbguard knows: read as 1.x"
         ));
     }
+    // Values known only after apply are left out of planned_values: mark them unknown.
+    let mut after_unknown: BTreeMap<String, &Sv> = BTreeMap::new();
+    for c in root
+        .get("resource_changes")
+        .and_then(Sv::as_list)
+        .unwrap_or(&[])
+    {
+        if let (Some(a), Some(u)) = (
+            c.get("address").and_then(Sv::as_text),
+            c.get("change").and_then(|ch| ch.get("after_unknown")),
+        ) {
+            after_unknown.insert(a, u);
+        }
+    }
     if let Some(rm) = root
         .get("planned_values")
         .and_then(|p| p.get("root_module"))
     {
-        read_module(rm, file, &mut scope, 0);
+        read_module(rm, file, &mut scope, &after_unknown, 0);
     }
     scope
 }
 
-fn read_module(m: &Sv, file: FileId, scope: &mut Scope, depth: usize) {
+/// Mark in `values` what `after_unknown` says is known only after apply.
+fn mark_unknown(values: &mut Sv, unknown: &Sv, depth: usize) {
+    if depth > MAX_VALUE_DEPTH {
+        return;
+    }
+    let span = values.span;
+    match (&mut values.v, &unknown.v) {
+        (V::Obj(m), V::Obj(u)) => {
+            for (k, uk) in u {
+                match &uk.v {
+                    V::Bool(true) => {
+                        let at = m.get(k).map_or(span, |v| v.span);
+                        m.insert(k.clone(), Sv::unknown("known after apply", at));
+                    }
+                    V::Obj(_) | V::List(_) => {
+                        if let Some(v) = m.get_mut(k) {
+                            mark_unknown(v, uk, depth + 1);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        (V::List(items), V::List(u)) => {
+            for (v, uk) in items.iter_mut().zip(u) {
+                match &uk.v {
+                    V::Bool(true) => *v = Sv::unknown("known after apply", v.span),
+                    _ => mark_unknown(v, uk, depth + 1),
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn read_module(
+    m: &Sv,
+    file: FileId,
+    scope: &mut Scope,
+    after_unknown: &BTreeMap<String, &Sv>,
+    depth: usize,
+) {
     if depth > MAX_MODULE_DEPTH {
         scope
             .notes
@@ -102,7 +157,14 @@ fn read_module(m: &Sv, file: FileId, scope: &mut Scope, depth: usize) {
         };
         let header = r.get("address").map_or(r.span, |a| a.span);
         let body = match r.get("values") {
-            Some(v) => values_body(v, 0),
+            Some(v) => match after_unknown.get(&address) {
+                Some(u) => {
+                    let mut v = v.clone();
+                    mark_unknown(&mut v, u, 0);
+                    values_body(&v, 0)
+                }
+                None => values_body(v, 0),
+            },
             None => RBody::default(),
         };
         let mut problems = Vec::new();
@@ -136,7 +198,7 @@ fn read_module(m: &Sv, file: FileId, scope: &mut Scope, depth: usize) {
         scope.resources.push(res);
     }
     for c in m.get("child_modules").and_then(Sv::as_list).unwrap_or(&[]) {
-        read_module(c, file, scope, depth + 1);
+        read_module(c, file, scope, after_unknown, depth + 1);
     }
 }
 
