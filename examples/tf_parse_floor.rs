@@ -1,7 +1,8 @@
 //! Parse-only floor for the Terraform frontend: read and parse every `.tf` file under the
 //! given directories with hcl-edit, nothing else. Prints files, bytes, failures and time.
 //!
-//! `cargo run --release --example tf_parse_floor -- DIR...`
+//! `cargo run --release --example tf_parse_floor -- DIR...` (with `KEEP=1`, every parsed
+//! body is kept until the end, as the frontend keeps them for evaluation).
 
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -32,14 +33,16 @@ fn main() {
     for arg in std::env::args().skip(1) {
         collect(Path::new(&arg), &mut files, 0);
     }
-    let results: Vec<(usize, Option<String>)> = files
+    // KEEP=1 keeps every parsed body until the end, as the frontend does.
+    let keep = std::env::var_os("KEEP").is_some();
+    let results: Vec<(usize, Option<String>, Option<hcl_edit::structure::Body>)> = files
         .par_iter()
         .map(|p| match std::fs::read_to_string(p) {
             Ok(text) => match hcl_edit::parser::parse_body(&text) {
-                Ok(_) => (text.len(), None),
-                Err(e) => (text.len(), Some(format!("{}: {}", p.display(), e))),
+                Ok(b) => (text.len(), None, keep.then_some(b)),
+                Err(e) => (text.len(), Some(format!("{}: {}", p.display(), e)), None),
             },
-            Err(e) => (0, Some(format!("{}: {e}", p.display()))),
+            Err(e) => (0, Some(format!("{}: {e}", p.display())), None),
         })
         .collect();
     let bytes: usize = results.iter().map(|r| r.0).sum();

@@ -13,6 +13,27 @@ use hcl_edit::Span as _;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// Resource types read into the model (every other type is [`Kind::Other`]).
+pub const MODELLED: &[&str] = &[
+    "aws_dynamodb_table",
+    "aws_dynamodb_global_table",
+    "aws_dynamodb_table_replica",
+    "aws_dynamodb_contributor_insights",
+    "aws_dax_cluster",
+    "aws_vpc",
+    "aws_default_vpc",
+    "aws_vpc_endpoint",
+    "aws_vpc_endpoint_route_table_association",
+    "aws_cloudwatch_metric_alarm",
+    "aws_kms_key",
+    "aws_kms_alias",
+    "aws_iam_policy",
+    "aws_iam_role_policy",
+    "aws_iam_user_policy",
+    "aws_iam_group_policy",
+    "aws_iam_role",
+];
+
 /// Every resource of `inst` and of the modules it calls, in declaration order.
 pub fn collect(inst: &Inst, out: &mut Vec<Resource>, used: &mut Vec<Arc<Module>>) {
     used.push(inst.m.clone());
@@ -58,7 +79,13 @@ pub fn collect(inst: &Inst, out: &mut Vec<Resource>, used: &mut Vec<Arc<Module>>
                 }
                 None => None,
             };
-            let body = inst.resolve_body(&decl.block.body, f, env, 0);
+            // Only modelled types need their values: references to a resource stay
+            // symbolic, so nothing reads an unmodelled resource's attributes.
+            let body = if MODELLED.contains(&rtype) {
+                inst.resolve_body(&decl.block.body, f, env, 0)
+            } else {
+                RBody::default()
+            };
             let mut problems = Vec::new();
             let text = inst.m.file(f).map(|fi| fi.text.clone());
             let kind = resource_kind(rtype, &body, header, text.as_deref(), &mut problems);
