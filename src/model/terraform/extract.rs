@@ -623,10 +623,7 @@ pub fn policy_statements(
                 return Vec::new();
             };
             let source = file_text.and_then(|t| t.get(p.span.range()));
-            let map = match source {
-                Some(src) if parts.is_empty() => align(&text, src),
-                _ => None,
-            };
+            let map = source.and_then(|src| align(&text, src));
             let to_file = |sp: Span| -> Span {
                 match &map {
                     Some(m) => {
@@ -668,13 +665,49 @@ pub fn policy_statements(
 
 /// For each byte of `text`, its offset in `source`, when `text` is `source` with some
 /// bytes left out (a heredoc's header and indentation, a string's quotes and `\"`
-/// escapes). `None` when it is not.
+/// escapes), and with each `${…}` interpolation of `source` standing as a
+/// `@@ddbguardN@@` placeholder in `text`. `None` when it is not.
 fn align(text: &str, source: &str) -> Option<Vec<usize>> {
+    const MARK: &[u8] = b"@@ddbguard";
     let t = text.as_bytes();
     let s = source.as_bytes();
     let mut map = Vec::with_capacity(t.len());
+    let mut i = 0;
     let mut j = 0;
-    for &c in t {
+    while i < t.len() {
+        if t[i..].starts_with(MARK) {
+            // The placeholder stands for the next interpolation of the source.
+            let len = t[i + MARK.len()..]
+                .windows(2)
+                .position(|w| w == b"@@")
+                .map(|p| MARK.len() + p + 2)?;
+            let start = j + source.get(j..)?.find("${")?;
+            let mut depth = 0usize;
+            let mut end = start;
+            for (k, &c) in s.iter().enumerate().skip(start + 1) {
+                match c {
+                    b'{' => depth += 1,
+                    b'}' => {
+                        depth = depth.saturating_sub(1);
+                        if depth == 0 {
+                            end = k;
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if end <= start {
+                return None;
+            }
+            for n in 0..len {
+                map.push(if n + 1 == len { end } else { start });
+            }
+            i += len;
+            j = end + 1;
+            continue;
+        }
+        let c = t[i];
         while j < s.len() && s[j] != c {
             j += 1;
         }
@@ -682,6 +715,7 @@ fn align(text: &str, source: &str) -> Option<Vec<usize>> {
             return None;
         }
         map.push(j);
+        i += 1;
         j += 1;
     }
     Some(map)

@@ -128,3 +128,20 @@ resource "aws_vpc_endpoint" "dynamodb" {
   service_name    = "com.amazonaws.${data.aws_region.current.name}.dynamodb"
   route_table_ids = ["rtb-1"]
 }
+
+resource "aws_iam_role_policy" "audit_reader" {
+  name   = "audit-reader"
+  role   = "app"
+  policy = <<EOT
+{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Effect": "Allow",
+      "Action": ["dynamodb:Query"],
+      "Resource": "${aws_dynamodb_table.audit.arn}/index/*"
+    }
+  ]
+}
+EOT
+}
