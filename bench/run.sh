@@ -15,14 +15,17 @@ floor=target/release/examples/parse_floor
 
 # median wall seconds and max peak RSS (MB) of RUNS runs of a command
 measure() {
-  local times=() peak=0
+  local times=() peak=0 tmp
+  tmp=$(mktemp)
   for _ in $(seq "$RUNS"); do
     local out
-    out=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+    /usr/bin/time -f "%e %M" -o "$tmp" "$@" >/dev/null 2>&1 || true
+    out=$(tail -1 "$tmp")
     times+=("${out% *}")
     local kb=${out#* }
     [ "$kb" -gt "$peak" ] && peak=$kb
   done
+  rm -f "$tmp"
   local median
   median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
   echo "$median $((peak / 1024))"

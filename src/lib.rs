@@ -4,6 +4,7 @@
 //! frontend into [`model::Scope`]s, run the rules over each scope in parallel, apply
 //! suppressions and severity overrides, and return a sorted [`report::Report`].
 
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod model;
@@ -106,6 +107,40 @@ pub fn check(paths: &[PathBuf], settings: &Settings) -> Result<Report, Error> {
 
 /// Run the rules over loaded scopes.
 pub fn check_loaded(loaded: Loaded, settings: &Settings) -> Report {
+    check_loaded_with_base(loaded, settings, None)
+}
+
+/// Pull-request mode: check `paths` against the base (`--base`). Head findings are marked
+/// new or unchanged, findings the change fixed are listed as absent (and not counted), and
+/// with `only_new` the unchanged ones are left out. Fails (exit status 2) only when the
+/// base cannot be loaded at all.
+pub fn check_with_base(
+    paths: &[PathBuf],
+    settings: &Settings,
+    base: &baseline::BaseSpec,
+    only_new: bool,
+) -> Result<Report, Error> {
+    let head = load(paths, settings)?;
+    let base = baseline::load_base(paths, base, settings)?;
+    let mut messages = base.messages;
+    messages.extend(baseline::unreadable_bases(&head, &base.loaded));
+    let mut report = check_loaded_with_base(head, settings, Some(&base.loaded));
+    let base_report = check_loaded(base.loaded, settings);
+    baseline::compare(&mut report, base_report, only_new);
+    report.messages.extend(messages);
+    Ok(report)
+}
+
+/// Run the rules over loaded scopes; with a base, each scope's rules see the base scope of
+/// the same name (`Ctx.base`).
+pub fn check_loaded_with_base(
+    loaded: Loaded,
+    settings: &Settings,
+    base: Option<&Loaded>,
+) -> Report {
+    let base_scopes: std::collections::HashMap<&str, &Scope> = base
+        .map(|b| b.scopes.iter().map(|s| (s.name.as_str(), s)).collect())
+        .unwrap_or_default();
     let Loaded {
         scopes,
         sources,
@@ -116,7 +151,8 @@ pub fn check_loaded(loaded: Loaded, settings: &Settings) -> Report {
     let mut findings: Vec<Finding> = scopes
         .par_iter()
         .flat_map_iter(|scope| {
-            let raw = rules::run_rules(scope, settings, None);
+            let base = base_scopes.get(scope.name.as_str()).copied();
+            let raw = rules::run_rules(scope, settings, base);
             raw.into_iter()
                 .map(|f| finding(f, scope, &sources, settings))
                 .collect::<Vec<_>>()

@@ -87,7 +87,23 @@ fn check(args: cli::CheckArgs) -> Result<u8, String> {
             return Err(format!("no rule {id:?}: `ddbguard rules` lists them"));
         }
     }
-    let report = ddbguard::check(&args.paths, &settings).map_err(|e| e.0)?;
+    let report = match &args.base {
+        Some(base) => {
+            let spec = ddbguard::baseline::BaseSpec::parse(base);
+            ddbguard::check_with_base(&args.paths, &settings, &spec, args.only_new)
+        }
+        None => ddbguard::check(&args.paths, &settings),
+    }
+    .map_err(|e| e.0)?;
+    // The human report shows the messages; with other formats they go to stderr.
+    let human_on_stdout = outputs
+        .iter()
+        .any(|o| o.format == OutputFormat::Human && o.file.is_none());
+    if !human_on_stdout {
+        for m in &report.messages {
+            eprintln!("ddbguard: {m}");
+        }
+    }
     if args.verbose {
         for (path, why) in &report.skipped {
             eprintln!("skipped {path}: {why}");

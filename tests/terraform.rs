@@ -342,7 +342,15 @@ fn plan_with_its_configuration_points_at_the_tf_blocks() {
 
 #[test]
 fn check_reads_plans_beside_their_configuration() {
-    let r = rows(&check(&root().join("testdata/terraform/plan"), &[]));
+    let r = rows(&check(
+        &root().join("testdata/terraform/plan"),
+        &["DDB101", "DDB103", "DDB104", "DDB502"],
+    ));
+    // The replacement the plan announces points at the .tf block too.
+    assert!(
+        has(&r, "DDB502", "aws_dynamodb_table.orders", "main.tf", 5),
+        "{r:?}"
+    );
     assert!(
         has(&r, "DDB101", "aws_dynamodb_table.orders", "main.tf", 5),
         "{r:?}"
@@ -354,7 +362,7 @@ fn check_reads_plans_beside_their_configuration() {
         "main.tf",
         9
     ));
-    assert_eq!(r.len(), 2, "{r:?}");
+    assert_eq!(r.len(), 3, "{r:?}");
     let r = rows(&check(&root().join("testdata/terraform/plan-only"), &[]));
     assert!(
         has(&r, "DDB101", "aws_dynamodb_table.orders", "plan.json", 35),

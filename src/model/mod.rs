@@ -6,6 +6,7 @@
 //! and the [`Problem`]s met while reading (parse errors, duplicate keys).
 
 pub mod cfn;
+pub mod changes;
 pub mod node;
 pub mod terraform;
 pub mod tfplan;
@@ -52,6 +53,41 @@ pub struct Scope {
     /// What could not be followed (an opaque module, an unresolvable include), for `--verbose`
     /// and `ddbguard model`.
     pub notes: Vec<String>,
+    /// Replacements a Terraform plan or a CloudFormation change set announces.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub replacements: Vec<Replacement>,
+}
+
+/// A resource a Terraform plan (`resource_changes`) or a CloudFormation change set
+/// (`Changes[].ResourceChange`) will replace: delete and create again.
+#[derive(Clone, Debug, Serialize)]
+pub struct Replacement {
+    /// The resource as the plan or change set names it (TF address, CFN logical ID).
+    pub resource: ResourceRef,
+    /// The entry in the plan or change set (its address or logical ID).
+    #[serde(serialize_with = "value::ser_span")]
+    pub span: Span,
+    /// What forces the replacement: TF `replace_paths`, CFN `Details[].Target.Name`.
+    pub causes: Vec<ReplacementCause>,
+    /// CFN `Replacement: Conditional`: the resource may be replaced.
+    pub conditional: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ReplacementCause {
+    /// `local_secondary_index`, `hash_key`, `LocalSecondaryIndexes`, `KeySchema`, …
+    pub path: String,
+    #[serde(serialize_with = "value::ser_span")]
+    pub span: Span,
+}
+
+impl ReplacementCause {
+    /// Whether the cause is a local secondary index (DDB501) rather than the key schema or
+    /// the name (DDB502).
+    pub fn is_lsi(&self) -> bool {
+        let p = self.path.to_ascii_lowercase();
+        p.starts_with("local_secondary_index") || p.starts_with("localsecondaryindexes")
+    }
 }
 
 impl Scope {
@@ -63,6 +99,7 @@ impl Scope {
             resources: Vec::new(),
             problems: Vec::new(),
             notes: Vec::new(),
+            replacements: Vec::new(),
         }
     }
 
@@ -200,6 +237,9 @@ pub struct Table {
     pub tags: Vec<Tag>,
     pub contributor_insights: Option<Prop<bool>>,
     pub replicas: Vec<Replica>,
+    /// Resource-based policies attached to the table, its stream or its replicas (CFN
+    /// `ResourcePolicy`).
+    pub resource_policies: Vec<Policy>,
 }
 
 impl Table {
@@ -226,6 +266,7 @@ impl Table {
             tags: Vec::new(),
             contributor_insights: None,
             replicas: Vec::new(),
+            resource_policies: Vec::new(),
         }
     }
 

@@ -408,6 +408,20 @@ pub fn link_plans(scopes: &mut [Scope], sources: &SourceMap) {
             taken.push(r.id.clone());
             linked += 1;
         }
+        // Replacements announced by the plan point at the same blocks.
+        for rep in &mut scopes[p].replacements {
+            let Some((_, span, _, _)) = tf_resources.get(&rep.resource.id) else {
+                continue;
+            };
+            if rep.span.file == pfile {
+                rep.span = *span;
+            }
+            for cause in &mut rep.causes {
+                if cause.span.file == pfile {
+                    cause.span = *span;
+                }
+            }
+        }
         if linked > 0 {
             let name = scopes[t].name.clone();
             scopes[p].notes.push(format!(

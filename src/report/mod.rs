@@ -99,9 +99,12 @@ pub struct Report {
 }
 
 impl Report {
-    /// Findings that count (not suppressed).
+    /// Findings that count: not suppressed, and not fixed by the change (`--base` lists
+    /// those as absent, for SARIF only).
     pub fn active(&self) -> impl Iterator<Item = &Finding> {
-        self.findings.iter().filter(|f| f.suppression.is_none())
+        self.findings
+            .iter()
+            .filter(|f| f.suppression.is_none() && f.baseline_state != Some(BaselineState::Absent))
     }
 
     /// Whether any counted finding is at or above `threshold`.

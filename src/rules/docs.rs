@@ -12,7 +12,7 @@ pub fn rule_page(meta: &RuleMeta) -> String {
         meta.severity.as_str(),
         capitalize(meta.summary)
     );
-    s.push_str(meta.doc.trim());
+    s.push_str(&meta.documentation());
     s.push('\n');
     s
 }
@@ -65,7 +65,7 @@ pub fn catalog_json() -> String {
                 "severity": m.severity.as_str(),
                 "summary": m.summary,
                 "tags": m.tags,
-                "documentation": m.doc.trim(),
+                "documentation": m.documentation(),
             })
         })
         .collect();

@@ -5,6 +5,7 @@
 //! `## References`) and a `check` function over one [`Scope`].
 
 pub mod docs;
+pub mod matching;
 mod registry;
 
 mod ddb001_template_parse_error;
@@ -13,10 +14,24 @@ mod ddb003_unused_suppression;
 mod ddb101_pitr_disabled;
 mod ddb103_deletion_protection_disabled;
 mod ddb104_table_not_retained;
+mod ddb301_vpc_gateway_endpoint_missing;
+mod ddb302_dynamodb_interface_endpoint;
+mod ddb303_gateway_endpoint_without_route_tables;
+mod ddb401_gsi_alarms_missing;
+mod ddb402_table_alarms_missing;
+mod ddb403_replication_latency_alarm_missing;
+mod ddb501_lsi_changed_after_creation;
+mod ddb502_key_schema_changed;
 mod ddb503_lsi_limit_exceeded;
 mod ddb504_gsi_limit_exceeded;
 mod ddb505_lsi_key_invalid;
 mod ddb506_key_attribute_mismatch;
+mod ddb601_iam_dynamodb_wildcard_action;
+mod ddb602_iam_dynamodb_wildcard_resource;
+mod ddb603_iam_dynamodb_admin_action;
+mod ddb604_iam_not_action_allow;
+mod ddb605_iam_condition_misuse;
+pub mod iam;
 
 pub use registry::RULES;
 
@@ -69,13 +84,24 @@ pub struct RuleMeta {
 }
 
 impl RuleMeta {
+    /// The documentation as Markdown: the doc comment without the space after `///`.
+    pub fn documentation(&self) -> String {
+        let mut out = String::with_capacity(self.doc.len());
+        for line in self.doc.lines() {
+            out.push_str(line.strip_prefix(' ').unwrap_or(line));
+            out.push('\n');
+        }
+        out.trim().to_string()
+    }
+
     /// The text of one `## Section` of the documentation.
-    pub fn section(&self, title: &str) -> Option<&'static str> {
+    pub fn section(&self, title: &str) -> Option<String> {
+        let doc = self.documentation();
         let marker = format!("## {title}");
-        let start = self.doc.find(&marker)? + marker.len();
-        let rest = &self.doc[start..];
+        let start = doc.find(&marker)? + marker.len();
+        let rest = &doc[start..];
         let end = rest.find("\n## ").unwrap_or(rest.len());
-        Some(rest[..end].trim())
+        Some(rest[..end].trim().to_string())
     }
 }
 

@@ -1,11 +1,13 @@
 //! CloudFormation resources into typed model resources.
 
 use super::resolve::{Lookup, Template};
-use crate::model::node::Node;
+use crate::model::node::{Entry, Node, NodeKind};
 use crate::model::{
     Alarm, AttributeDef, Condition, Dax, Dimension, Index, KeyElement, KeyType, Kind, KmsAlias,
-    KmsKey, Metric, Policy, Prop, Replica, Sse, Statement, Table, TableKind, Tag, VpcEndpoint,
+    KmsKey, Metric, Policy, Problem, Prop, Replica, Sse, Statement, Table, TableKind, Tag,
+    VpcEndpoint,
 };
+use crate::source::Span;
 
 /// The typed model of one resource, from its type and `Properties`.
 pub fn kind<'a>(
@@ -17,9 +19,15 @@ pub fn kind<'a>(
     let empty = Node::new(resource.span, crate::model::node::NodeKind::Map(Vec::new()));
     let p = props.unwrap_or(&empty);
     match rtype {
-        "AWS::DynamoDB::Table" => Kind::Table(Box::new(table(t, p, resource, TableKind::Table))),
+        "AWS::DynamoDB::Table" => {
+            let mut table = table(t, p, resource, TableKind::Table);
+            table.resource_policies = resource_policies(t, p);
+            Kind::Table(Box::new(table))
+        }
         "AWS::DynamoDB::GlobalTable" => {
-            Kind::Table(Box::new(table(t, p, resource, TableKind::Global)))
+            let mut table = table(t, p, resource, TableKind::Global);
+            table.resource_policies = resource_policies(t, p);
+            Kind::Table(Box::new(table))
         }
         "AWS::DAX::Cluster" => Kind::Dax(Dax {
             sse_enabled: t.prop_bool(p, &["SSESpecification", "SSEEnabled"]),
@@ -46,9 +54,13 @@ pub fn kind<'a>(
             name: t.prop_str(p, &["AliasName"]),
             target_key: t.prop_str(p, &["TargetKeyId"]),
         }),
-        "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => {
+        "AWS::IAM::Policy"
+        | "AWS::IAM::ManagedPolicy"
+        | "AWS::IAM::RolePolicy"
+        | "AWS::IAM::UserPolicy"
+        | "AWS::IAM::GroupPolicy" => {
             let mut policy = Policy::default();
-            if let Some(doc) = t.get(p, &["PolicyDocument"]) {
+            if let Some(doc) = p.get("PolicyDocument") {
                 statements(t, doc, &mut policy);
             }
             Kind::Policy(policy)
@@ -57,7 +69,7 @@ pub fn kind<'a>(
             let mut policy = Policy::default();
             if let Some((_, items)) = t.items_at(p, &["Policies"]) {
                 for item in items {
-                    if let Some(doc) = t.get(item, &["PolicyDocument"]) {
+                    if let Some(doc) = item.get("PolicyDocument") {
                         statements(t, doc, &mut policy);
                     }
                 }
@@ -257,27 +269,110 @@ fn alarm<'a>(t: &Template<'a>, p: &'a Node) -> Alarm {
     alarm
 }
 
-/// Statements of a policy document (a mapping; a JSON string is parsed first by the caller).
-pub fn statements<'a>(t: &Template<'a>, doc: &'a Node, policy: &mut Policy) {
-    let Some((_, items)) = t.items_at(doc, &["Statement"]) else {
+/// The resource-based policies of a table (`ResourcePolicy`), of its stream
+/// (`StreamSpecification.ResourcePolicy`) and, for a global table, of every replica and its
+/// stream (`ReplicaStreamSpecification.ResourcePolicy`).
+fn resource_policies(t: &Template, p: &Node) -> Vec<Policy> {
+    let mut owners = vec![p];
+    owners.extend(p.get("StreamSpecification"));
+    if let Some(replicas) = p.get("Replicas") {
+        for replica in t.items(replicas) {
+            owners.push(replica);
+            owners.extend(replica.get("ReplicaStreamSpecification"));
+        }
+    }
+    let mut out = Vec::new();
+    for owner in owners {
+        if let Some(doc) = owner
+            .get("ResourcePolicy")
+            .and_then(|r| r.get("PolicyDocument"))
+        {
+            let mut policy = Policy::default();
+            statements(t, doc, &mut policy);
+            out.push(policy);
+        }
+    }
+    out
+}
+
+/// Statements of a policy document: a mapping, a JSON string (`PolicyDocument: '{…}'`),
+/// a `Fn::Sub` of a JSON string, or an `Fn::If` of those (statements of every branch).
+pub fn statements(t: &Template, doc: &Node, policy: &mut Policy) {
+    document(t, doc, policy, true);
+}
+
+fn document(t: &Template, doc: &Node, policy: &mut Policy, may_embed: bool) {
+    let mut docs = Vec::new();
+    collect_found(t.branches(doc), &mut docs, 0);
+    for d in docs {
+        match &d.kind {
+            NodeKind::Map(_) => match d.as_intrinsic() {
+                Some(("Fn::Sub", arg)) if may_embed => {
+                    let (text, vars) = match (&arg.kind, arg.as_seq()) {
+                        (NodeKind::Str(_) | NodeKind::Plain(_), _) => (arg, None),
+                        (_, Some([text, vars])) => (text, Some(vars)),
+                        _ => continue,
+                    };
+                    if let Some(parsed) = embedded_json(t, text) {
+                        document(t, &with_sub(parsed, vars, 0), policy, false);
+                    }
+                }
+                Some(_) => {}
+                None => document_map(t, d, policy),
+            },
+            NodeKind::Str(_) | NodeKind::Plain(_) if may_embed => {
+                if let Some(parsed) = embedded_json(t, d) {
+                    document(t, &parsed, policy, false);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The nodes a lookup may yield, every branch of `Fn::If` included.
+fn collect_found<'a>(l: Lookup<'a>, out: &mut Vec<&'a Node>, depth: usize) {
+    match l {
+        Lookup::Absent => {}
+        Lookup::Found(n) => out.push(n),
+        Lookup::Branches(bs) if depth < 32 => {
+            for (_, b) in bs {
+                collect_found(b, out, depth + 1);
+            }
+        }
+        Lookup::Branches(_) => {}
+    }
+}
+
+fn document_map(t: &Template, doc: &Node, policy: &mut Policy) {
+    let Some(list) = t.get(doc, &["Statement"]) else {
         return;
     };
-    for st in items {
+    for st in t.items(list) {
         if st.as_map().is_none() {
             continue;
         }
+        // `Fn::If` at the list and the item level: every possible value.
         let strs = |key: &str| {
-            t.items_at(st, &[key])
-                .map(|(_, items)| items.into_iter().map(|i| t.str(i)).collect())
+            st.get(key)
+                .map(|n| t.items(n).into_iter().map(|i| t.str(i)).collect())
                 .unwrap_or_default()
         };
         let mut conditions = Vec::new();
         if let Some(block) = t.get(st, &["Condition"]).and_then(Node::as_map) {
-            for op in block {
+            // Of duplicate operators and keys, only the last is deployed (DDB002 reports
+            // the others).
+            for (i, op) in block.iter().enumerate() {
+                if block[i + 1..].iter().any(|later| later.key == op.key) {
+                    continue;
+                }
                 let Some(keys) = op.value.as_map() else {
                     continue;
                 };
-                for key in keys {
+                for (j, key) in keys.iter().enumerate() {
+                    if keys[j + 1..].iter().any(|later| later.key == key.key) {
+                        continue;
+                    }
                     conditions.push(Condition {
                         operator: op.key.to_string(),
                         operator_span: op.key_span,
@@ -290,7 +385,9 @@ pub fn statements<'a>(t: &Template<'a>, doc: &'a Node, policy: &mut Policy) {
         }
         policy.statements.push(Statement {
             span: st.span,
-            sid: st.get("Sid").and_then(Node::as_scalar).map(str::to_string),
+            sid: t
+                .get(st, &["Sid"])
+                .and_then(|n| t.str(n).get().and_then(|s| s.as_lit().map(str::to_string))),
             effect: t.prop_string(st, &["Effect"]),
             actions: strs("Action"),
             not_actions: strs("NotAction"),
@@ -301,6 +398,254 @@ pub fn statements<'a>(t: &Template<'a>, doc: &'a Node, policy: &mut Policy) {
     }
 }
 
+/// Duplicate keys (DDB002) inside policy documents written as JSON strings anywhere in a
+/// resource's `Properties`: the template-wide check sees only the string.
+pub fn embedded_duplicates(
+    t: &Template,
+    props: Option<&Node>,
+    resource: Option<crate::model::ResourceRef>,
+) -> Vec<Problem> {
+    let mut docs = Vec::new();
+    let mut stack: Vec<(&Node, usize)> = props.into_iter().map(|p| (p, 0)).collect();
+    while let Some((node, depth)) = stack.pop() {
+        if depth > 64 {
+            continue;
+        }
+        match &node.kind {
+            NodeKind::Map(entries) => {
+                for e in entries {
+                    if &*e.key == "PolicyDocument" {
+                        json_strings(&e.value, &mut docs, 0);
+                    } else {
+                        stack.push((&e.value, depth + 1));
+                    }
+                }
+            }
+            NodeKind::Seq(items) => stack.extend(items.iter().map(|i| (i, depth + 1))),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for doc in docs {
+        let Some(parsed) = embedded_json(t, doc) else {
+            continue;
+        };
+        for (later, earlier) in crate::model::node::duplicate_keys(&parsed) {
+            let line = t
+                .source()
+                .and_then(|s| s.get(..earlier.key_span.start as usize))
+                .map_or(0, |before| before.matches('\n').count() + 1);
+            out.push(Problem {
+                rule: "DDB002",
+                span: later.key_span,
+                message: format!(
+                    "key {} is written twice in this mapping of an embedded policy document: the value at line {line} is silently dropped",
+                    later.key
+                ),
+                help: Some("merge the two entries into one".into()),
+                resource: resource.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// The JSON strings a `PolicyDocument` value may be: itself, the text of a `Fn::Sub`, each
+/// branch of a `Fn::If`.
+fn json_strings<'n>(node: &'n Node, out: &mut Vec<&'n Node>, depth: usize) {
+    if depth > 8 {
+        return;
+    }
+    match node.as_intrinsic() {
+        Some(("Fn::Sub", arg)) => match arg.as_seq() {
+            Some([text, _]) => out.push(text),
+            _ => out.push(arg),
+        },
+        Some(("Fn::If", arg)) => {
+            for branch in arg.as_seq().unwrap_or_default().iter().skip(1) {
+                json_strings(branch, out, depth + 1);
+            }
+        }
+        Some(_) => {}
+        None if node.as_scalar().is_some() => out.push(node),
+        None => {}
+    }
+}
+
+/// A policy document written as a JSON string, parsed, with its spans mapped back into
+/// the template (approximately where the string's escapes or folding make an exact map
+/// impossible; always inside the string).
+fn embedded_json(t: &Template, node: &Node) -> Option<Node> {
+    let text = node.as_scalar()?;
+    if !text.trim_start().starts_with('{') {
+        return None;
+    }
+    let file = node.span.file;
+    let parsed = super::json::parse(text, file).ok()?;
+    let raw = t.source().and_then(|s| s.get(node.span.range()));
+    let map = match raw {
+        Some(raw) => offset_map(text, raw, node.span.start),
+        None => vec![node.span.start; text.len() + 1],
+    };
+    let remap = |sp: Span| {
+        let at = |i: u32| map.get(i as usize).copied().unwrap_or(node.span.end);
+        Span {
+            file,
+            start: at(sp.start),
+            end: at(sp.end).max(at(sp.start)),
+        }
+    };
+    Some(remap_spans(parsed, &remap, 0))
+}
+
+/// For every byte offset of `content` (a scalar's value) and one past its end, the file
+/// offset of the same character in `raw` (the scalar as written, starting at `base`):
+/// quotes, indentation, block indicators and escapes are stepped over.
+fn offset_map(content: &str, raw: &str, base: u32) -> Vec<u32> {
+    let raw = raw.as_bytes();
+    let mut map = vec![base; content.len() + 1];
+    let mut r = 0usize;
+    // A YAML tag (`!Sub`) or anchor (`&doc`) before the scalar.
+    while matches!(raw.get(r), Some(b'!' | b'&')) {
+        while raw.get(r).is_some_and(|b| !b.is_ascii_whitespace()) {
+            r += 1;
+        }
+        while raw.get(r).is_some_and(|b| *b == b' ' || *b == b'\t') {
+            r += 1;
+        }
+    }
+    for (i, c) in content.char_indices() {
+        let mut buf = [0u8; 4];
+        let want = c.encode_utf8(&mut buf).as_bytes();
+        let mut found = None;
+        let mut k = r;
+        while k < raw.len() {
+            if raw[k..].starts_with(want) {
+                found = Some((k, want.len()));
+                break;
+            }
+            if let Some(len) = escape_of(&raw[k..], c) {
+                found = Some((k, len));
+                break;
+            }
+            if !matches!(
+                raw[k],
+                b' ' | b'\t' | b'\r' | b'\n' | b'"' | b'\'' | b'|' | b'>' | b'-' | b'+' | b'\\'
+            ) {
+                break;
+            }
+            k += 1;
+        }
+        let at = match found {
+            Some((k, len)) => {
+                r = k + len;
+                k
+            }
+            None => r,
+        };
+        let at = base.saturating_add(u32::try_from(at).unwrap_or(u32::MAX));
+        for (d, slot) in map.iter_mut().skip(i).take(c.len_utf8()).enumerate() {
+            *slot = at.saturating_add(d as u32);
+        }
+    }
+    if let Some(last) = map.last_mut() {
+        *last = base.saturating_add(u32::try_from(r).unwrap_or(u32::MAX));
+    }
+    map
+}
+
+/// The length of the escape at the start of `raw` when it stands for `c`.
+fn escape_of(raw: &[u8], c: char) -> Option<usize> {
+    if raw.first() != Some(&b'\\') {
+        return None;
+    }
+    let simple = match raw.get(1)? {
+        b'n' => Some('\n'),
+        b't' => Some('\t'),
+        b'r' => Some('\r'),
+        b'"' => Some('"'),
+        b'\\' => Some('\\'),
+        b'/' => Some('/'),
+        b'\'' => Some('\''),
+        b'u' => None,
+        _ => return None,
+    };
+    match simple {
+        Some(s) => (s == c).then_some(2),
+        None => {
+            let hex = std::str::from_utf8(raw.get(2..6)?).ok()?;
+            let code = u32::from_str_radix(hex, 16).ok()?;
+            (char::from_u32(code) == Some(c)).then_some(6)
+        }
+    }
+}
+
+fn remap_spans(node: Node, remap: &dyn Fn(Span) -> Span, depth: usize) -> Node {
+    let span = remap(node.span);
+    let kind = match node.kind {
+        // The JSON parser bounds nesting; this bound only guards the recursion.
+        _ if depth > super::json::MAX_DEPTH => NodeKind::Null,
+        NodeKind::Seq(items) => NodeKind::Seq(
+            items
+                .into_iter()
+                .map(|n| remap_spans(n, remap, depth + 1))
+                .collect(),
+        ),
+        NodeKind::Map(entries) => NodeKind::Map(
+            entries
+                .into_iter()
+                .map(|e| Entry {
+                    key: e.key,
+                    key_span: remap(e.key_span),
+                    value: remap_spans(e.value, remap, depth + 1),
+                })
+                .collect(),
+        ),
+        other => other,
+    };
+    Node::new(span, kind)
+}
+
+/// Every string of a document parsed from an `Fn::Sub` template becomes an `Fn::Sub` of
+/// its own (with the template's variables), so `${AWS::Region}` and `${Table.Arn}` inside
+/// it resolve as CloudFormation resolves them.
+fn with_sub(node: Node, vars: Option<&Node>, depth: usize) -> Node {
+    let span = node.span;
+    let kind = match node.kind {
+        _ if depth > super::json::MAX_DEPTH => NodeKind::Null,
+        NodeKind::Str(s) if s.contains("${") => {
+            let text = Node::new(span, NodeKind::Str(s));
+            let arg = match vars {
+                Some(v) => Node::new(span, NodeKind::Seq(vec![text, v.clone()])),
+                None => text,
+            };
+            NodeKind::Map(vec![Entry {
+                key: "Fn::Sub".into(),
+                key_span: span,
+                value: arg,
+            }])
+        }
+        NodeKind::Seq(items) => NodeKind::Seq(
+            items
+                .into_iter()
+                .map(|n| with_sub(n, vars, depth + 1))
+                .collect(),
+        ),
+        NodeKind::Map(entries) => NodeKind::Map(
+            entries
+                .into_iter()
+                .map(|e| Entry {
+                    key: e.key,
+                    key_span: e.key_span,
+                    value: with_sub(e.value, vars, depth + 1),
+                })
+                .collect(),
+        ),
+        other => other,
+    };
+    Node::new(span, kind)
+}
+
 /// Where to report on a list item as a whole: its first line (`- IndexName: byCustomer`),
 /// not the whole multi-line mapping.
 fn head_span(item: &Node) -> crate::source::Span {
@@ -308,5 +653,71 @@ fn head_span(item: &Node) -> crate::source::Span {
         Some(first) if first.value.as_scalar().is_some() => first.key_span.to(first.value.span),
         Some(first) => first.key_span,
         None => item.span,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::cfn::yaml;
+    use crate::source::FileId;
+
+    /// The statements of the one policy in `text`, with the source text of each action.
+    fn actions(text: &str) -> Vec<String> {
+        let root = yaml::parse(text, FileId(0)).unwrap();
+        let mut t = Template::new(&root);
+        t.set_source(text.into());
+        let doc = root.get("Doc").unwrap();
+        let mut policy = Policy::default();
+        statements(&t, doc, &mut policy);
+        policy
+            .statements
+            .iter()
+            .flat_map(|st| &st.actions)
+            .map(|a| text[a.span.range()].to_string())
+            .collect()
+    }
+
+    #[test]
+    fn json_strings_map_back_to_the_template_in_every_scalar_style() {
+        let literal = "Doc: |\n  {\"Statement\": [{\"Effect\": \"Allow\",\n    \"Action\": \"dynamodb:*\"}]}\n";
+        assert_eq!(actions(literal), vec!["\"dynamodb:*\""]);
+        let folded = "Doc: >\n  {\"Statement\": [{\"Effect\": \"Allow\",\n    \"Action\": [\"a:b\", \"dynamodb:*\"]}]}\n";
+        assert_eq!(actions(folded), vec!["\"a:b\"", "\"dynamodb:*\""]);
+        let single = "Doc: '{\"Statement\": {\"Effect\": \"Allow\", \"Action\": \"x:y\"}}'\n";
+        assert_eq!(actions(single), vec!["\"x:y\""]);
+        let double = "Doc: \"{\\\"Statement\\\": {\\\"Effect\\\": \\\"Allow\\\",\\n \\\"Action\\\": \\\"x:\\u00e9\\\"}}\"\n";
+        assert_eq!(actions(double), vec!["\\\"x:\\u00e9\\\""]);
+        let tagged = "Doc: !Sub |\n  {\"Statement\": {\"Effect\": \"Allow\", \"Action\": \"${AWS::Region}:y\"}}\n";
+        assert_eq!(actions(tagged), vec!["\"${AWS::Region}:y\""]);
+    }
+
+    #[test]
+    fn sub_documents_resolve_their_references() {
+        let text = "Doc: !Sub\n  - '{\"Statement\": {\"Effect\": \"Allow\", \"Action\": \"${A}:${AWS::Region}\"}}'\n  - {A: dynamodb}\n";
+        let root = yaml::parse(text, FileId(0)).unwrap();
+        let t = Template::new(&root);
+        let mut policy = Policy::default();
+        statements(&t, root.get("Doc").unwrap(), &mut policy);
+        let action = policy.statements[0].actions[0].get().unwrap().render();
+        assert_eq!(action, "dynamodb:${AWS::Region}");
+    }
+
+    #[test]
+    fn offset_map_never_leaves_the_scalar() {
+        for (content, raw) in [
+            ("abc", ""),
+            ("", "\"\""),
+            ("é中x", "\"\\u00e9中\""),
+            ("a\nb", "'a\n\n  b'"),
+        ] {
+            let map = offset_map(content, raw, 100);
+            assert_eq!(map.len(), content.len() + 1);
+            assert!(
+                map.iter()
+                    .all(|&m| (100..=100 + raw.len() as u32).contains(&m)),
+                "{content:?} {map:?}"
+            );
+        }
     }
 }

@@ -159,11 +159,23 @@ pub fn load_document(path: &Path, sources: &SourceMap) -> (Vec<Scope>, Skipped) 
             );
         }
     };
-    if crate::model::tfplan::is_plan(&root) {
+    if crate::model::changes::is_change_set(&root) {
         return (
-            vec![crate::model::tfplan::from_plan(file, &root, sources)],
+            vec![crate::model::changes::change_set_scope(&name, file, &root)],
             None,
         );
+    }
+    if crate::model::changes::is_plan(&root) {
+        // A plan with planned_values enters the model with its resources; every plan
+        // carries the replacements of its resource_changes.
+        let scope = if crate::model::tfplan::is_plan(&root) {
+            let mut scope = crate::model::tfplan::from_plan(file, &root, sources);
+            scope.replacements = crate::model::changes::plan_replacements(&root);
+            scope
+        } else {
+            crate::model::changes::plan_scope(&name, file, &root)
+        };
+        return (vec![scope], None);
     }
     if !is_template(&root) {
         return (
@@ -219,7 +231,8 @@ pub fn add_template(
     } else {
         (root, template)
     };
-    let t = template.unwrap_or_else(|| Template::new(root));
+    let mut t = template.unwrap_or_else(|| Template::new(root));
+    t.set_source(source.text.clone());
     let Some(resources) = root.get_entry("Resources") else {
         return;
     };
@@ -297,6 +310,9 @@ pub fn add_template(
             suppressions,
             kind: extract::kind(&t, rtype, props, body),
         });
+        let res = scope.resources.last().map(Resource::reference);
+        let found = extract::embedded_duplicates(&t, props, res);
+        scope.problems.extend(found);
     }
 }
 

@@ -31,6 +31,8 @@ pub struct Template<'a> {
     condition_cache: RefCell<HashMap<String, Option<bool>>>,
     /// Values given from outside (nested stack parameters, CDK cross-stack links).
     overrides: HashMap<String, Str>,
+    /// The template's text, for values embedded in strings (a policy document as JSON).
+    source: Option<std::sync::Arc<str>>,
 }
 
 /// A value found by following a path through maps and `Fn::If`s.
@@ -62,7 +64,18 @@ impl<'a> Template<'a> {
             resources,
             condition_cache: RefCell::new(HashMap::new()),
             overrides: HashMap::new(),
+            source: None,
         }
+    }
+
+    /// Keep the template's text, so spans inside embedded documents can be mapped back.
+    pub fn set_source(&mut self, text: std::sync::Arc<str>) {
+        self.source = Some(text);
+    }
+
+    /// The template's text, when it was given.
+    pub fn source(&self) -> Option<&str> {
+        self.source.as_deref()
     }
 
     /// Give a parameter a value from outside (a nested stack's caller).

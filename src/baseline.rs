@@ -1,0 +1,572 @@
+//! Pull-request mode: the base version of the checked paths, and how head compares to it.
+//!
+//! `--base` names a git ref of the repository the paths are in, or a directory holding a
+//! checkout of the base. A git ref is written into a temporary directory (through a
+//! temporary index, so the user's index and work tree are untouched). The base is then
+//! read through the same frontends as the head, at the same paths relative to the
+//! repository root, and its files and scopes are renamed to the head's paths: a base
+//! scope and a head scope are the same when their names are equal, and base findings
+//! carry the head's paths (so their fingerprints compare).
+//!
+//! Resources are matched by identity within a scope: a CloudFormation logical ID in the
+//! same template, a Terraform address in the same module, a CDK construct path in the same
+//! assembly (a CDK resource whose construct moved is a new resource). Findings are
+//! matched by rule, resource and fingerprint, never by line.
+
+use crate::model::{Format, KeyElement, KeyType, Resource, Scope, Table};
+use crate::report::{BaselineState, Finding, Report, Summary};
+use crate::source::{SourceFile, SourceMap, Span};
+use crate::{Error, Loaded, Settings};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+/// Where the base comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BaseSpec {
+    /// A commit, branch or tag of the repository the paths are in.
+    Git(String),
+    /// A directory holding a checkout of the base (its root is the repository root).
+    Dir(PathBuf),
+}
+
+impl BaseSpec {
+    /// An existing directory is a directory; anything else a git ref.
+    pub fn parse(spec: &str) -> BaseSpec {
+        let p = Path::new(spec);
+        if p.is_dir() {
+            BaseSpec::Dir(p.to_path_buf())
+        } else {
+            BaseSpec::Git(spec.to_string())
+        }
+    }
+}
+
+/// The base, read and renamed to the head's paths.
+pub struct Base {
+    pub loaded: Loaded,
+    /// What the user should know (a path new in head, a base that did not parse).
+    pub messages: Vec<String>,
+}
+
+/// A temporary directory removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Result<TempDir, Error> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        for attempt in 0..100u32 {
+            let dir = std::env::temp_dir().join(format!(
+                "ddbguard-base-{}-{nanos}-{attempt}",
+                std::process::id()
+            ));
+            match std::fs::create_dir(&dir) {
+                Ok(()) => return Ok(TempDir(dir)),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(Error(format!("cannot create a temporary directory: {e}"))),
+            }
+        }
+        Err(Error("cannot create a temporary directory".into()))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn git(dir: &Path, args: &[&str], index: Option<&Path>) -> Result<String, String> {
+    let mut cmd = Command::new("git");
+    cmd.arg("-C").arg(dir).args(args);
+    if let Some(index) = index {
+        cmd.env("GIT_INDEX_FILE", index);
+    }
+    let out = cmd.output().map_err(|e| format!("cannot run git: {e}"))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).trim_end().to_string())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+    }
+}
+
+/// The directory a path is in (itself for a directory).
+fn dir_of(path: &Path) -> PathBuf {
+    if path.is_dir() {
+        return path.to_path_buf();
+    }
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// The root of the git repository `path` is in.
+fn repo_root(path: &Path) -> Option<PathBuf> {
+    let top = git(&dir_of(path), &["rev-parse", "--show-toplevel"], None).ok()?;
+    std::fs::canonicalize(top).ok()
+}
+
+/// The relative path from `from` to `to` (both absolute), `..` where needed.
+fn relative(from: &Path, to: &Path) -> PathBuf {
+    let f: Vec<_> = from.components().collect();
+    let t: Vec<_> = to.components().collect();
+    let common = f.iter().zip(&t).take_while(|(a, b)| a == b).count();
+    if common == 0 {
+        return to.to_path_buf();
+    }
+    let mut out = PathBuf::new();
+    for _ in common..f.len() {
+        out.push("..");
+    }
+    for c in &t[common..] {
+        out.push(c);
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
+}
+
+/// Write the tree of `rev` into `dest` without touching the repository's index or work tree.
+fn extract(root: &Path, spec: &str, rev: &str, temp: &Path, dest: &Path) -> Result<(), Error> {
+    let index = temp.join("index");
+    git(root, &["read-tree", rev], Some(&index))
+        .map_err(|e| Error(format!("--base {spec}: cannot read the base tree: {e}")))?;
+    let mut prefix = dest.to_string_lossy().to_string();
+    prefix.push('/');
+    git(
+        root,
+        &[
+            "checkout-index",
+            "--all",
+            "--force",
+            &format!("--prefix={prefix}"),
+        ],
+        Some(&index),
+    )
+    .map_err(|e| Error(format!("--base {spec}: cannot write the base tree: {e}")))?;
+    Ok(())
+}
+
+/// Resolve a git ref to a commit, with a clear error for a missing ref and a shallow clone.
+fn resolve_commit(root: &Path, spec: &str) -> Result<String, Error> {
+    if spec.starts_with('-') {
+        return Err(Error(format!(
+            "--base {spec}: not a git ref or a directory"
+        )));
+    }
+    match git(
+        root,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{spec}^{{commit}}"),
+        ],
+        None,
+    ) {
+        Ok(sha) if !sha.is_empty() => Ok(sha),
+        _ => {
+            let shallow = git(root, &["rev-parse", "--is-shallow-repository"], None)
+                .is_ok_and(|s| s == "true");
+            let root = crate::source::display_path(root);
+            if shallow {
+                Err(Error(format!(
+                    "--base {spec}: no such commit in {root}, which is a shallow clone: fetch the base \
+                     (actions/checkout with fetch-depth: 0, or git fetch --unshallow)"
+                )))
+            } else {
+                Err(Error(format!(
+                    "--base {spec}: no such commit, branch or tag in the git repository {root}, \
+                     and no such directory"
+                )))
+            }
+        }
+    }
+}
+
+/// Load the base version of `paths`.
+pub fn load_base(paths: &[PathBuf], spec: &BaseSpec, settings: &Settings) -> Result<Base, Error> {
+    let cwd = std::env::current_dir()
+        .and_then(std::fs::canonicalize)
+        .map_err(|e| Error(format!("the current directory: {e}")))?;
+    let first = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+    let temp;
+    // The head's repository root, and the directory that holds the same tree in the base.
+    let (head_root, base_root) = match spec {
+        BaseSpec::Git(r) => {
+            let root = repo_root(&first).ok_or_else(|| {
+                Error(format!(
+                    "--base {r}: {} is not inside a git repository (give --base a directory holding the base checkout instead)",
+                    crate::source::display_path(&first)
+                ))
+            })?;
+            let rev = resolve_commit(&root, r)?;
+            temp = TempDir::new()?;
+            let tree = temp.0.join("tree");
+            std::fs::create_dir(&tree).map_err(|e| Error(format!("{}: {e}", tree.display())))?;
+            extract(&root, r, &rev, &temp.0, &tree)?;
+            // Walked like the head: `.gitignore` files apply only inside a repository.
+            let _ = std::fs::create_dir(tree.join(".git"));
+            (root, tree)
+        }
+        BaseSpec::Dir(d) => {
+            let dir = std::fs::canonicalize(d)
+                .map_err(|e| Error(format!("--base {}: {e}", d.display())))?;
+            let root = repo_root(&first).unwrap_or_else(|| cwd.clone());
+            (root, dir)
+        }
+    };
+    // (base prefix, head prefix): the longest prefix maps first.
+    let mut mapping: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let mut base_paths = Vec::new();
+    let mut messages = Vec::new();
+    for p in paths {
+        let abs = std::fs::canonicalize(p)
+            .map_err(|e| Error(format!("{}: {e}", crate::source::display_path(p))))?;
+        let Ok(rel) = abs.strip_prefix(&head_root) else {
+            return Err(Error(format!(
+                "{}: not inside {}, the repository compared with the base",
+                crate::source::display_path(p),
+                crate::source::display_path(&head_root)
+            )));
+        };
+        let in_base = if rel.as_os_str().is_empty() {
+            base_root.clone()
+        } else {
+            base_root.join(rel)
+        };
+        if in_base.exists() {
+            mapping.push((in_base.clone(), p.clone()));
+            base_paths.push(in_base);
+        } else {
+            messages.push(format!(
+                "{}: not in the base: every finding in it is new",
+                crate::source::display_path(p)
+            ));
+        }
+    }
+    mapping.push((base_root.clone(), relative(&cwd, &head_root)));
+    mapping.sort_by_key(|(from, _)| std::cmp::Reverse(from.components().count()));
+
+    let loaded = if base_paths.is_empty() {
+        Loaded {
+            scopes: Vec::new(),
+            sources: Arc::new(SourceMap::default()),
+            skipped: Vec::new(),
+            messages: Vec::new(),
+            files: 0,
+        }
+    } else {
+        crate::load(&base_paths, settings)
+            .map_err(|e| Error(format!("--base: cannot read the base: {e}")))?
+    };
+    let loaded = rename(loaded, &mapping);
+    Ok(Base { loaded, messages })
+}
+
+fn map_path(path: &Path, mapping: &[(PathBuf, PathBuf)]) -> PathBuf {
+    for (from, to) in mapping {
+        if let Ok(rest) = path.strip_prefix(from) {
+            return if rest.as_os_str().is_empty() {
+                to.clone()
+            } else {
+                to.join(rest)
+            };
+        }
+    }
+    path.to_path_buf()
+}
+
+/// Give the base's files and scopes the head's paths. File ids are kept (the files are
+/// added in the same order).
+fn rename(loaded: Loaded, mapping: &[(PathBuf, PathBuf)]) -> Loaded {
+    let sources = SourceMap::default();
+    for f in loaded.sources.all() {
+        sources.add(SourceFile::new(map_path(&f.path, mapping), f.text.clone()));
+    }
+    let mut scopes = loaded.scopes;
+    for s in &mut scopes {
+        s.name = crate::source::display_path(&map_path(Path::new(&s.name), mapping));
+    }
+    scopes.sort_by(|a, b| a.name.cmp(&b.name));
+    Loaded {
+        scopes,
+        sources: Arc::new(sources),
+        skipped: loaded.skipped,
+        messages: loaded.messages,
+        files: loaded.files,
+    }
+}
+
+/// Messages about base scopes the head has too but that could not be read.
+pub fn unreadable_bases(head: &Loaded, base: &Loaded) -> Vec<String> {
+    let mut out = Vec::new();
+    for b in &base.scopes {
+        if b.problems.iter().any(|p| p.rule == "DDB001")
+            && head.scopes.iter().any(|h| h.name == b.name)
+        {
+            out.push(format!(
+                "{}: the base version does not parse: its tables cannot be compared (DDB501 and DDB502 see them as new)",
+                b.name
+            ));
+        }
+    }
+    out
+}
+
+/// Mark each head finding new or unchanged, list base findings the change fixed as absent,
+/// and with `only_new` drop the unchanged ones. Absent findings are not counted.
+pub fn compare(head: &mut Report, base: Report, only_new: bool) {
+    type Key = (&'static str, String, String);
+    let key = |f: &Finding| -> Key {
+        (
+            f.rule_id,
+            f.resource.as_ref().map_or(String::new(), |r| r.id.clone()),
+            f.fingerprint.clone(),
+        )
+    };
+    let mut counts: HashMap<Key, usize> = HashMap::new();
+    for f in &base.findings {
+        *counts.entry(key(f)).or_default() += 1;
+    }
+    for f in &mut head.findings {
+        let k = key(f);
+        f.baseline_state = Some(match counts.get_mut(&k) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                BaselineState::Unchanged
+            }
+            _ => BaselineState::New,
+        });
+    }
+    if only_new {
+        head.findings
+            .retain(|f| f.baseline_state != Some(BaselineState::Unchanged));
+    }
+    let mut files: HashMap<crate::source::FileId, crate::source::FileId> = HashMap::new();
+    for mut f in base.findings {
+        if f.suppression.is_some() {
+            continue;
+        }
+        let Some(n) = counts.get_mut(&key(&f)) else {
+            continue;
+        };
+        if *n == 0 {
+            continue;
+        }
+        *n -= 1;
+        let file = *files.entry(f.span.file).or_insert_with(|| {
+            let src = base.sources.get(f.span.file);
+            head.sources
+                .add(SourceFile::new(src.path.clone(), src.text.clone()))
+        });
+        f.span = Span { file, ..f.span };
+        f.baseline_state = Some(BaselineState::Absent);
+        head.findings.push(f);
+    }
+    head.findings.sort_by(|a, b| {
+        (&a.path, a.location, a.rule_id, &a.message)
+            .cmp(&(&b.path, b.location, b.rule_id, &b.message))
+    });
+    recount(&mut head.summary, &head.findings);
+}
+
+/// Recount the findings of a summary: absent ones do not count.
+fn recount(summary: &mut Summary, findings: &[Finding]) {
+    summary.findings = 0;
+    summary.errors = 0;
+    summary.warnings = 0;
+    summary.notes = 0;
+    summary.suppressed = 0;
+    for f in findings {
+        if f.baseline_state == Some(BaselineState::Absent) {
+            continue;
+        }
+        if f.suppression.is_some() {
+            summary.suppressed += 1;
+            continue;
+        }
+        summary.findings += 1;
+        match f.severity {
+            crate::rules::Severity::Error => summary.errors += 1,
+            crate::rules::Severity::Warning => summary.warnings += 1,
+            crate::rules::Severity::Note => summary.notes += 1,
+        }
+    }
+}
+
+// ---- Helpers for the pull-request rules (DDB501, DDB502) ----
+
+/// The same table in the base scope: by construct path for CDK resources, otherwise by
+/// logical ID or address (and the same type).
+pub fn base_table<'a>(base: &'a Scope, head: &Resource) -> Option<(&'a Resource, &'a Table)> {
+    let same = |r: &Resource| match (&head.cdk_path, &r.cdk_path) {
+        (Some(h), Some(b)) => h == b,
+        _ => r.id == head.id,
+    };
+    base.tables()
+        .find(|(r, _)| r.rtype == head.rtype && same(r))
+}
+
+/// Key elements as `(attribute, HASH|RANGE)`, or `None` when any is unknown.
+pub fn known_keys(keys: &[KeyElement]) -> Option<Vec<(String, String)>> {
+    keys.iter()
+        .map(|k| {
+            let t = match k.key_type.get()? {
+                KeyType::Hash => "HASH",
+                KeyType::Range => "RANGE",
+            };
+            Some((k.attribute.get()?.clone(), t.to_string()))
+        })
+        .collect()
+}
+
+/// `pk (HASH), sk (RANGE)`.
+pub fn render_keys(keys: &[(String, String)]) -> String {
+    if keys.is_empty() {
+        return "no key".into();
+    }
+    keys.iter()
+        .map(|(a, t)| format!("{a} ({t})"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The known type of an attribute definition, with its span.
+pub fn attr_type(table: &Table, name: &str) -> Option<(String, Span)> {
+    let def = table
+        .attributes
+        .iter()
+        .rev()
+        .find(|a| a.name.get().is_some_and(|n| n == name))?;
+    Some((
+        def.attr_type.get()?.to_ascii_uppercase(),
+        def.attr_type.span,
+    ))
+}
+
+/// Whether `name` is the table's own partition or sort key.
+pub fn is_table_key(table: &Table, name: &str) -> bool {
+    table
+        .key_schema
+        .iter()
+        .any(|k| k.attribute.get().is_some_and(|a| a == name))
+}
+
+/// How a plan or change set announces a replacement.
+pub fn replacement_verb(format: Format, conditional: bool) -> &'static str {
+    match (format, conditional) {
+        (Format::Terraform | Format::TerraformPlan, _) => "the plan replaces",
+        (_, false) => "the change set replaces",
+        (_, true) => "the change set may replace",
+    }
+}
+
+/// What a replacement of the table means for the format, and for this table when known.
+pub fn replacement_meaning(format: Format, table: Option<&Table>) -> String {
+    match format {
+        Format::Terraform | Format::TerraformPlan => {
+            let protected = table
+                .and_then(|t| t.prevent_destroy.as_ref())
+                .and_then(|p| p.get())
+                .copied()
+                == Some(true);
+            if protected {
+                "Terraform must destroy the table and create a new, empty one; \
+                 with prevent_destroy set, it refuses the plan"
+                    .into()
+            } else if table.is_some() {
+                "Terraform destroys the table with all its items and creates a new, empty one"
+                    .into()
+            } else {
+                "Terraform destroys the table with all its items and creates a new, empty one \
+                 (with prevent_destroy set, it refuses the plan)"
+                    .into()
+            }
+        }
+        Format::Cloudformation | Format::Cdk => {
+            let tool = if format == Format::Cdk {
+                "the CDK deploy (CloudFormation)"
+            } else {
+                "CloudFormation"
+            };
+            match table.map(|t| t.name.is_some()) {
+                Some(true) => format!(
+                    "{tool} must replace the table with a new, empty one, and because its TableName is fixed \
+                     the update fails (the new table cannot take the old one's name)"
+                ),
+                Some(false) => format!(
+                    "{tool} replaces the table: it creates a new, empty table and deletes the old one \
+                     with all its items (unless UpdateReplacePolicy is Retain)"
+                ),
+                None => format!(
+                    "{tool} creates a new, empty table and deletes the old one with all its items; \
+                     with a fixed TableName the update fails"
+                ),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_walk_up_and_down() {
+        assert_eq!(
+            relative(Path::new("/a/b"), Path::new("/a")),
+            PathBuf::from("..")
+        );
+        assert_eq!(
+            relative(Path::new("/a"), Path::new("/a/b")),
+            PathBuf::from("b")
+        );
+        assert_eq!(
+            relative(Path::new("/a"), Path::new("/a")),
+            PathBuf::from(".")
+        );
+        assert_eq!(
+            relative(Path::new("/a/b"), Path::new("/a/c/d")),
+            PathBuf::from("../c/d")
+        );
+    }
+
+    #[test]
+    fn map_path_takes_the_longest_prefix() {
+        let mapping = vec![
+            (PathBuf::from("/t/tree/infra"), PathBuf::from("infra")),
+            (PathBuf::from("/t/tree"), PathBuf::from(".")),
+        ];
+        assert_eq!(
+            map_path(Path::new("/t/tree/infra/a.yaml"), &mapping),
+            PathBuf::from("infra/a.yaml")
+        );
+        assert_eq!(
+            crate::source::display_path(&map_path(Path::new("/t/tree/mods/x.tf"), &mapping)),
+            "mods/x.tf"
+        );
+        assert_eq!(
+            map_path(Path::new("/t/tree/infra"), &mapping),
+            PathBuf::from("infra")
+        );
+        assert_eq!(
+            map_path(Path::new("/else"), &mapping),
+            PathBuf::from("/else")
+        );
+    }
+
+    #[test]
+    fn base_spec_is_a_directory_only_when_one_exists() {
+        assert_eq!(BaseSpec::parse("."), BaseSpec::Dir(PathBuf::from(".")));
+        assert_eq!(
+            BaseSpec::parse("origin/main"),
+            BaseSpec::Git("origin/main".into())
+        );
+    }
+}
