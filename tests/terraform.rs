@@ -385,3 +385,22 @@ fn plan_values_known_only_after_apply_are_unknown() {
         "{r:?}"
     );
 }
+
+#[test]
+fn module_fan_out_is_bounded() {
+    let start = std::time::Instant::now();
+    let loaded = ddbguard::load(
+        &[root().join("testdata/terraform/fan-out")],
+        &Settings::default(),
+    )
+    .unwrap();
+    let scope = &loaded.scopes[0];
+    assert_eq!(scope.resources.len(), 100_000);
+    assert!(
+        scope
+            .notes
+            .iter()
+            .any(|n| n.contains("the rest is not read"))
+    );
+    assert!(start.elapsed().as_secs() < 60);
+}

@@ -13,6 +13,9 @@ use hcl_edit::Span as _;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// Most resource instances read for one root module (all modules and expansions).
+pub const MAX_RESOURCES: usize = 100_000;
+
 /// Resource types read into the model (every other type is [`Kind::Other`]).
 pub const MODELLED: &[&str] = &[
     "aws_dynamodb_table",
@@ -34,6 +37,17 @@ pub const MODELLED: &[&str] = &[
     "aws_iam_role",
 ];
 
+/// Whether the root has all the resource instances it may read (noted once).
+fn full(inst: &Inst, out: &[Resource]) -> bool {
+    let full = out.len() >= MAX_RESOURCES;
+    if full {
+        inst.sh.note(format!(
+            "more than {MAX_RESOURCES} resource instances: the rest is not read"
+        ));
+    }
+    full
+}
+
 /// Every resource of `inst` and of the modules it calls, in declaration order.
 pub fn collect(inst: &Inst, out: &mut Vec<Resource>, used: &mut Vec<Arc<Module>>) {
     used.push(inst.m.clone());
@@ -41,6 +55,9 @@ pub fn collect(inst: &Inst, out: &mut Vec<Resource>, used: &mut Vec<Arc<Module>>
         let (Some(rtype), Some(name)) = (label(&decl.block, 0), label(&decl.block, 1)) else {
             continue;
         };
+        if full(inst, out) {
+            return;
+        }
         let f = decl.file;
         let base = format!("{}{rtype}.{name}", inst.prefix);
         let header = header_span(f, &decl.block);
@@ -67,6 +84,9 @@ pub fn collect(inst: &Inst, out: &mut Vec<Resource>, used: &mut Vec<Arc<Module>>
                     .collect(),
             };
         for (addr, frame) in instances {
+            if full(inst, out) {
+                return;
+            }
             let frame_holder;
             let env = match &frame {
                 Some((n, v)) => {
@@ -141,8 +161,14 @@ pub fn collect(inst: &Inst, out: &mut Vec<Resource>, used: &mut Vec<Arc<Module>>
         let Some(name) = label(&call.block, 0) else {
             continue;
         };
+        if full(inst, out) {
+            return;
+        }
         if let super::eval::Children::Instances(list) = &*inst.children(name) {
             for (_, child) in list {
+                if full(inst, out) {
+                    return;
+                }
                 collect(child, out, used);
             }
         }
