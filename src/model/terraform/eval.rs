@@ -644,7 +644,7 @@ impl<'l> Inst<'l> {
                         },
                     },
                 };
-                let Some(out) = Self::attr_name(inst_first(rest)) else {
+                let Some(out) = Self::attr_name(rest.first()) else {
                     return Sv::unknown(format!("module.{call}"), span);
                 };
                 let v = inst.output(out, d);
@@ -1172,12 +1172,6 @@ impl<'l> Inst<'l> {
         }
         Expansion::Single
     }
-}
-
-fn inst_first(
-    ops: &[hcl_edit::Decorated<TraversalOperator>],
-) -> Option<&hcl_edit::Decorated<TraversalOperator>> {
-    ops.first()
 }
 
 /// How a block expands.

@@ -1,6 +1,6 @@
 //! Resolved Terraform resources into the typed model.
 
-use super::eval::{Env, Expansion, Inst, RBlock, RBody, frame_value, key_suffix, kv_key, reason};
+use super::eval::{Env, Expansion, Inst, RBlock, RBody, frame_value, key_suffix, kv_key};
 use super::parse::{Module, header_span, label, span_of};
 use super::value::{Sv, V};
 use crate::model::{
@@ -179,15 +179,7 @@ pub fn collect(inst: &Inst, out: &mut Vec<Resource>, used: &mut Vec<Arc<Module>>
 /// is in scope.
 pub fn attach_replicas(resources: &mut [Resource], sh: &super::eval::Shared) {
     let mut adds: Vec<(String, Replica)> = Vec::new();
-    for r in resources.iter() {
-        if r.rtype != "aws_dynamodb_table_replica" {
-            continue;
-        }
-        if let Kind::Other = r.kind {
-            continue;
-        }
-    }
-    // Replica resources keep their data in a side table built during extraction.
+    // A replica resource is carried as a one-replica table until here.
     for r in resources.iter_mut() {
         if r.rtype != "aws_dynamodb_table_replica" {
             continue;
@@ -839,9 +831,4 @@ pub fn statements_from_doc(doc: &Sv, problems: &mut Vec<Problem>) -> Vec<Stateme
             })
         })
         .collect()
-}
-
-/// Why a value is not known (for notes).
-pub fn why(v: &Sv) -> String {
-    reason(v)
 }

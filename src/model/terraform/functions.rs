@@ -2,7 +2,7 @@
 //! an unknown argument makes the result unknown (errors carry [`ERR`]).
 
 use super::eval::{ERR, is_error, known_eq};
-use super::value::{Sv, V, push_into_str, to_json_text};
+use super::value::{Sv, V, push_into_str};
 use crate::model::{Part, Str};
 use crate::source::Span;
 use std::collections::{BTreeMap, BTreeSet};
@@ -567,11 +567,6 @@ fn respan_all(v: Sv, span: Span, depth: usize) -> Sv {
         other => other,
     };
     Sv::new(inner, span)
-}
-
-/// The JSON text of a known value (for messages and tests).
-pub fn json_text(v: &Sv) -> Option<String> {
-    to_json_text(v)
 }
 
 #[cfg(test)]
