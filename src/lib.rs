@@ -72,6 +72,12 @@ pub fn load(paths: &[PathBuf], settings: &Settings) -> Result<Loaded, Error> {
         scopes.extend(s);
         skipped.extend(skip);
     }
+    let assemblies: Vec<Scope> = found
+        .assemblies
+        .par_iter()
+        .flat_map_iter(|dir| model::cdk::load_assembly(dir, &sources))
+        .collect();
+    scopes.extend(assemblies);
     scopes.extend(model::terraform::load(
         &found.terraform_dirs,
         &sources,

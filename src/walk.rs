@@ -6,6 +6,7 @@
 //! (`manifest.json`) is one unit, handed whole to the CDK frontend; a `cdk.out` assembly
 //! below a directory is found even when `.gitignore` lists it.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// What the walk found, grouped by how it will be read.
@@ -49,23 +50,44 @@ pub fn is_terraform(name: &str) -> bool {
     name.ends_with(".tf") || name.ends_with(".tf.json")
 }
 
-fn is_assembly_dir(dir: &Path) -> bool {
-    dir.join("manifest.json").is_file()
-        && (dir.file_name().is_some_and(|n| n == "cdk.out")
-            || dir.join("tree.json").is_file()
-            || looks_like_assembly_manifest(&dir.join("manifest.json")))
+/// Whether `dir` holds a CDK cloud assembly: a `manifest.json` that is a JSON object with
+/// the schema `"version"` and `"artifacts"` CDK writes (a `cdk.out` may hold only a
+/// `"version"` when the app has no stack). Other tools' `manifest.json` files (web app
+/// manifests, browser extensions) are not assemblies.
+pub fn is_assembly_dir(dir: &Path) -> bool {
+    let is_cdk_out = dir.file_name().is_some_and(|n| n == "cdk.out");
+    match manifest_head(&dir.join("manifest.json")) {
+        Some(head) => {
+            head.trim_start().starts_with('{')
+                && head.contains("\"version\"")
+                && (head.contains("\"artifacts\"") || (is_cdk_out && !head.contains("\"name\"")))
+        }
+        None => false,
+    }
 }
 
-fn looks_like_assembly_manifest(path: &Path) -> bool {
-    // A cloud assembly manifest has `"artifacts"` and a schema `"version"`; read only the start.
+/// The first 4 KB of a file, when it is a readable file (CDK writes `"version"` and
+/// `"artifacts"` first).
+fn manifest_head(path: &Path) -> Option<String> {
     use std::io::Read;
-    let mut buf = [0u8; 4096];
-    let Ok(mut f) = std::fs::File::open(path) else {
-        return false;
-    };
-    let n = f.read(&mut buf).unwrap_or(0);
-    let head = String::from_utf8_lossy(&buf[..n]);
-    head.contains("\"artifacts\"") || head.contains("aws:cloudformation:stack")
+    if !path.is_file() {
+        return None;
+    }
+    let f = std::fs::File::open(path).ok()?;
+    let mut buf = Vec::with_capacity(4096);
+    f.take(4096).read_to_end(&mut buf).ok()?;
+    Some(String::from_utf8_lossy(&buf).into_owned())
+}
+
+/// Whether `inner` is a nested assembly of `outer` (`outer/assembly-*/…`), which the
+/// CDK frontend reads with its parent.
+fn is_nested_assembly(inner: &Path, outer: &Path) -> bool {
+    inner != outer
+        && inner.strip_prefix(outer).is_ok_and(|rel| {
+            rel.components()
+                .next()
+                .is_some_and(|c| c.as_os_str().to_string_lossy().starts_with("assembly-"))
+        })
 }
 
 const SKIP_DIRS: &[&str] = &[".git", "node_modules", "target", ".terraform"];
@@ -103,6 +125,12 @@ pub fn walk(paths: &[PathBuf], exclude: &globset::GlobSet) -> Result<Found, Stri
     found.documents.dedup();
     found.assemblies.sort();
     found.assemblies.dedup();
+    let all: HashSet<PathBuf> = found.assemblies.iter().cloned().collect();
+    found.assemblies.retain(|a| {
+        !a.ancestors()
+            .skip(1)
+            .any(|outer| all.contains(outer) && is_nested_assembly(a, outer))
+    });
     Ok(found)
 }
 
@@ -152,7 +180,9 @@ fn walk_dir(
         if is_dir {
             // A git-ignored cdk.out is still an assembly of this project.
             let cdk_out = path.join("cdk.out");
-            if cdk_out.is_dir() && is_assembly_dir(&cdk_out) {
+            let rel = cdk_out.strip_prefix(root).unwrap_or(&cdk_out);
+            let excluded = exclude.is_match(rel) || exclude.is_match(&cdk_out);
+            if cdk_out.is_dir() && !excluded && is_assembly_dir(&cdk_out) {
                 found.assemblies.push(cdk_out);
             } else if path.join("cdk.json").is_file() {
                 found.unsynthesized_cdk_apps.push(path.to_path_buf());
@@ -174,8 +204,61 @@ fn walk_dir(
         }
     }
     // Documents inside an assembly belong to the CDK frontend.
-    let assemblies = found.assemblies.clone();
+    let assemblies: HashSet<&Path> = found.assemblies.iter().map(PathBuf::as_path).collect();
     found
         .documents
-        .retain(|d| !assemblies.iter().any(|a| d.starts_with(a)));
+        .retain(|d| !d.ancestors().skip(1).any(|a| assemblies.contains(a)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    const MANIFEST: &str = r#"{"version": "38.0.0", "artifacts": {}}"#;
+
+    #[test]
+    fn only_cdk_manifests_make_assemblies() {
+        let dir = tempfile::tempdir().unwrap();
+        let cdk = dir.path().join("cdk.out");
+        write(&cdk.join("manifest.json"), MANIFEST);
+        assert!(is_assembly_dir(&cdk));
+        let web = dir.path().join("public");
+        write(
+            &web.join("manifest.json"),
+            r#"{"name": "app", "version": "1", "icons": []}"#,
+        );
+        assert!(!is_assembly_dir(&web));
+        // Even in a directory named cdk.out, a web manifest is not an assembly.
+        let odd = dir.path().join("x/cdk.out");
+        write(
+            &odd.join("manifest.json"),
+            r#"{"name": "app", "version": "1"}"#,
+        );
+        assert!(!is_assembly_dir(&odd));
+        write(&odd.join("manifest.json"), "not json at all");
+        assert!(!is_assembly_dir(&odd));
+        assert!(!is_assembly_dir(&dir.path().join("missing")));
+    }
+
+    #[test]
+    fn nested_assemblies_are_not_listed_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let cdk = dir.path().join("cdk.out");
+        write(&cdk.join("manifest.json"), MANIFEST);
+        write(&cdk.join("assembly-Prod/manifest.json"), MANIFEST);
+        write(
+            &cdk.join("assembly-Prod/assembly-Inner/manifest.json"),
+            MANIFEST,
+        );
+        write(&cdk.join("elsewhere/manifest.json"), MANIFEST);
+        write(&cdk.join("asset.abc/manifest.json"), MANIFEST);
+        let found = walk(&[dir.path().to_path_buf()], &globset::GlobSet::empty()).unwrap();
+        assert_eq!(found.assemblies, vec![cdk.clone(), cdk.join("elsewhere")]);
+        assert!(found.documents.is_empty(), "{:?}", found.documents);
+    }
 }

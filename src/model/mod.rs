@@ -5,6 +5,7 @@
 //! [`Resource`]s whose values are [`Prop`]s (known, unknown or conditional, with spans),
 //! and the [`Problem`]s met while reading (parse errors, duplicate keys).
 
+pub mod cdk;
 pub mod cfn;
 pub mod changes;
 pub mod node;

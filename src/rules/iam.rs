@@ -234,9 +234,23 @@ pub fn grants_dynamodb(pattern: &str) -> bool {
             .any(|a| action_matches(pattern, &format!("dynamodb:{a}")))
 }
 
+/// A cheap first test: an action whose service prefix is written out and is not
+/// `dynamodb` (`s3:GetObject`, `logs:*`) names no DynamoDB action.
+fn may_name_dynamodb(pattern: &str) -> bool {
+    match pattern.split_once(':') {
+        Some((service, _)) if !service.contains(['*', '?']) => {
+            service.eq_ignore_ascii_case("dynamodb")
+        }
+        _ => true,
+    }
+}
+
 /// Whether an action pattern grants a DynamoDB action that acts on tables, indexes,
 /// streams or backups (not only [`ACCOUNT_LEVEL_ACTIONS`]).
 pub fn grants_dynamodb_resource_action(pattern: &str) -> bool {
+    if !may_name_dynamodb(pattern) {
+        return false;
+    }
     let is_account_level = |a: &str| {
         ACCOUNT_LEVEL_ACTIONS
             .iter()
@@ -257,6 +271,9 @@ pub fn grants_dynamodb_resource_action(pattern: &str) -> bool {
 
 /// The admin actions ([`ADMIN_ACTIONS`]) an action pattern covers.
 pub fn admin_actions(pattern: &str) -> Vec<(&'static str, &'static str)> {
+    if !may_name_dynamodb(pattern) {
+        return Vec::new();
+    }
     ADMIN_ACTIONS
         .iter()
         .filter(|(a, _)| action_matches(pattern, &format!("dynamodb:{a}")))

@@ -188,6 +188,7 @@ pub fn load_document(path: &Path, sources: &SourceMap) -> (Vec<Scope>, Skipped) 
     add_template(&mut scope, file, &root, sources, None);
     if scope.resources.iter().any(|r| r.cdk_path.is_some()) {
         scope.format = Format::Cdk;
+        crate::model::cdk::add_replicas(&mut scope, &root);
     }
     (vec![scope], None)
 }

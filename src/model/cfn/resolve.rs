@@ -78,7 +78,9 @@ impl<'a> Template<'a> {
         self.source.as_deref()
     }
 
-    /// Give a parameter a value from outside (a nested stack's caller).
+    /// Give a parameter a value from outside (a nested stack's caller). The name may also
+    /// be `import:<ExportName>` (`Fn::ImportValue`) or `<Resource>.<Attribute>`
+    /// (`Fn::GetAtt`, e.g. a nested stack's `Outputs.X`).
     pub fn set_parameter(&mut self, name: impl Into<String>, value: Str) {
         self.overrides.insert(name.into(), value);
     }
@@ -364,6 +366,11 @@ impl<'a> Template<'a> {
                     },
                     _ => (None, None),
                 };
+                if let (Some(t), Some(a)) = (&target, &attr)
+                    && let Some(v) = self.overrides.get(&format!("{t}.{a}"))
+                {
+                    return Val::Known(v.clone());
+                }
                 match (target, attr) {
                     (Some(t), Some(a)) if self.resources.contains(t.as_str()) => {
                         Val::Known(Str::reference(t, Some(a)))
@@ -516,6 +523,10 @@ impl<'a> Template<'a> {
                     Val::Unknown(why) => out.push(Part::Unknown(why)),
                     Val::OneOf(_) => out.push(Part::Unknown(format!("{name} (conditional)"))),
                 }
+                continue;
+            }
+            if let Some(v) = self.overrides.get(name).filter(|_| name.contains('.')) {
+                out.extend(v.clone());
                 continue;
             }
             match name.split_once('.') {
