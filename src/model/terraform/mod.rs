@@ -11,6 +11,10 @@
 //! (`.terraform/modules/modules.json` of the root); otherwise the call is opaque and the
 //! scope says so in its notes. `aws_dynamodb_table_replica` resources are added as
 //! replicas of the table they name when it is in scope (and kept as `Other` resources).
+//!
+//! Limits: at most 10,000 instances per `count`/`for_each`/`dynamic` block and 100,000
+//! resource instances per root (both noted); Terraform's JSON configuration syntax
+//! (`.tf.json`) is checked to be an object but not evaluated (noted).
 
 pub mod eval;
 pub mod extract;
