@@ -445,3 +445,39 @@ fn module_fan_out_is_bounded() {
     );
     assert!(start.elapsed().as_secs() < 60);
 }
+
+#[test]
+fn json_configuration_syntax_is_evaluated() {
+    let dir = root().join("testdata/terraform/json");
+    let r = rows(&check(&dir, &["DDB101", "DDB103", "DDB104"]));
+    // PITR from a variable default, reported on the template string.
+    assert_eq!(
+        r,
+        [(
+            "DDB101".to_string(),
+            "aws_dynamodb_table.orders".to_string(),
+            "main.tf.json".to_string(),
+            17
+        )]
+    );
+    let loaded = ddbguard::load(&[dir], &Settings::default()).unwrap();
+    let scope = &loaded.scopes[0];
+    let Kind::Table(t) = &scope.resource("aws_dynamodb_table.orders").unwrap().kind else {
+        panic!("table")
+    };
+    assert_eq!(t.known_name(), Some("shop-dev-orders"));
+    let Kind::Alarm(a) = &scope
+        .resource("aws_cloudwatch_metric_alarm.throttles")
+        .unwrap()
+        .kind
+    else {
+        panic!("alarm")
+    };
+    assert_eq!(
+        a.metrics[0].dimensions[0]
+            .value
+            .get()
+            .and_then(|s| s.as_ref_part()),
+        Some(("aws_dynamodb_table.orders", Some("name")))
+    );
+}

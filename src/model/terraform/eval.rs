@@ -556,7 +556,7 @@ impl<'l> Inst<'l> {
                 let base = match self.vars.get(var) {
                     Some(v) => return self.apply_borrowed(v, rest, f, env, d).respan(span),
                     None => {
-                        if self.m.variables.contains_key(var) {
+                        if self.m.has_variable(var) {
                             Sv::unknown(format!("var.{var} has no value"), span)
                         } else {
                             Sv::unknown(format!("{ERR}undeclared variable var.{var}"), span)
@@ -764,14 +764,20 @@ impl<'l> Inst<'l> {
                 )),
             };
         }
-        let Some(named) = self.m.locals.get(name) else {
+        let named = self.m.locals.get(name);
+        let json = self.m.json_locals.get(name);
+        if named.is_none() && json.is_none() {
             return Rc::new(Sv::unknown(
                 format!("{ERR}undeclared local.{name}"),
                 Span::default(),
             ));
-        };
+        }
         self.locals.borrow_mut().insert(name.to_string(), None);
-        let v = Rc::new(self.eval(&named.attr.value, named.file, None, d + 1));
+        let v = Rc::new(match (named, json) {
+            (Some(named), _) => self.eval(&named.attr.value, named.file, None, d + 1),
+            (None, Some(j)) => self.eval_json(j, None, d + 1),
+            (None, None) => Sv::unknown(format!("{ERR}undeclared local.{name}"), Span::default()),
+        });
         self.locals
             .borrow_mut()
             .insert(name.to_string(), Some(v.clone()));
@@ -874,6 +880,109 @@ impl<'l> Inst<'l> {
                 Sv::unknown(format!("data.{t}.{n}"), span)
             }
         }
+    }
+
+    /// A value of a `.tf.json` file: strings are templates, the rest is literal.
+    pub fn eval_json(&self, v: &Sv, env: Option<&Env>, d: usize) -> Sv {
+        if d > MAX_EXPR_DEPTH {
+            return Sv::unknown("nested too deeply", v.span);
+        }
+        match &v.v {
+            V::Str(s) => {
+                let Some(text) = s.as_lit() else {
+                    return v.clone();
+                };
+                if !text.contains("${") && !text.contains("%{") {
+                    return v.clone();
+                }
+                let Ok(t) = hcl_edit::parser::parse_template(text) else {
+                    return Sv::unknown(format!("{ERR}invalid template"), v.span);
+                };
+                // Spans inside the string are relative to it: the value keeps the string's.
+                let f = v.span.file;
+                if let Some(Element::Interpolation(i)) = t.as_single_element() {
+                    return self.eval(&i.expr, f, env, d + 1).respan(v.span);
+                }
+                self.template(t.iter(), f, env, d + 1, v.span)
+            }
+            V::List(items) => Sv::new(
+                V::List(
+                    items
+                        .iter()
+                        .map(|i| self.eval_json(i, env, d + 1))
+                        .collect(),
+                ),
+                v.span,
+            ),
+            V::Obj(m) => Sv::new(
+                V::Obj(
+                    m.iter()
+                        .map(|(k, i)| (k.clone(), self.eval_json(i, env, d + 1)))
+                        .collect(),
+                ),
+                v.span,
+            ),
+            _ => v.clone(),
+        }
+    }
+
+    /// A `.tf.json` body: nested blocks (objects, or lists of objects, under a block
+    /// name) and attributes.
+    pub fn json_body(&self, body: &Sv, env: Option<&Env>, d: usize) -> RBody {
+        const BLOCKS: &[&str] = &[
+            "attribute",
+            "global_secondary_index",
+            "local_secondary_index",
+            "point_in_time_recovery",
+            "server_side_encryption",
+            "replica",
+            "lifecycle",
+            "ttl",
+            "metric_query",
+            "metric",
+            "inline_policy",
+            "statement",
+            "condition",
+            "principals",
+            "not_principals",
+            "timeouts",
+            "import_table",
+            "on_demand_throughput",
+        ];
+        let mut out = RBody::default();
+        let Some(m) = body.as_obj() else { return out };
+        if d > MAX_EXPR_DEPTH {
+            return out;
+        }
+        for (k, v) in m {
+            if d == 0 && matches!(k.as_str(), "count" | "for_each" | "depends_on" | "provider") {
+                continue;
+            }
+            if BLOCKS.contains(&k.as_str()) {
+                let items: Vec<&Sv> = match &v.v {
+                    V::Obj(_) => vec![v],
+                    V::List(l) => l.iter().filter(|i| i.as_obj().is_some()).collect(),
+                    _ => Vec::new(),
+                };
+                for it in items {
+                    out.blocks.push(RBlock {
+                        ident: k.clone(),
+                        span: it.span,
+                        header: it.span,
+                        body: self.json_body(it, env, d + 1),
+                    });
+                }
+                continue;
+            }
+            out.attrs.insert(
+                k.clone(),
+                RAttr {
+                    value: self.eval_json(v, env, d),
+                    span: v.span,
+                },
+            );
+        }
+        out
     }
 
     // ---------------------------------------------------------------- blocks
@@ -1114,8 +1223,18 @@ impl<'l> Inst<'l> {
 
     /// How a resource or module block expands: `count`, `for_each`, or one instance.
     pub fn expansion(&self, body: &Body, f: FileId, addr: &str) -> Expansion {
-        if let Some(c) = body.get_attribute("count") {
-            let v = self.eval(&c.value, f, None, 0);
+        let count = body
+            .get_attribute("count")
+            .map(|c| self.eval(&c.value, f, None, 0));
+        let for_each = body
+            .get_attribute("for_each")
+            .map(|fe| self.eval(&fe.value, f, None, 0));
+        self.expansion_of(count, for_each, addr)
+    }
+
+    /// How a block expands, from its evaluated `count` and `for_each`.
+    pub fn expansion_of(&self, count: Option<Sv>, for_each: Option<Sv>, addr: &str) -> Expansion {
+        if let Some(v) = count {
             return match v.as_num() {
                 Some(n) if n >= 0.0 => {
                     let n = n as usize;
@@ -1140,8 +1259,7 @@ impl<'l> Inst<'l> {
                 }
             };
         }
-        if let Some(fe) = body.get_attribute("for_each") {
-            let v = self.eval(&fe.value, f, None, 0);
+        if let Some(v) = for_each {
             return match for_each_pairs(&v, false) {
                 Ok(pairs) => {
                     if pairs.len() > MAX_INSTANCES {

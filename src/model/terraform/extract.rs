@@ -129,6 +129,69 @@ pub fn collect(inst: &Inst, out: &mut Vec<Resource>, used: &mut Vec<Arc<Module>>
             out.push(res);
         }
     }
+    for jr in &inst.m.json_resources {
+        if full(inst, out) {
+            return;
+        }
+        let base = format!("{}{}.{}", inst.prefix, jr.rtype, jr.name);
+        let count = jr.body.get("count").map(|c| inst.eval_json(c, None, 0));
+        let for_each = jr.body.get("for_each").map(|c| inst.eval_json(c, None, 0));
+        let instances: Vec<(String, Option<(&'static str, Sv)>)> =
+            match inst.expansion_of(count, for_each, &base) {
+                Expansion::Single => vec![(base.clone(), None)],
+                Expansion::Keys(keys) => keys
+                    .iter()
+                    .map(|(kind, v)| {
+                        let key = kv_key(kind, v);
+                        let addr = if key.as_text().is_some() {
+                            format!("{base}{}", key_suffix(&key))
+                        } else {
+                            base.clone()
+                        };
+                        (addr, Some(frame_value(kind, v)))
+                    })
+                    .collect(),
+            };
+        for (addr, frame) in instances {
+            let frame_holder;
+            let env = match &frame {
+                Some((n, v)) => {
+                    frame_holder = Env {
+                        name: n,
+                        value: v.clone(),
+                        parent: None,
+                    };
+                    Some(&frame_holder)
+                }
+                None => None,
+            };
+            let body = if MODELLED.contains(&jr.rtype.as_str()) {
+                inst.json_body(&jr.body, env, 0)
+            } else {
+                RBody::default()
+            };
+            let mut problems = Vec::new();
+            let kind = resource_kind(&jr.rtype, &body, jr.header, None, &mut problems);
+            let res = Resource {
+                id: addr,
+                rtype: jr.rtype.clone(),
+                file: jr.file,
+                span: jr.header,
+                cdk_path: None,
+                suppressions: Vec::new(),
+                kind,
+            };
+            let rref = res.reference();
+            inst.sh
+                .problems
+                .borrow_mut()
+                .extend(problems.into_iter().map(|mut p| {
+                    p.resource = Some(rref.clone());
+                    p
+                }));
+            out.push(res);
+        }
+    }
     // Policy documents are resources of the model (they carry statements).
     for decl in &inst.m.data {
         let (Some("aws_iam_policy_document"), Some(name)) =

@@ -13,8 +13,9 @@
 //! replicas of the table they name when it is in scope (and kept as `Other` resources).
 //!
 //! Limits: at most 10,000 instances per `count`/`for_each`/`dynamic` block and 100,000
-//! resource instances per root (both noted); Terraform's JSON configuration syntax
-//! (`.tf.json`) is checked to be an object but not evaluated (noted).
+//! resource instances per root (both noted). In Terraform's JSON configuration syntax
+//! (`.tf.json`), resources, variables and locals are read (module calls, outputs and data
+//! sources are noted, not read).
 
 pub mod eval;
 pub mod extract;
@@ -283,6 +284,12 @@ pub fn bind_variables(
         };
         out.insert(name.clone(), value);
     }
+    for (name, default) in &child.json_variables {
+        let given = inputs.remove(name).filter(|v| !v.is_null());
+        if let Some(v) = given.or_else(|| default.clone()) {
+            out.insert(name.clone(), v);
+        }
+    }
     out
 }
 
@@ -465,6 +472,10 @@ fn root_variables(
         given.insert(k.clone(), from_text(k, v));
     }
     let mut vars = bind_variables(m, given, sh, &bare);
+    for name in m.json_variables.keys() {
+        vars.entry(name.clone())
+            .or_insert_with(|| Sv::unknown(format!("var.{name} has no value"), Span::default()));
+    }
     for (name, decl) in &m.variables {
         vars.entry(name.clone()).or_insert_with(|| {
             Sv::unknown(

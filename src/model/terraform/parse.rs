@@ -87,6 +87,22 @@ pub struct Module {
     pub calls: Vec<Decl>,
     /// Object keys renamed to get past duplicate keys (Terraform keeps the last): alias → key.
     pub key_aliases: HashMap<String, String>,
+    /// Resources written in Terraform's JSON syntax (`.tf.json`).
+    pub json_resources: Vec<JsonResource>,
+    /// Variables of `.tf.json` files and their defaults.
+    pub json_variables: BTreeMap<String, Option<super::value::Sv>>,
+    /// Locals of `.tf.json` files.
+    pub json_locals: HashMap<String, super::value::Sv>,
+}
+
+/// A resource of a `.tf.json` file: its body is JSON, strings being templates.
+pub struct JsonResource {
+    pub file: FileId,
+    pub rtype: String,
+    pub name: String,
+    /// The resource's name key.
+    pub header: Span,
+    pub body: super::value::Sv,
 }
 
 impl Module {
@@ -98,6 +114,14 @@ impl Module {
         self.resources
             .iter()
             .any(|d| label(&d.block, 0) == Some(rtype) && label(&d.block, 1) == Some(name))
+            || self
+                .json_resources
+                .iter()
+                .any(|r| r.rtype == rtype && r.name == name)
+    }
+
+    pub fn has_variable(&self, name: &str) -> bool {
+        self.variables.contains_key(name) || self.json_variables.contains_key(name)
     }
 
     pub fn data_source(&self, rtype: &str, name: &str) -> Option<&Decl> {
@@ -324,38 +348,85 @@ fn sort_body(m: &mut Module, id: FileId, body: Body) {
     }
 }
 
-/// `.tf.json`: must be an object. Its blocks are not evaluated (noted); variables'
-/// defaults are not read either.
+/// `.tf.json`: must be an object. Resources, variables and locals are read (string
+/// values are templates); module calls, outputs and data sources are noted, not read.
 fn read_json_config(m: &mut Module, id: FileId, text: &str) {
-    match super::json::parse(text, id, 0) {
-        Ok(p) => {
-            if p.value.as_obj().is_none() {
-                m.problems.push(Problem {
-                    rule: "DDB001",
-                    span: Span::new(id, 0, text.len().min(1)),
-                    message: format!(
-                        "a Terraform JSON configuration file must hold an object, not {}",
-                        p.value.type_name()
-                    ),
-                    help: Some("make the file's top level a JSON object".into()),
-                    resource: None,
-                });
-            } else {
-                m.notes.push(format!(
-                    "{}: Terraform JSON configuration syntax is not evaluated",
-                    m.files
-                        .iter()
-                        .find(|f| f.id == id)
-                        .map_or_else(String::new, |f| crate::source::display_path(&f.path))
-                ));
-            }
-        }
+    let p = match super::json::parse(text, id, 0) {
+        Ok(p) => p,
         Err(e) => {
             let end = next_char_end(text, e.offset);
             m.problems.push(problem(
                 Span::new(id, e.offset, end),
                 format!("JSON syntax error: {}", e.message),
             ));
+            return;
+        }
+    };
+    let Some(root) = p.value.as_obj() else {
+        m.problems.push(Problem {
+            rule: "DDB001",
+            span: Span::new(id, 0, text.len().min(1)),
+            message: format!(
+                "a Terraform JSON configuration file must hold an object, not {}",
+                p.value.type_name()
+            ),
+            help: Some("make the file's top level a JSON object".into()),
+            resource: None,
+        });
+        return;
+    };
+    let path = m
+        .files
+        .iter()
+        .find(|f| f.id == id)
+        .map_or_else(String::new, |f| crate::source::display_path(&f.path));
+    for (section, value) in root {
+        let Some(entries) = value.as_obj() else {
+            continue;
+        };
+        match section.as_str() {
+            "resource" => {
+                for (rtype, by_name) in entries {
+                    for (name, body) in by_name.as_obj().into_iter().flatten() {
+                        if body.as_obj().is_none() {
+                            continue;
+                        }
+                        // The name key, just before the body.
+                        let before = text.get(..body.span.start as usize).unwrap_or("");
+                        let key = serde_json::Value::String(name.clone()).to_string();
+                        let header = match before.rfind(&key) {
+                            Some(at) => Span::new(id, at, at + key.len()),
+                            None => Span::new(
+                                id,
+                                body.span.start as usize,
+                                body.span.start as usize + 1,
+                            ),
+                        };
+                        m.json_resources.push(JsonResource {
+                            file: id,
+                            rtype: rtype.clone(),
+                            name: name.clone(),
+                            header,
+                            body: body.clone(),
+                        });
+                    }
+                }
+            }
+            "variable" => {
+                for (name, decl) in entries {
+                    m.json_variables
+                        .insert(name.clone(), decl.get("default").cloned());
+                }
+            }
+            "locals" => {
+                for (name, v) in entries {
+                    m.json_locals.insert(name.clone(), v.clone());
+                }
+            }
+            "module" | "output" | "data" => m.notes.push(format!(
+                "{path}: {section} blocks in JSON syntax are not read"
+            )),
+            _ => {}
         }
     }
 }
