@@ -79,6 +79,12 @@ pub fn load(paths: &[PathBuf], settings: &Settings) -> Result<Loaded, Error> {
         .flat_map_iter(|dir| model::cdk::load_assembly(dir, &sources))
         .collect();
     scopes.extend(assemblies);
+    scopes.extend(model::terraform::load(
+        &found.terraform_dirs,
+        &sources,
+        settings,
+    ));
+    model::tfplan::link_plans(&mut scopes, &sources);
     let files = sources.len();
     scopes.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(Loaded {

@@ -42,7 +42,16 @@ fn run(cli: Cli) -> Result<u8, String> {
             Ok(0)
         }
         Command::Model(args) => {
+            // The config's `exclude` applies here too.
+            let config = match load_config(None) {
+                Ok(config) => config,
+                Err(errors) => {
+                    eprintln!("{errors}");
+                    return Ok(2);
+                }
+            };
             let settings = ddbguard::Settings {
+                config,
                 tf_vars: args
                     .vars
                     .iter()
@@ -68,6 +77,23 @@ fn run(cli: Cli) -> Result<u8, String> {
     }
 }
 
+/// The config named by `--config`, else the nearest `.ddbguard.yaml` upward, else none.
+fn load_config(
+    path: Option<&std::path::Path>,
+) -> Result<ddbguard::config::Config, ddbguard::config::ConfigErrors> {
+    use ddbguard::config::Config;
+    let path = match path {
+        Some(p) => Some(p.to_path_buf()),
+        None => std::env::current_dir()
+            .ok()
+            .and_then(|dir| Config::discover(&dir)),
+    };
+    match path {
+        Some(p) => Config::load(&p),
+        None => Ok(Config::default()),
+    }
+}
+
 fn check(args: cli::CheckArgs) -> Result<u8, String> {
     let outputs = cli::outputs(&args.format, args.output.as_ref())?;
     let mut settings = ddbguard::Settings {
@@ -82,6 +108,14 @@ fn check(args: cli::CheckArgs) -> Result<u8, String> {
         .iter()
         .map(|v| cli::parse_var(v))
         .collect::<Result<_, _>>()?;
+    match load_config(args.config.as_deref()) {
+        Ok(config) => settings.config = config,
+        Err(errors) => {
+            // `path:line:column: message`, one per line, as compilers write them.
+            eprintln!("{errors}");
+            return Ok(2);
+        }
+    }
     for id in settings.select.iter().chain(&settings.ignore) {
         if ddbguard::rules::meta_by_id(id).is_none() {
             return Err(format!("no rule {id:?}: `ddbguard rules` lists them"));

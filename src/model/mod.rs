@@ -9,6 +9,8 @@ pub mod cdk;
 pub mod cfn;
 pub mod changes;
 pub mod node;
+pub mod terraform;
+pub mod tfplan;
 pub mod value;
 
 use crate::source::{FileId, Span};

@@ -12,26 +12,35 @@ mod ddb001_template_parse_error;
 mod ddb002_duplicate_key;
 mod ddb003_unused_suppression;
 mod ddb101_pitr_disabled;
+mod ddb102_pitr_recovery_period_short;
 mod ddb103_deletion_protection_disabled;
 mod ddb104_table_not_retained;
+mod ddb201_encryption_below_tier;
+mod ddb202_cmk_rotation_disabled;
+mod ddb203_dax_encryption_disabled;
+mod ddb204_dax_endpoint_not_tls;
 mod ddb301_vpc_gateway_endpoint_missing;
 mod ddb302_dynamodb_interface_endpoint;
 mod ddb303_gateway_endpoint_without_route_tables;
 mod ddb401_gsi_alarms_missing;
 mod ddb402_table_alarms_missing;
 mod ddb403_replication_latency_alarm_missing;
+mod ddb404_contributor_insights_disabled;
 mod ddb501_lsi_changed_after_creation;
 mod ddb502_key_schema_changed;
 mod ddb503_lsi_limit_exceeded;
 mod ddb504_gsi_limit_exceeded;
 mod ddb505_lsi_key_invalid;
 mod ddb506_key_attribute_mismatch;
+mod ddb507_lsi_item_collection_limit;
 mod ddb601_iam_dynamodb_wildcard_action;
 mod ddb602_iam_dynamodb_wildcard_resource;
 mod ddb603_iam_dynamodb_admin_action;
 mod ddb604_iam_not_action_allow;
 mod ddb605_iam_condition_misuse;
 pub mod iam;
+#[cfg(test)]
+mod scope_builder;
 
 pub use registry::RULES;
 

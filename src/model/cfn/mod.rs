@@ -166,10 +166,16 @@ pub fn load_document(path: &Path, sources: &SourceMap) -> (Vec<Scope>, Skipped) 
         );
     }
     if crate::model::changes::is_plan(&root) {
-        return (
-            vec![crate::model::changes::plan_scope(&name, file, &root)],
-            None,
-        );
+        // A plan with planned_values enters the model with its resources; every plan
+        // carries the replacements of its resource_changes.
+        let scope = if crate::model::tfplan::is_plan(&root) {
+            let mut scope = crate::model::tfplan::from_plan(file, &root, sources);
+            scope.replacements = crate::model::changes::plan_replacements(&root);
+            scope
+        } else {
+            crate::model::changes::plan_scope(&name, file, &root)
+        };
+        return (vec![scope], None);
     }
     if !is_template(&root) {
         return (

@@ -1,0 +1,1506 @@
+//! Evaluation of a module instance: variables, locals, references, templates,
+//! conditionals, `for` expressions, functions, `count`/`for_each`, `dynamic` blocks and
+//! module calls. Values keep their spans; what cannot be known is [`V::Unknown`].
+
+use super::functions;
+use super::parse::{Module, label, span_of};
+use super::value::{Sv, V, push_into_str};
+use crate::model::{Part, Problem, Str};
+use crate::source::{FileId, Span};
+use hcl_edit::Span as _;
+use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
+use hcl_edit::structure::{Block, Body};
+use hcl_edit::template::{Directive, Element, Template};
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::Arc;
+
+/// Most instances a `count`, `for_each`, `for` expression or `dynamic` block expands to.
+pub const MAX_INSTANCES: usize = 10_000;
+/// Most elements a `for` expression or `range()` builds.
+pub const MAX_COLLECTION: usize = 200_000;
+/// Deepest module nesting followed.
+pub const MAX_MODULE_DEPTH: usize = 16;
+/// Deepest expression nesting evaluated.
+const MAX_EXPR_DEPTH: usize = 200;
+/// Evaluation steps per root module.
+const MAX_STEPS: u64 = 20_000_000;
+
+/// A prefix marking unknown reasons that are errors (for `try` and `can`).
+pub const ERR: &str = "error: ";
+
+/// State shared by every module instance of one root.
+pub struct Shared<'l> {
+    pub loader: &'l super::Loader<'l>,
+    /// The root module's directory (for `.terraform/modules/modules.json`).
+    pub root_dir: PathBuf,
+    pub notes: RefCell<BTreeSet<String>>,
+    pub problems: RefCell<Vec<Problem>>,
+    pub files: RefCell<BTreeSet<FileId>>,
+    pub calls_followed: Cell<usize>,
+    pub instances: Cell<usize>,
+    steps: Cell<u64>,
+}
+
+impl<'l> Shared<'l> {
+    pub fn new(loader: &'l super::Loader<'l>, root_dir: PathBuf) -> Shared<'l> {
+        Shared {
+            loader,
+            root_dir,
+            notes: RefCell::default(),
+            problems: RefCell::default(),
+            files: RefCell::default(),
+            calls_followed: Cell::new(0),
+            instances: Cell::new(0),
+            steps: Cell::new(0),
+        }
+    }
+
+    pub fn note(&self, n: impl Into<String>) {
+        self.notes.borrow_mut().insert(n.into());
+    }
+
+    fn step(&self) -> bool {
+        let s = self.steps.get() + 1;
+        self.steps.set(s);
+        if s == MAX_STEPS {
+            self.note("evaluation stopped after its step budget: later values are unknown");
+        }
+        s < MAX_STEPS
+    }
+}
+
+/// Variables bound by `count`, `each`, `for` and `dynamic` iterators.
+pub struct Env<'a> {
+    pub name: &'a str,
+    pub value: Sv,
+    pub parent: Option<&'a Env<'a>>,
+}
+
+impl Env<'_> {
+    fn lookup(&self, name: &str) -> Option<&Sv> {
+        let mut e = Some(self);
+        while let Some(f) = e {
+            if f.name == name {
+                return Some(&f.value);
+            }
+            e = f.parent;
+        }
+        None
+    }
+}
+
+/// A module call's instances (or why it is opaque).
+pub enum Children<'l> {
+    Opaque,
+    /// `(instance key, instance)`; the key is `None` without `count`/`for_each`.
+    Instances(Vec<(Option<Sv>, Rc<Inst<'l>>)>),
+}
+
+/// One instance of a module: its variables, with its locals and calls evaluated lazily.
+pub struct Inst<'l> {
+    pub m: Arc<Module>,
+    /// Address prefix: `""` for the root, `module.a.` or `module.a["k"].` below it.
+    pub prefix: String,
+    pub vars: HashMap<String, Sv>,
+    pub depth: usize,
+    /// Module directories of the calling chain (cycle detection).
+    pub chain: Vec<PathBuf>,
+    /// Call names from the root (keys of `modules.json`).
+    pub call_path: Vec<String>,
+    pub sh: Rc<Shared<'l>>,
+    locals: RefCell<HashMap<String, Option<Rc<Sv>>>>,
+    children: RefCell<HashMap<String, Rc<Children<'l>>>>,
+}
+
+/// A resolved block body: attribute values and nested blocks (dynamic blocks expanded).
+#[derive(Clone, Debug, Default)]
+pub struct RBody {
+    pub attrs: BTreeMap<String, RAttr>,
+    pub blocks: Vec<RBlock>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RAttr {
+    pub value: Sv,
+    /// The whole `key = value`.
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct RBlock {
+    pub ident: String,
+    pub span: Span,
+    pub header: Span,
+    pub body: RBody,
+}
+
+impl RBody {
+    pub fn attr(&self, k: &str) -> Option<&Sv> {
+        self.attrs.get(k).map(|a| &a.value).filter(|v| !v.is_null())
+    }
+
+    pub fn blocks<'a>(&'a self, ident: &'a str) -> impl Iterator<Item = &'a RBlock> + 'a {
+        self.blocks.iter().filter(move |b| b.ident == ident)
+    }
+
+    pub fn block(&self, ident: &str) -> Option<&RBlock> {
+        self.blocks.iter().find(|b| b.ident == ident)
+    }
+}
+
+fn key_text(k: &Sv) -> Option<String> {
+    k.as_text()
+}
+
+/// The `[0]` / `["k"]` suffix of an instance key.
+pub fn key_suffix(k: &Sv) -> String {
+    match &k.v {
+        V::Num(_) => format!("[{}]", k.as_text().unwrap_or_default()),
+        _ => match k.as_text() {
+            Some(t) => format!("[{}]", serde_json::Value::String(t)),
+            None => "[?]".into(),
+        },
+    }
+}
+
+impl<'l> Inst<'l> {
+    pub fn new(
+        m: Arc<Module>,
+        prefix: String,
+        vars: HashMap<String, Sv>,
+        depth: usize,
+        chain: Vec<PathBuf>,
+        call_path: Vec<String>,
+        sh: Rc<Shared<'l>>,
+    ) -> Inst<'l> {
+        {
+            let mut files = sh.files.borrow_mut();
+            for f in &m.files {
+                files.insert(f.id);
+            }
+        }
+        Inst {
+            m,
+            prefix,
+            vars,
+            depth,
+            chain,
+            call_path,
+            sh,
+            locals: RefCell::default(),
+            children: RefCell::default(),
+        }
+    }
+
+    // ---------------------------------------------------------------- expressions
+
+    pub fn eval(&self, e: &Expression, f: FileId, env: Option<&Env>, d: usize) -> Sv {
+        let span = span_of(f, e.span());
+        if d > MAX_EXPR_DEPTH {
+            return Sv::unknown("expression nested too deeply", span);
+        }
+        if !self.sh.step() {
+            return Sv::unknown("evaluation budget exceeded", span);
+        }
+        let d = d + 1;
+        match e {
+            Expression::Null(_) => Sv::new(V::Null, span),
+            Expression::Bool(b) => Sv::new(V::Bool(*b.value()), span),
+            Expression::Number(n) => Sv::new(V::Num(n.value().as_f64().unwrap_or(0.0)), span),
+            Expression::String(s) => Sv::lit(s.value().as_str(), span),
+            Expression::Array(a) => {
+                let items = a.iter().map(|x| self.eval(x, f, env, d)).collect();
+                Sv::new(V::List(items), span)
+            }
+            Expression::Object(o) => {
+                let mut map = BTreeMap::new();
+                for (k, v) in o.iter() {
+                    let key = match k {
+                        ObjectKey::Ident(id) => Some(id.as_str().to_string()),
+                        ObjectKey::Expression(ke) => key_text(&self.eval(ke, f, env, d)),
+                    };
+                    let Some(key) = key else { continue };
+                    let key = self.m.key_aliases.get(&key).cloned().unwrap_or(key);
+                    map.insert(key, self.eval(v.expr(), f, env, d));
+                }
+                Sv::new(V::Obj(map), span)
+            }
+            Expression::StringTemplate(t) => self.template(t.iter(), f, env, d, span),
+            Expression::HeredocTemplate(h) => self.template(h.template.iter(), f, env, d, span),
+            Expression::Parenthesis(p) => self.eval(p.inner(), f, env, d).respan(span),
+            Expression::Variable(v) => match env.and_then(|e| e.lookup(v.as_str())) {
+                Some(val) => val.clone().respan(span),
+                None => Sv::unknown(format!("{ERR}unknown name {}", v.as_str()), span),
+            },
+            Expression::Conditional(c) => {
+                let cond = self.eval(&c.cond_expr, f, env, d);
+                match cond.as_bool() {
+                    Some(true) => self.eval(&c.true_expr, f, env, d),
+                    Some(false) => self.eval(&c.false_expr, f, env, d),
+                    None if is_error(&cond) => cond.respan(span),
+                    None => {
+                        let t = self.eval(&c.true_expr, f, env, d);
+                        let e2 = self.eval(&c.false_expr, f, env, d);
+                        if t == e2 {
+                            return t;
+                        }
+                        let mut branches = Vec::new();
+                        for b in [t, e2] {
+                            match b.v {
+                                V::OneOf(inner) => branches.extend(inner),
+                                _ => branches.push(b),
+                            }
+                        }
+                        Sv::new(V::OneOf(branches), span)
+                    }
+                }
+            }
+            Expression::FuncCall(call) => {
+                let name = call.name.name.as_str();
+                let ns = call.name.namespace.first().map(|n| n.as_str());
+                if ns.is_some() && ns != Some("provider") {
+                    return Sv::unknown(format!("function {name}() is not evaluated"), span);
+                }
+                match name {
+                    "try" => {
+                        for a in call.args.iter() {
+                            let v = self.eval(a, f, env, d);
+                            if !is_error(&v) {
+                                return v;
+                            }
+                        }
+                        Sv::unknown(format!("{ERR}no argument of try() is valid"), span)
+                    }
+                    "can" => {
+                        let Some(a) = call.args.iter().next() else {
+                            return Sv::unknown(format!("{ERR}can() needs an argument"), span);
+                        };
+                        let v = self.eval(a, f, env, d);
+                        if is_error(&v) {
+                            Sv::new(V::Bool(false), span)
+                        } else if v.is_wholly_known() {
+                            Sv::new(V::Bool(true), span)
+                        } else {
+                            Sv::unknown("can() of an unknown value", span)
+                        }
+                    }
+                    _ => {
+                        let mut args: Vec<Sv> =
+                            call.args.iter().map(|a| self.eval(a, f, env, d)).collect();
+                        if call.args.expand_final()
+                            && let Some(last) = args.pop()
+                        {
+                            match last.v {
+                                V::List(items) => args.extend(items),
+                                _ => {
+                                    return Sv::unknown(
+                                        format!("{name}(…) with an unknown expanded argument"),
+                                        span,
+                                    );
+                                }
+                            }
+                        }
+                        functions::call(name, args, span)
+                    }
+                }
+            }
+            Expression::Traversal(t) => self.traversal(&t.expr, &t.operators, f, env, d, span),
+            Expression::UnaryOp(u) => {
+                let v = self.eval(&u.expr, f, env, d);
+                match u.operator.value() {
+                    UnaryOperator::Not => match v.as_bool() {
+                        Some(b) => Sv::new(V::Bool(!b), span),
+                        None => unknown_from(&v, span),
+                    },
+                    UnaryOperator::Neg => match v.as_num() {
+                        Some(n) => Sv::new(V::Num(-n), span),
+                        None => unknown_from(&v, span),
+                    },
+                }
+            }
+            Expression::BinaryOp(b) => {
+                let l = self.eval(&b.lhs_expr, f, env, d);
+                let op = *b.operator.value();
+                // Short-circuit on a known side.
+                match op {
+                    BinaryOperator::And if l.as_bool() == Some(false) => {
+                        return Sv::new(V::Bool(false), span);
+                    }
+                    BinaryOperator::Or if l.as_bool() == Some(true) => {
+                        return Sv::new(V::Bool(true), span);
+                    }
+                    _ => {}
+                }
+                let r = self.eval(&b.rhs_expr, f, env, d);
+                binary(op, &l, &r, span)
+            }
+            Expression::ForExpr(fe) => {
+                let coll = self.eval(&fe.intro.collection_expr, f, env, d);
+                let pairs: Vec<(Sv, Sv)> = match &coll.v {
+                    V::List(items) => items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| (Sv::new(V::Num(i as f64), v.span), v.clone()))
+                        .collect(),
+                    V::Obj(m) => m
+                        .iter()
+                        .map(|(k, v)| (Sv::lit(k.clone(), v.span), v.clone()))
+                        .collect(),
+                    V::Null => {
+                        return Sv::unknown(format!("{ERR}for expression over null"), span);
+                    }
+                    _ => return unknown_from(&coll, span),
+                };
+                if pairs.len() > MAX_COLLECTION {
+                    self.sh.note(format!(
+                        "a for expression over {} elements was not evaluated (more than {MAX_COLLECTION})",
+                        pairs.len()
+                    ));
+                    return Sv::unknown("for expression over too many elements", span);
+                }
+                let kname = fe.intro.key_var.as_ref().map(|k| k.as_str().to_string());
+                let vname = fe.intro.value_var.as_str().to_string();
+                let mut list = Vec::new();
+                let mut obj: BTreeMap<String, Sv> = BTreeMap::new();
+                let mut groups: BTreeMap<String, Vec<Sv>> = BTreeMap::new();
+                for (k, v) in pairs {
+                    let kframe;
+                    let vframe;
+                    let env2 = if let Some(kn) = &kname {
+                        kframe = Env {
+                            name: kn,
+                            value: k,
+                            parent: env,
+                        };
+                        vframe = Env {
+                            name: &vname,
+                            value: v,
+                            parent: Some(&kframe),
+                        };
+                        Some(&vframe)
+                    } else {
+                        vframe = Env {
+                            name: &vname,
+                            value: v,
+                            parent: env,
+                        };
+                        Some(&vframe)
+                    };
+                    if let Some(cond) = &fe.cond {
+                        let c = self.eval(&cond.expr, f, env2, d);
+                        match c.as_bool() {
+                            Some(true) => {}
+                            Some(false) => continue,
+                            None => {
+                                return Sv::unknown(
+                                    "for expression with an unknown condition",
+                                    span,
+                                );
+                            }
+                        }
+                    }
+                    let val = self.eval(&fe.value_expr, f, env2, d);
+                    match &fe.key_expr {
+                        Some(ke) => {
+                            let key = self.eval(ke, f, env2, d);
+                            let Some(key) = key.as_text() else {
+                                return Sv::unknown("for expression with an unknown key", span);
+                            };
+                            if fe.grouping {
+                                groups.entry(key).or_default().push(val);
+                            } else {
+                                obj.insert(key, val);
+                            }
+                        }
+                        None => list.push(val),
+                    }
+                }
+                if fe.key_expr.is_some() {
+                    if fe.grouping {
+                        for (k, vs) in groups {
+                            obj.insert(k, Sv::new(V::List(vs), span));
+                        }
+                    }
+                    Sv::new(V::Obj(obj), span)
+                } else {
+                    Sv::new(V::List(list), span)
+                }
+            }
+        }
+    }
+
+    fn template<'t>(
+        &self,
+        elements: impl Iterator<Item = &'t Element>,
+        f: FileId,
+        env: Option<&Env>,
+        d: usize,
+        span: Span,
+    ) -> Sv {
+        let mut out = Str::default();
+        for el in elements {
+            if let Some(err) = self.template_element(el, &mut out, f, env, d) {
+                return Sv::unknown(err, span);
+            }
+        }
+        Sv::new(V::Str(out), span)
+    }
+
+    fn template_element(
+        &self,
+        el: &Element,
+        out: &mut Str,
+        f: FileId,
+        env: Option<&Env>,
+        d: usize,
+    ) -> Option<String> {
+        match el {
+            Element::Literal(l) => out.push(Part::Lit(l.value().clone())),
+            Element::Interpolation(i) => {
+                let v = self.eval(&i.expr, f, env, d);
+                if is_error(&v)
+                    && let V::Unknown(why) = v.v
+                {
+                    return Some(why);
+                }
+                if !push_into_str(out, &v) {
+                    if v.is_null() {
+                        return Some(format!("{ERR}null value in a string template"));
+                    }
+                    out.push(Part::Unknown(format!("{} in a string", v.type_name())));
+                }
+            }
+            Element::Directive(dir) => match &**dir {
+                Directive::If(ifd) => {
+                    let c = self.eval(&ifd.if_expr.cond_expr, f, env, d);
+                    let chosen: Option<&Template> = match c.as_bool() {
+                        Some(true) => Some(&ifd.if_expr.template),
+                        Some(false) => ifd.else_expr.as_ref().map(|e| &e.template),
+                        None => {
+                            out.push(Part::Unknown("template if directive".into()));
+                            return None;
+                        }
+                    };
+                    if let Some(t) = chosen {
+                        for e in t.iter() {
+                            if let Some(err) = self.template_element(e, out, f, env, d + 1) {
+                                return Some(err);
+                            }
+                        }
+                    }
+                }
+                Directive::For(_) => out.push(Part::Unknown("template for directive".into())),
+            },
+        }
+        None
+    }
+
+    fn traversal(
+        &self,
+        root: &Expression,
+        ops: &[hcl_edit::Decorated<TraversalOperator>],
+        f: FileId,
+        env: Option<&Env>,
+        d: usize,
+        span: Span,
+    ) -> Sv {
+        if let Expression::Variable(v) = root {
+            let name = v.as_str();
+            return match env.and_then(|e| e.lookup(name)) {
+                None => self.reference(name, ops, f, env, d, span),
+                Some(bound) => self.apply_borrowed(bound, ops, f, env, d).respan(span),
+            };
+        }
+        let base = self.eval(root, f, env, d);
+        self.apply_ops(base, ops, f, env, d).respan(span)
+    }
+
+    fn attr_name(op: Option<&hcl_edit::Decorated<TraversalOperator>>) -> Option<&str> {
+        match op.map(|o| o.value()) {
+            Some(TraversalOperator::GetAttr(a)) => Some(a.as_str()),
+            _ => None,
+        }
+    }
+
+    /// A reference rooted at a name that is not a local binding: `var.x`, `local.x`,
+    /// `module.m.out`, `data.t.n.attr`, `aws_x.y.attr`, `path.module`, …
+    fn reference(
+        &self,
+        name: &str,
+        ops: &[hcl_edit::Decorated<TraversalOperator>],
+        f: FileId,
+        env: Option<&Env>,
+        d: usize,
+        span: Span,
+    ) -> Sv {
+        let first = Self::attr_name(ops.first());
+        let rest = ops.get(1..).unwrap_or(&[]);
+        let text = || {
+            let mut s = name.to_string();
+            for op in ops.iter().take(3) {
+                if let TraversalOperator::GetAttr(a) = op.value() {
+                    s.push('.');
+                    s.push_str(a.as_str());
+                }
+            }
+            s
+        };
+        match name {
+            "var" => {
+                let Some(var) = first else {
+                    return Sv::unknown("var used without a name", span);
+                };
+                let base = match self.vars.get(var) {
+                    Some(v) => return self.apply_borrowed(v, rest, f, env, d).respan(span),
+                    None => {
+                        if self.m.has_variable(var) {
+                            Sv::unknown(format!("var.{var} has no value"), span)
+                        } else {
+                            Sv::unknown(format!("{ERR}undeclared variable var.{var}"), span)
+                        }
+                    }
+                };
+                self.apply_ops(base, rest, f, env, d).respan(span)
+            }
+            "local" => {
+                let Some(l) = first else {
+                    return Sv::unknown("local used without a name", span);
+                };
+                let base = self.local(l, d);
+                self.apply_borrowed(&base, rest, f, env, d).respan(span)
+            }
+            "path" => {
+                let dir = crate::source::display_path(&self.m.dir);
+                let v = match first {
+                    Some("module") => Sv::lit(dir, span),
+                    Some("root") => Sv::lit(crate::source::display_path(&self.sh.root_dir), span),
+                    Some("cwd") => Sv::lit(".", span),
+                    _ => Sv::unknown(text(), span),
+                };
+                self.apply_ops(v, rest, f, env, d)
+            }
+            "terraform" => match first {
+                Some("workspace") => Sv::lit("default", span),
+                _ => Sv::unknown(text(), span),
+            },
+            "self" | "count" | "each" => {
+                Sv::unknown(format!("{} is not available here", text()), span)
+            }
+            "data" => {
+                let (Some(t), Some(n)) = (first, Self::attr_name(ops.get(1))) else {
+                    return Sv::unknown(text(), span);
+                };
+                let rest = ops.get(2..).unwrap_or(&[]);
+                // An index (count/for_each instance) is skipped: instances share the shape.
+                let rest = match rest.first().map(|o| o.value()) {
+                    Some(TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_)) => {
+                        rest.get(1..).unwrap_or(&[])
+                    }
+                    _ => rest,
+                };
+                let base = self.data_source(t, n, f, d, span);
+                self.apply_ops(base, rest, f, env, d).respan(span)
+            }
+            "module" => {
+                let Some(call) = first else {
+                    return Sv::unknown(text(), span);
+                };
+                let children = self.children(call);
+                let (inst, rest) = match &*children {
+                    Children::Opaque => {
+                        return Sv::unknown(format!("module.{call} is not followed"), span);
+                    }
+                    Children::Instances(list) => match rest.first().map(|o| o.value()) {
+                        Some(TraversalOperator::Index(ie)) => {
+                            let k = self.eval(ie, f, env, d);
+                            let found = list.iter().find(|(key, _)| {
+                                key.as_ref().and_then(|k| k.as_text()) == k.as_text()
+                                    && k.as_text().is_some()
+                            });
+                            match found {
+                                Some((_, i)) => (i.clone(), rest.get(1..).unwrap_or(&[])),
+                                None => {
+                                    return Sv::unknown(format!("module.{call}[…]"), span);
+                                }
+                            }
+                        }
+                        Some(TraversalOperator::LegacyIndex(n)) => {
+                            match list.get(*n.value() as usize) {
+                                Some((_, i)) => (i.clone(), rest.get(1..).unwrap_or(&[])),
+                                None => return Sv::unknown(format!("module.{call}[…]"), span),
+                            }
+                        }
+                        _ => match list.as_slice() {
+                            [(None, i)] => (i.clone(), rest),
+                            _ => {
+                                return Sv::unknown(
+                                    format!("module.{call} has several instances"),
+                                    span,
+                                );
+                            }
+                        },
+                    },
+                };
+                let Some(out) = Self::attr_name(rest.first()) else {
+                    return Sv::unknown(format!("module.{call}"), span);
+                };
+                let v = inst.output(out, d);
+                self.apply_ops(v, rest.get(1..).unwrap_or(&[]), f, env, d)
+                    .respan(span)
+            }
+            _ => {
+                let Some(rname) = first else {
+                    return Sv::unknown(format!("{ERR}unknown name {name}"), span);
+                };
+                if !self.m.has_resource(name, rname) {
+                    return Sv::unknown(
+                        format!("{ERR}reference to undeclared resource {name}.{rname}"),
+                        span,
+                    );
+                }
+                let mut addr = format!("{}{name}.{rname}", self.prefix);
+                let mut rest = rest;
+                match rest.first().map(|o| o.value()) {
+                    Some(TraversalOperator::Index(ie)) => {
+                        let k = self.eval(ie, f, env, d);
+                        if k.as_text().is_some() {
+                            addr.push_str(&key_suffix(&k));
+                        }
+                        rest = rest.get(1..).unwrap_or(&[]);
+                    }
+                    Some(TraversalOperator::LegacyIndex(n)) => {
+                        addr.push_str(&format!("[{}]", n.value()));
+                        rest = rest.get(1..).unwrap_or(&[]);
+                    }
+                    Some(TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_)) => {
+                        let attr = Self::attr_name(rest.get(1)).map(str::to_string);
+                        let item = Sv::new(V::Str(Str::reference(addr, attr)), span);
+                        return Sv::new(V::List(vec![item]), span);
+                    }
+                    _ => {}
+                }
+                match Self::attr_name(rest.first()) {
+                    Some(attr) if rest.len() == 1 => {
+                        Sv::new(V::Str(Str::reference(addr, Some(attr.to_string()))), span)
+                    }
+                    Some(attr) => Sv::unknown(format!("{addr}.{attr}…"), span),
+                    None if rest.is_empty() => Sv::new(V::Res(addr), span),
+                    None => Sv::unknown(format!("{addr}[…]"), span),
+                }
+            }
+        }
+    }
+
+    fn apply_ops(
+        &self,
+        mut v: Sv,
+        ops: &[hcl_edit::Decorated<TraversalOperator>],
+        f: FileId,
+        env: Option<&Env>,
+        d: usize,
+    ) -> Sv {
+        for (i, op) in ops.iter().enumerate() {
+            let opspan = span_of(f, op.span());
+            if matches!(v.v, V::Unknown(_)) {
+                return v;
+            }
+            v = match op.value() {
+                TraversalOperator::GetAttr(a) => match &v.v {
+                    V::Obj(m) => match m.get(a.as_str()) {
+                        Some(x) => x.clone(),
+                        None => Sv::unknown(
+                            format!("{ERR}object has no attribute {}", a.as_str()),
+                            opspan,
+                        ),
+                    },
+                    V::Null => Sv::unknown(format!("{ERR}attribute of null"), opspan),
+                    V::Res(addr) => Sv::new(
+                        V::Str(Str::reference(addr.clone(), Some(a.as_str().to_string()))),
+                        v.span,
+                    ),
+                    V::OneOf(_) => Sv::unknown("attribute of a conditional value", v.span),
+                    _ => Sv::unknown(
+                        format!("{ERR}{} has no attribute {}", v.type_name(), a.as_str()),
+                        opspan,
+                    ),
+                },
+                TraversalOperator::Index(ie) => {
+                    let k = self.eval(ie, f, env, d + 1);
+                    index(&v, &k, opspan)
+                }
+                TraversalOperator::LegacyIndex(n) => {
+                    let k = Sv::new(V::Num(*n.value() as f64), opspan);
+                    index(&v, &k, opspan)
+                }
+                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                    let rest = ops.get(i + 1..).unwrap_or(&[]);
+                    let items = match &v.v {
+                        V::List(items) => items.clone(),
+                        V::Null => Vec::new(),
+                        V::OneOf(_) => return Sv::unknown("splat of a conditional value", v.span),
+                        _ => vec![v.clone()],
+                    };
+                    let out = items
+                        .into_iter()
+                        .map(|it| self.apply_ops(it, rest, f, env, d))
+                        .collect();
+                    return Sv::new(V::List(out), v.span);
+                }
+            };
+        }
+        v
+    }
+
+    fn local(&self, name: &str, d: usize) -> Rc<Sv> {
+        if let Some(entry) = self.locals.borrow().get(name) {
+            return match entry {
+                Some(v) => v.clone(),
+                None => Rc::new(Sv::unknown(
+                    format!("{ERR}local.{name} refers to itself"),
+                    Span::default(),
+                )),
+            };
+        }
+        let named = self.m.locals.get(name);
+        let json = self.m.json_locals.get(name);
+        if named.is_none() && json.is_none() {
+            return Rc::new(Sv::unknown(
+                format!("{ERR}undeclared local.{name}"),
+                Span::default(),
+            ));
+        }
+        self.locals.borrow_mut().insert(name.to_string(), None);
+        let v = Rc::new(match (named, json) {
+            (Some(named), _) => self.eval(&named.attr.value, named.file, None, d + 1),
+            (None, Some(j)) => self.eval_json(j, None, d + 1),
+            (None, None) => Sv::unknown(format!("{ERR}undeclared local.{name}"), Span::default()),
+        });
+        self.locals
+            .borrow_mut()
+            .insert(name.to_string(), Some(v.clone()));
+        v
+    }
+
+    /// Apply traversal operators to a borrowed value: attribute and index steps are
+    /// followed without copying, and only what they reach is cloned.
+    fn apply_borrowed(
+        &self,
+        base: &Sv,
+        ops: &[hcl_edit::Decorated<TraversalOperator>],
+        f: FileId,
+        env: Option<&Env>,
+        d: usize,
+    ) -> Sv {
+        let mut cur = base;
+        let mut used = 0;
+        for op in ops {
+            let next = match (op.value(), &cur.v) {
+                (TraversalOperator::GetAttr(a), V::Obj(m)) => m.get(a.as_str()),
+                (TraversalOperator::Index(ie), V::Obj(m)) => {
+                    let k = self.eval(ie, f, env, d + 1);
+                    k.as_text().and_then(|k| m.get(&k))
+                }
+                (TraversalOperator::Index(ie), V::List(items)) => {
+                    let k = self.eval(ie, f, env, d + 1);
+                    k.as_num()
+                        .filter(|n| *n >= 0.0)
+                        .and_then(|n| items.get(n as usize))
+                }
+                (TraversalOperator::LegacyIndex(n), V::List(items)) => {
+                    items.get(*n.value() as usize)
+                }
+                _ => None,
+            };
+            match next {
+                Some(n) => {
+                    cur = n;
+                    used += 1;
+                }
+                None => break,
+            }
+        }
+        let rest = ops.get(used..).unwrap_or(&[]);
+        if rest.is_empty() {
+            return cur.clone();
+        }
+        self.apply_ops(cur.clone(), rest, f, env, d)
+    }
+
+    pub fn output(&self, name: &str, d: usize) -> Sv {
+        match self.m.outputs.get(name) {
+            Some(o) => self.eval(&o.attr.value, o.file, None, d + 1),
+            None => Sv::unknown(format!("{ERR}module has no output {name}"), Span::default()),
+        }
+    }
+
+    fn data_source(&self, t: &str, n: &str, f: FileId, d: usize, span: Span) -> Sv {
+        let unknown_str = |attr: &str| {
+            Sv::new(
+                V::Str(Str(vec![Part::Unknown(format!("data.{t}.{n}.{attr}"))])),
+                span,
+            )
+        };
+        match t {
+            "aws_region" | "aws_caller_identity" | "aws_partition" => {
+                let mut m = BTreeMap::new();
+                for a in [
+                    "name",
+                    "id",
+                    "region",
+                    "account_id",
+                    "arn",
+                    "user_id",
+                    "partition",
+                    "dns_suffix",
+                    "description",
+                    "endpoint",
+                ] {
+                    m.insert(a.to_string(), unknown_str(a));
+                }
+                Sv::new(V::Obj(m), span)
+            }
+            "aws_iam_policy_document" => {
+                let Some(decl) = self.m.data_source(t, n) else {
+                    return Sv::unknown(format!("{ERR}undeclared data.{t}.{n}"), span);
+                };
+                let body = self.resolve_body(&decl.block.body, decl.file, None, d + 1);
+                let doc = super::extract::policy_document_value(&body, decl.file, self, d + 1);
+                let json = Sv::new(V::Json(Box::new(doc)), span);
+                let mut m = BTreeMap::new();
+                m.insert("json".to_string(), json.clone());
+                m.insert("minified_json".to_string(), json);
+                m.insert("id".to_string(), unknown_str("id"));
+                Sv::new(V::Obj(m), span)
+            }
+            _ => {
+                let _ = f;
+                Sv::unknown(format!("data.{t}.{n}"), span)
+            }
+        }
+    }
+
+    /// A value of a `.tf.json` file: strings are templates, the rest is literal.
+    pub fn eval_json(&self, v: &Sv, env: Option<&Env>, d: usize) -> Sv {
+        if d > MAX_EXPR_DEPTH {
+            return Sv::unknown("nested too deeply", v.span);
+        }
+        match &v.v {
+            V::Str(s) => {
+                let Some(text) = s.as_lit() else {
+                    return v.clone();
+                };
+                if !text.contains("${") && !text.contains("%{") {
+                    return v.clone();
+                }
+                let Ok(t) = hcl_edit::parser::parse_template(text) else {
+                    return Sv::unknown(format!("{ERR}invalid template"), v.span);
+                };
+                // Spans inside the string are relative to it: the value keeps the string's.
+                let f = v.span.file;
+                if let Some(Element::Interpolation(i)) = t.as_single_element() {
+                    return self.eval(&i.expr, f, env, d + 1).respan(v.span);
+                }
+                self.template(t.iter(), f, env, d + 1, v.span)
+            }
+            V::List(items) => Sv::new(
+                V::List(
+                    items
+                        .iter()
+                        .map(|i| self.eval_json(i, env, d + 1))
+                        .collect(),
+                ),
+                v.span,
+            ),
+            V::Obj(m) => Sv::new(
+                V::Obj(
+                    m.iter()
+                        .map(|(k, i)| (k.clone(), self.eval_json(i, env, d + 1)))
+                        .collect(),
+                ),
+                v.span,
+            ),
+            _ => v.clone(),
+        }
+    }
+
+    /// A `.tf.json` body: nested blocks (objects, or lists of objects, under a block
+    /// name) and attributes.
+    pub fn json_body(&self, body: &Sv, env: Option<&Env>, d: usize) -> RBody {
+        const BLOCKS: &[&str] = &[
+            "attribute",
+            "global_secondary_index",
+            "local_secondary_index",
+            "point_in_time_recovery",
+            "server_side_encryption",
+            "replica",
+            "lifecycle",
+            "ttl",
+            "metric_query",
+            "metric",
+            "inline_policy",
+            "statement",
+            "condition",
+            "principals",
+            "not_principals",
+            "timeouts",
+            "import_table",
+            "on_demand_throughput",
+        ];
+        let mut out = RBody::default();
+        let Some(m) = body.as_obj() else { return out };
+        if d > MAX_EXPR_DEPTH {
+            return out;
+        }
+        for (k, v) in m {
+            if d == 0 && matches!(k.as_str(), "count" | "for_each" | "depends_on" | "provider") {
+                continue;
+            }
+            if BLOCKS.contains(&k.as_str()) {
+                let items: Vec<&Sv> = match &v.v {
+                    V::Obj(_) => vec![v],
+                    V::List(l) => l.iter().filter(|i| i.as_obj().is_some()).collect(),
+                    _ => Vec::new(),
+                };
+                for it in items {
+                    out.blocks.push(RBlock {
+                        ident: k.clone(),
+                        span: it.span,
+                        header: it.span,
+                        body: self.json_body(it, env, d + 1),
+                    });
+                }
+                continue;
+            }
+            out.attrs.insert(
+                k.clone(),
+                RAttr {
+                    value: self.eval_json(v, env, d),
+                    span: v.span,
+                },
+            );
+        }
+        out
+    }
+
+    // ---------------------------------------------------------------- blocks
+
+    /// Resolve a block body: every attribute evaluated, `dynamic` blocks expanded.
+    pub fn resolve_body(&self, body: &Body, f: FileId, env: Option<&Env>, d: usize) -> RBody {
+        let mut out = RBody::default();
+        if d > MAX_EXPR_DEPTH {
+            return out;
+        }
+        for attr in body.attributes() {
+            // Meta-arguments of a resource are evaluated by `expansion`, not per instance.
+            if d == 0
+                && matches!(
+                    attr.key.as_str(),
+                    "count" | "for_each" | "depends_on" | "provider"
+                )
+            {
+                continue;
+            }
+            let value = self.eval(&attr.value, f, env, d);
+            out.attrs.insert(
+                attr.key.as_str().to_string(),
+                RAttr {
+                    value,
+                    span: span_of(f, attr.span()),
+                },
+            );
+        }
+        for block in body.blocks() {
+            if block.ident.as_str() == "dynamic" {
+                self.expand_dynamic(block, f, env, d, &mut out);
+            } else {
+                out.blocks.push(RBlock {
+                    ident: block.ident.as_str().to_string(),
+                    span: span_of(f, block.span()),
+                    header: super::parse::header_span(f, block),
+                    body: self.resolve_body(&block.body, f, env, d + 1),
+                });
+            }
+        }
+        out
+    }
+
+    fn expand_dynamic(
+        &self,
+        block: &Block,
+        f: FileId,
+        env: Option<&Env>,
+        d: usize,
+        out: &mut RBody,
+    ) {
+        let Some(ident) = label(block, 0) else { return };
+        let Some(content) = block.body.get_blocks("content").next() else {
+            return;
+        };
+        let iter_name = block
+            .body
+            .get_attribute("iterator")
+            .and_then(|a| a.value.as_variable())
+            .map_or(ident, |v| v.as_str());
+        let span = span_of(f, block.span());
+        let header = super::parse::header_span(f, block);
+        let for_each = match block.body.get_attribute("for_each") {
+            Some(a) => self.eval(&a.value, f, env, d),
+            None => return,
+        };
+        let pairs = match for_each_pairs(&for_each, true) {
+            Ok(p) => p,
+            Err(why) => {
+                // Unknown: one block whose iterator is unknown, so nothing fails on it.
+                let it = Sv::unknown(why, for_each.span);
+                vec![(it.clone(), it)]
+            }
+        };
+        if pairs.len() > MAX_INSTANCES {
+            self.sh.note(format!(
+                "dynamic \"{ident}\" block over {} elements: only the first {MAX_INSTANCES} are read",
+                pairs.len()
+            ));
+        }
+        for (k, v) in pairs.into_iter().take(MAX_INSTANCES) {
+            let mut m = BTreeMap::new();
+            m.insert("key".to_string(), k);
+            m.insert("value".to_string(), v);
+            let frame = Env {
+                name: iter_name,
+                value: Sv::new(V::Obj(m), span),
+                parent: env,
+            };
+            out.blocks.push(RBlock {
+                ident: ident.to_string(),
+                span,
+                header,
+                body: self.resolve_body(&content.body, f, Some(&frame), d + 1),
+            });
+        }
+    }
+
+    // ---------------------------------------------------------------- module calls
+
+    /// The instances of module call `name` (evaluated once, then cached).
+    pub fn children(&self, name: &str) -> Rc<Children<'l>> {
+        if let Some(c) = self.children.borrow().get(name) {
+            return c.clone();
+        }
+        // Mark as opaque while evaluating, so a reference cycle ends.
+        self.children
+            .borrow_mut()
+            .insert(name.to_string(), Rc::new(Children::Opaque));
+        let c = Rc::new(self.make_children(name));
+        self.children
+            .borrow_mut()
+            .insert(name.to_string(), c.clone());
+        c
+    }
+
+    fn make_children(&self, name: &str) -> Children<'l> {
+        let Some(decl) = self.m.call(name) else {
+            return Children::Opaque;
+        };
+        let f = decl.file;
+        let body = &decl.block.body;
+        let addr = format!("{}module.{name}", self.prefix);
+        let source = body
+            .get_attribute("source")
+            .and_then(|a| a.value.as_str().map(str::to_string));
+        let Some(source) = source else {
+            self.sh.note(format!(
+                "{addr}: module source is not a literal string: not followed"
+            ));
+            return Children::Opaque;
+        };
+        if self.depth + 1 > MAX_MODULE_DEPTH {
+            self.sh.note(format!(
+                "{addr}: modules nested deeper than {MAX_MODULE_DEPTH}: not followed"
+            ));
+            return Children::Opaque;
+        }
+        let mut call_path = self.call_path.clone();
+        call_path.push(name.to_string());
+        let Some(dir) =
+            self.sh
+                .loader
+                .resolve_source(&self.m.dir, &source, &self.sh.root_dir, &call_path)
+        else {
+            self.sh.note(format!(
+                "{addr}: module source {source:?} is not local and was not downloaded (run terraform init): its resources are not checked"
+            ));
+            return Children::Opaque;
+        };
+        let child = self.sh.loader.module(&dir);
+        let key = super::canonical(&dir);
+        if self.chain.contains(&key) {
+            self.sh.note(format!(
+                "{addr}: module cycle through {}: not followed",
+                crate::source::display_path(&dir)
+            ));
+            return Children::Opaque;
+        }
+        if child.files.is_empty() {
+            self.sh.note(format!(
+                "{addr}: module directory {} has no configuration files",
+                crate::source::display_path(&dir)
+            ));
+            return Children::Opaque;
+        }
+        let mut chain = self.chain.clone();
+        chain.push(key);
+        // Instances.
+        let keys: Vec<Option<(ExpKind, Sv)>> = match self.expansion(body, f, &addr) {
+            Expansion::Single => vec![None],
+            Expansion::Keys(k) => k.into_iter().map(Some).collect(),
+        };
+        let mut list = Vec::new();
+        for k in keys {
+            if self.sh.instances.get() > MAX_INSTANCES * 4 {
+                self.sh
+                    .note("too many module and resource instances: the rest is not read");
+                break;
+            }
+            self.sh.instances.set(self.sh.instances.get() + 1);
+            let (prefix, env_frame, key) = match &k {
+                None => (format!("{addr}."), None, None),
+                Some((kind, kv)) => {
+                    // An unknown key (unknown count/for_each) leaves the address unindexed.
+                    let key = kv_key(kind, kv);
+                    let suffix = if key.as_text().is_some() {
+                        key_suffix(&key)
+                    } else {
+                        String::new()
+                    };
+                    (
+                        format!("{addr}{suffix}."),
+                        Some(frame_value(kind, kv)),
+                        Some(kv_key(kind, kv)),
+                    )
+                }
+            };
+            let frame_holder;
+            let env = match &env_frame {
+                Some((n, v)) => {
+                    frame_holder = Env {
+                        name: n,
+                        value: v.clone(),
+                        parent: None,
+                    };
+                    Some(&frame_holder)
+                }
+                None => None,
+            };
+            let mut inputs: HashMap<String, Sv> = HashMap::new();
+            for attr in body.attributes() {
+                let k = attr.key.as_str();
+                if matches!(
+                    k,
+                    "source" | "version" | "count" | "for_each" | "providers" | "depends_on"
+                ) {
+                    continue;
+                }
+                inputs.insert(k.to_string(), self.eval(&attr.value, f, env, 0));
+            }
+            let vars = super::bind_variables(&child, inputs, &self.sh, self);
+            self.sh.calls_followed.set(self.sh.calls_followed.get() + 1);
+            let inst = Inst::new(
+                child.clone(),
+                prefix,
+                vars,
+                self.depth + 1,
+                chain.clone(),
+                call_path.clone(),
+                self.sh.clone(),
+            );
+            list.push((key, Rc::new(inst)));
+        }
+        Children::Instances(list)
+    }
+
+    /// How a resource or module block expands: `count`, `for_each`, or one instance.
+    pub fn expansion(&self, body: &Body, f: FileId, addr: &str) -> Expansion {
+        let count = body
+            .get_attribute("count")
+            .map(|c| self.eval(&c.value, f, None, 0));
+        let for_each = body
+            .get_attribute("for_each")
+            .map(|fe| self.eval(&fe.value, f, None, 0));
+        self.expansion_of(count, for_each, addr)
+    }
+
+    /// How a block expands, from its evaluated `count` and `for_each`.
+    pub fn expansion_of(&self, count: Option<Sv>, for_each: Option<Sv>, addr: &str) -> Expansion {
+        if let Some(v) = count {
+            return match v.as_num() {
+                Some(n) if n >= 0.0 => {
+                    let n = n as usize;
+                    if n > MAX_INSTANCES {
+                        self.sh.note(format!(
+                            "{addr}: count = {n}: only the first {MAX_INSTANCES} instances are read"
+                        ));
+                    }
+                    Expansion::Keys(
+                        (0..n.min(MAX_INSTANCES))
+                            .map(|i| (ExpKind::Count, Sv::new(V::Num(i as f64), v.span)))
+                            .collect(),
+                    )
+                }
+                Some(_) => Expansion::Keys(Vec::new()),
+                None => {
+                    self.sh.note(format!(
+                        "{addr}: count is not known ({}): read as one instance",
+                        reason(&v)
+                    ));
+                    Expansion::Keys(vec![(ExpKind::Count, Sv::unknown("count.index", v.span))])
+                }
+            };
+        }
+        if let Some(v) = for_each {
+            return match for_each_pairs(&v, false) {
+                Ok(pairs) => {
+                    if pairs.len() > MAX_INSTANCES {
+                        self.sh.note(format!(
+                            "{addr}: for_each over {} elements: only the first {MAX_INSTANCES} instances are read",
+                            pairs.len()
+                        ));
+                    }
+                    Expansion::Keys(
+                        pairs
+                            .into_iter()
+                            .take(MAX_INSTANCES)
+                            .map(|(k, val)| (ExpKind::Each(k), val))
+                            .collect(),
+                    )
+                }
+                Err(why) => {
+                    self.sh.note(format!(
+                        "{addr}: for_each is not known ({why}): read as one instance"
+                    ));
+                    let u = Sv::unknown("each.key", v.span);
+                    Expansion::Keys(vec![(
+                        ExpKind::Each(u.clone()),
+                        Sv::unknown("each.value", v.span),
+                    )])
+                }
+            };
+        }
+        Expansion::Single
+    }
+}
+
+/// How a block expands.
+pub enum Expansion {
+    Single,
+    /// Each instance: its kind (with the `each.key`) and value (`count.index` or `each.value`).
+    Keys(Vec<(ExpKind, Sv)>),
+}
+
+#[derive(Clone, Debug)]
+pub enum ExpKind {
+    Count,
+    Each(Sv),
+}
+
+/// The instance key of an expansion entry.
+pub fn kv_key(kind: &ExpKind, v: &Sv) -> Sv {
+    match kind {
+        ExpKind::Count => v.clone(),
+        ExpKind::Each(k) => k.clone(),
+    }
+}
+
+/// The binding (`count` or `each`) of an expansion entry.
+pub fn frame_value(kind: &ExpKind, v: &Sv) -> (&'static str, Sv) {
+    let mut m = BTreeMap::new();
+    match kind {
+        ExpKind::Count => {
+            m.insert("index".to_string(), v.clone());
+            ("count", Sv::new(V::Obj(m), v.span))
+        }
+        ExpKind::Each(k) => {
+            m.insert("key".to_string(), k.clone());
+            m.insert("value".to_string(), v.clone());
+            ("each", Sv::new(V::Obj(m), v.span))
+        }
+    }
+}
+
+/// `(key, value)` pairs of a `for_each` value: a map's entries, a set's strings (key =
+/// value). For `dynamic` blocks a list iterates with its indexes as keys.
+pub fn for_each_pairs(v: &Sv, list_index_keys: bool) -> Result<Vec<(Sv, Sv)>, String> {
+    match &v.v {
+        V::Obj(m) => Ok(m
+            .iter()
+            .map(|(k, val)| (Sv::lit(k.clone(), val.span), val.clone()))
+            .collect()),
+        V::List(items) => {
+            if list_index_keys {
+                return Ok(items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, it)| (Sv::new(V::Num(i as f64), it.span), it.clone()))
+                    .collect());
+            }
+            let mut seen = BTreeSet::new();
+            let mut out = Vec::new();
+            for it in items {
+                let Some(t) = it.as_text() else {
+                    return Err("a set element is not a known string".into());
+                };
+                if seen.insert(t.clone()) {
+                    out.push((Sv::lit(t, it.span), it.clone()));
+                }
+            }
+            Ok(out)
+        }
+        V::Null => Ok(Vec::new()),
+        _ => Err(reason(v)),
+    }
+}
+
+pub fn reason(v: &Sv) -> String {
+    match &v.v {
+        V::Unknown(why) => why.strip_prefix(ERR).unwrap_or(why).to_string(),
+        V::OneOf(_) => "it depends on a condition that is not known".into(),
+        _ => format!("it is {}", v.type_name()),
+    }
+}
+
+pub fn is_error(v: &Sv) -> bool {
+    matches!(&v.v, V::Unknown(why) if why.starts_with(ERR))
+}
+
+fn unknown_from(v: &Sv, span: Span) -> Sv {
+    match &v.v {
+        V::Unknown(why) => Sv::unknown(why.clone(), span),
+        _ => Sv::unknown(format!("{ERR}operand is {}", v.type_name()), span),
+    }
+}
+
+fn index(v: &Sv, k: &Sv, span: Span) -> Sv {
+    match &v.v {
+        V::List(items) => match k.as_num() {
+            Some(n) if n >= 0.0 && (n as usize) < items.len() => items[n as usize].clone(),
+            Some(_) => Sv::unknown(format!("{ERR}index out of range"), span),
+            None => unknown_from(k, span),
+        },
+        V::Obj(m) => match k.as_text() {
+            Some(key) => m
+                .get(&key)
+                .cloned()
+                .unwrap_or_else(|| Sv::unknown(format!("{ERR}no key {key:?}"), span)),
+            None => unknown_from(k, span),
+        },
+        V::Res(addr) => match k.as_text() {
+            Some(_) => Sv::new(V::Res(format!("{addr}{}", key_suffix(k))), v.span),
+            None => v.clone(),
+        },
+        V::Null => Sv::unknown(format!("{ERR}index into null"), span),
+        _ => unknown_from(v, span),
+    }
+}
+
+/// Equality of two known values; `None` when either is unknown.
+pub fn known_eq(a: &Sv, b: &Sv) -> Option<bool> {
+    match (&a.v, &b.v) {
+        (V::Null, V::Null) => Some(true),
+        (V::Null, _) | (_, V::Null) => {
+            if a.is_unknown() || b.is_unknown() {
+                None
+            } else {
+                Some(false)
+            }
+        }
+        (V::Bool(x), V::Bool(y)) => Some(x == y),
+        (V::Num(x), V::Num(y)) => Some(x == y),
+        (V::Str(x), V::Str(y)) => match (x.as_lit(), y.as_lit()) {
+            (Some(p), Some(q)) => Some(p == q),
+            _ if x == y => Some(true),
+            _ => None,
+        },
+        (V::List(x), V::List(y)) => {
+            if x.len() != y.len() {
+                return Some(false);
+            }
+            let mut all = true;
+            for (p, q) in x.iter().zip(y) {
+                match known_eq(p, q) {
+                    Some(false) => return Some(false),
+                    None => all = false,
+                    _ => {}
+                }
+            }
+            all.then_some(true)
+        }
+        (V::Obj(x), V::Obj(y)) => {
+            if x.len() != y.len() || x.keys().ne(y.keys()) {
+                return Some(false);
+            }
+            let mut all = true;
+            for (p, q) in x.values().zip(y.values()) {
+                match known_eq(p, q) {
+                    Some(false) => return Some(false),
+                    None => all = false,
+                    _ => {}
+                }
+            }
+            all.then_some(true)
+        }
+        (V::Res(x), V::Res(y)) => (x == y).then_some(true),
+        _ if a.is_unknown() || b.is_unknown() || matches!(a.v, V::Res(_)) => None,
+        (V::Str(s), V::Num(_) | V::Bool(_)) | (V::Num(_) | V::Bool(_), V::Str(s)) => {
+            if s.as_lit().is_some() {
+                // Terraform converts for comparison only within one type: different types differ.
+                Some(false)
+            } else {
+                None
+            }
+        }
+        _ => Some(false),
+    }
+}
+
+fn binary(op: BinaryOperator, l: &Sv, r: &Sv, span: Span) -> Sv {
+    use BinaryOperator as B;
+    let num = |f: fn(f64, f64) -> f64| match (l.as_num(), r.as_num()) {
+        (Some(a), Some(b)) => Sv::new(V::Num(f(a, b)), span),
+        _ => unknown_from(if l.as_num().is_none() { l } else { r }, span),
+    };
+    let cmp = |f: fn(f64, f64) -> bool| match (l.as_num(), r.as_num()) {
+        (Some(a), Some(b)) => Sv::new(V::Bool(f(a, b)), span),
+        _ => unknown_from(if l.as_num().is_none() { l } else { r }, span),
+    };
+    match op {
+        B::Eq => match known_eq(l, r) {
+            Some(b) => Sv::new(V::Bool(b), span),
+            None => Sv::unknown("comparison with an unknown value", span),
+        },
+        B::NotEq => match known_eq(l, r) {
+            Some(b) => Sv::new(V::Bool(!b), span),
+            None => Sv::unknown("comparison with an unknown value", span),
+        },
+        B::Less => cmp(|a, b| a < b),
+        B::LessEq => cmp(|a, b| a <= b),
+        B::Greater => cmp(|a, b| a > b),
+        B::GreaterEq => cmp(|a, b| a >= b),
+        B::Plus => num(|a, b| a + b),
+        B::Minus => num(|a, b| a - b),
+        B::Mul => num(|a, b| a * b),
+        B::Div => num(|a, b| a / b),
+        B::Mod => num(|a, b| if b == 0.0 { f64::NAN } else { a % b }),
+        B::And => match (l.as_bool(), r.as_bool()) {
+            (Some(a), Some(b)) => Sv::new(V::Bool(a && b), span),
+            (_, Some(false)) => Sv::new(V::Bool(false), span),
+            _ => unknown_from(if l.as_bool().is_none() { l } else { r }, span),
+        },
+        B::Or => match (l.as_bool(), r.as_bool()) {
+            (Some(a), Some(b)) => Sv::new(V::Bool(a || b), span),
+            (_, Some(true)) => Sv::new(V::Bool(true), span),
+            _ => unknown_from(if l.as_bool().is_none() { l } else { r }, span),
+        },
+    }
+}

@@ -1,0 +1,968 @@
+//! Terraform frontend: HCL modules into [`Scope`]s, evaluated as Terraform would.
+//!
+//! Every directory holding `.tf` files is a module. A module that another scanned module
+//! calls through a local `source` is evaluated once per call with that call's inputs; a
+//! module nobody calls is a root, evaluated with its variables' values (defaults,
+//! `terraform.tfvars`, `*.auto.tfvars`, their `.json` forms, `TF_VAR_*`, `--var-file`,
+//! `--var`). Each root becomes one scope holding the resources of the whole module tree,
+//! addressed as Terraform does (`module.db.aws_dynamodb_table.this["a"]`).
+//!
+//! Modules from a registry or git are followed when `terraform init` downloaded them
+//! (`.terraform/modules/modules.json` of the root); otherwise the call is opaque and the
+//! scope says so in its notes. `aws_dynamodb_table_replica` resources are added as
+//! replicas of the table they name when it is in scope (and kept as `Other` resources).
+//!
+//! Limits: at most 10,000 instances per `count`/`for_each`/`dynamic` block and 100,000
+//! resource instances per root (both noted). In Terraform's JSON configuration syntax
+//! (`.tf.json`), resources, variables and locals are read (module calls, outputs and data
+//! sources are noted, not read).
+
+pub mod eval;
+pub mod extract;
+pub mod functions;
+pub mod json;
+pub mod parse;
+pub mod relocate;
+pub mod value;
+
+use crate::config::Settings;
+use crate::model::{Format, Problem, Scope};
+use crate::source::{SourceFile, SourceMap, Span};
+use eval::{Inst, Shared};
+use parse::Module;
+use rayon::prelude::*;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::{Component, Path, PathBuf};
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+use value::{Sv, V};
+
+/// Reads module directories once and hands them out to every root that uses them.
+pub struct Loader<'a> {
+    pub sources: &'a SourceMap,
+    cache: Mutex<HashMap<PathBuf, Arc<Module>>>,
+    downloaded: Mutex<HashMap<PathBuf, Arc<HashMap<String, PathBuf>>>>,
+}
+
+impl<'a> Loader<'a> {
+    pub fn new(sources: &'a SourceMap) -> Loader<'a> {
+        Loader {
+            sources,
+            cache: Mutex::default(),
+            downloaded: Mutex::default(),
+        }
+    }
+
+    /// The module in `dir`, read on first use.
+    pub fn module(&self, dir: &Path) -> Arc<Module> {
+        let key = canonical(dir);
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(m) = cache.get(&key) {
+            return m.clone();
+        }
+        let m = Arc::new(parse::read_module(dir, self.sources));
+        cache.insert(key, m.clone());
+        m
+    }
+
+    fn insert(&self, dir: &Path, m: Arc<Module>) {
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        cache.entry(canonical(dir)).or_insert(m);
+    }
+
+    /// The directory of a module `source`: a local path, or a module `terraform init`
+    /// downloaded for this call path.
+    pub fn resolve_source(
+        &self,
+        parent_dir: &Path,
+        source: &str,
+        root_dir: &Path,
+        call_path: &[String],
+    ) -> Option<PathBuf> {
+        if is_local_source(source) {
+            return Some(normalize(&parent_dir.join(source)));
+        }
+        let map = {
+            let mut d = self.downloaded.lock().unwrap_or_else(|e| e.into_inner());
+            d.entry(canonical(root_dir))
+                .or_insert_with(|| Arc::new(read_modules_json(root_dir)))
+                .clone()
+        };
+        let dir = map.get(&call_path.join("."))?;
+        dir.is_dir().then(|| dir.clone())
+    }
+}
+
+fn is_local_source(s: &str) -> bool {
+    s.starts_with("./") || s.starts_with("../") || s == "." || s == ".."
+}
+
+/// `.terraform/modules/modules.json`: call key (`a.b`) → module directory.
+fn read_modules_json(root: &Path) -> HashMap<String, PathBuf> {
+    let mut out = HashMap::new();
+    let path = root.join(".terraform").join("modules").join("modules.json");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return out;
+    };
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return out;
+    };
+    for m in v
+        .get("Modules")
+        .and_then(|m| m.as_array())
+        .into_iter()
+        .flatten()
+    {
+        let (Some(key), Some(dir)) = (
+            m.get("Key").and_then(|k| k.as_str()),
+            m.get("Dir").and_then(|d| d.as_str()),
+        ) else {
+            continue;
+        };
+        if key.is_empty() {
+            continue;
+        }
+        out.insert(key.to_string(), normalize(&root.join(dir)));
+    }
+    out
+}
+
+/// A path without `.` and with `..` applied where possible, lexically.
+pub fn normalize(p: &Path) -> PathBuf {
+    let mut out: Vec<Component> = Vec::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match out.last() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(c),
+            },
+            _ => out.push(c),
+        }
+    }
+    if out.is_empty() {
+        return PathBuf::from(".");
+    }
+    out.iter().collect()
+}
+
+/// The key a directory is known by: its canonical path, or its lexical normal form.
+pub fn canonical(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| normalize(p))
+}
+
+/// Read every module in `dirs`, evaluate each root module, and return one scope per root.
+pub fn load(dirs: &[PathBuf], sources: &SourceMap, settings: &Settings) -> Vec<Scope> {
+    let loader = Loader::new(sources);
+    let modules: Vec<(PathBuf, Arc<Module>)> = dirs
+        .par_iter()
+        .map(|d| (d.clone(), Arc::new(parse::read_module(d, sources))))
+        .collect();
+    let mut called: HashSet<PathBuf> = HashSet::new();
+    for (dir, m) in &modules {
+        loader.insert(dir, m.clone());
+        for call in &m.calls {
+            if let Some(src) = call
+                .block
+                .body
+                .get_attribute("source")
+                .and_then(|a| a.value.as_str())
+                && is_local_source(src)
+            {
+                called.insert(canonical(&dir.join(src)));
+            }
+        }
+    }
+    let roots: Vec<&PathBuf> = modules
+        .iter()
+        .filter(|(d, _)| !called.contains(&canonical(d)))
+        .map(|(d, _)| d)
+        .collect();
+    let env_vars: Vec<(String, String)> = std::env::vars()
+        .filter_map(|(k, v)| k.strip_prefix("TF_VAR_").map(|n| (n.to_string(), v)))
+        .collect();
+    let mut out: Vec<(Scope, BTreeSet<PathBuf>)> = roots
+        .par_iter()
+        .map(|d| evaluate_root(d, &loader, settings, &env_vars))
+        .collect();
+    // Modules only reachable through a cycle, or from nowhere: evaluate them as roots too.
+    let reached: HashSet<PathBuf> = out.iter().flat_map(|(_, s)| s.iter().cloned()).collect();
+    let rest: Vec<&PathBuf> = modules
+        .iter()
+        .map(|(d, _)| d)
+        .filter(|d| !reached.contains(&canonical(d)))
+        .collect();
+    out.extend(
+        rest.par_iter()
+            .map(|d| evaluate_root(d, &loader, settings, &env_vars))
+            .collect::<Vec<_>>(),
+    );
+    out.into_iter().map(|(s, _)| s).collect()
+}
+
+/// Evaluate one root module into a scope; also returns the module directories it used.
+fn evaluate_root(
+    dir: &Path,
+    loader: &Loader,
+    settings: &Settings,
+    env_vars: &[(String, String)],
+) -> (Scope, BTreeSet<PathBuf>) {
+    let m = loader.module(dir);
+    let mut scope = Scope::new(Format::Terraform, crate::source::display_path(dir));
+    let sh = Rc::new(Shared::new(loader, dir.to_path_buf()));
+    let mut extra_files = Vec::new();
+    let vars = root_variables(
+        &m,
+        dir,
+        loader,
+        settings,
+        env_vars,
+        &sh,
+        &mut extra_files,
+        &mut scope.problems,
+    );
+    let root = Inst::new(
+        m.clone(),
+        String::new(),
+        vars,
+        0,
+        vec![canonical(dir)],
+        Vec::new(),
+        sh.clone(),
+    );
+    let mut used: Vec<Arc<Module>> = Vec::new();
+    extract::collect(&root, &mut scope.resources, &mut used);
+    extract::attach_replicas(&mut scope.resources, &sh);
+    let mut dirs = BTreeSet::new();
+    let mut seen = HashSet::new();
+    for module in &used {
+        let key = canonical(&module.dir);
+        if seen.insert(key.clone()) {
+            scope.problems.extend(module.problems.iter().cloned());
+            scope.notes.extend(module.notes.iter().cloned());
+            dirs.insert(key);
+        }
+    }
+    let mut files: BTreeSet<_> = sh.files.borrow().clone();
+    files.extend(extra_files);
+    scope.files = files.into_iter().collect();
+    scope.problems.extend(sh.problems.borrow_mut().drain(..));
+    let calls = sh.calls_followed.get();
+    if calls > 0 {
+        scope.notes.push(format!("{calls} module call(s) followed"));
+    }
+    scope.notes.extend(sh.notes.borrow().iter().cloned());
+    drop(root);
+    (scope, dirs)
+}
+
+/// Bind a module's variables: given inputs (null means unset), else defaults, else unknown.
+pub fn bind_variables(
+    child: &Module,
+    mut inputs: HashMap<String, Sv>,
+    sh: &Shared,
+    evaluator: &Inst,
+) -> HashMap<String, Sv> {
+    let _ = sh;
+    let mut out = HashMap::new();
+    for (name, decl) in &child.variables {
+        let ty = decl.block.body.get_attribute("type").map(|a| &a.value);
+        let given = inputs.remove(name).filter(|v| !v.is_null());
+        let value = match given {
+            Some(v) => v,
+            None => match decl.block.body.get_attribute("default") {
+                Some(def) => evaluator.eval(&def.value, decl.file, None, 0),
+                None => continue,
+            },
+        };
+        let value = match ty {
+            Some(t) => convert(value, t, evaluator, decl.file, 0),
+            None => value,
+        };
+        out.insert(name.clone(), value);
+    }
+    for (name, default) in &child.json_variables {
+        let given = inputs.remove(name).filter(|v| !v.is_null());
+        if let Some(v) = given.or_else(|| default.clone()) {
+            out.insert(name.clone(), v);
+        }
+    }
+    out
+}
+
+/// Convert a value to a variable's type as Terraform does: `bool`/`number` from strings,
+/// and object attributes declared `optional(T, default)` filled in when absent.
+fn convert(
+    v: Sv,
+    ty: &hcl_edit::expr::Expression,
+    inst: &Inst,
+    f: crate::source::FileId,
+    depth: usize,
+) -> Sv {
+    use hcl_edit::expr::{Expression, ObjectKey};
+    if depth > 32 || v.is_unknown() || v.is_null() {
+        return v;
+    }
+    match ty {
+        Expression::Variable(t) => match t.as_str() {
+            "bool" => match v.as_bool() {
+                Some(b) => Sv::new(V::Bool(b), v.span),
+                None => v,
+            },
+            "number" => match v.as_num() {
+                Some(n) => Sv::new(V::Num(n), v.span),
+                None => v,
+            },
+            _ => v,
+        },
+        Expression::FuncCall(call) => {
+            let name = call.name.name.as_str();
+            let arg = call.args.iter().next();
+            match (name, arg) {
+                ("optional", Some(inner)) => convert(v, inner, inst, f, depth + 1),
+                ("list" | "set", Some(inner)) => match v.v {
+                    V::List(items) => Sv::new(
+                        V::List(
+                            items
+                                .into_iter()
+                                .map(|i| convert(i, inner, inst, f, depth + 1))
+                                .collect(),
+                        ),
+                        v.span,
+                    ),
+                    other => Sv::new(other, v.span),
+                },
+                ("map", Some(inner)) => match v.v {
+                    V::Obj(m) => Sv::new(
+                        V::Obj(
+                            m.into_iter()
+                                .map(|(k, i)| (k, convert(i, inner, inst, f, depth + 1)))
+                                .collect(),
+                        ),
+                        v.span,
+                    ),
+                    other => Sv::new(other, v.span),
+                },
+                ("object", Some(Expression::Object(attrs))) => {
+                    let V::Obj(mut m) = v.v else { return v };
+                    for (k, aty) in attrs.iter() {
+                        let key = match k {
+                            ObjectKey::Ident(id) => id.as_str().to_string(),
+                            ObjectKey::Expression(e) => match e.as_str() {
+                                Some(s) => s.to_string(),
+                                None => continue,
+                            },
+                        };
+                        let aty = aty.expr();
+                        match m.remove(&key) {
+                            Some(present) if !present.is_null() => {
+                                m.insert(key, convert(present, aty, inst, f, depth + 1));
+                            }
+                            _ => {
+                                let default = match aty {
+                                    Expression::FuncCall(c)
+                                        if c.name.name.as_str() == "optional" =>
+                                    {
+                                        match (c.args.iter().next(), c.args.iter().nth(1)) {
+                                            (Some(t), Some(d)) => convert(
+                                                inst.eval(d, f, None, 0),
+                                                t,
+                                                inst,
+                                                f,
+                                                depth + 1,
+                                            ),
+                                            _ => Sv::new(V::Null, v.span),
+                                        }
+                                    }
+                                    _ => Sv::new(V::Null, v.span),
+                                };
+                                m.insert(key, default);
+                            }
+                        }
+                    }
+                    Sv::new(V::Obj(m), v.span)
+                }
+                _ => v,
+            }
+        }
+        _ => v,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn root_variables(
+    m: &Arc<Module>,
+    dir: &Path,
+    loader: &Loader,
+    settings: &Settings,
+    env_vars: &[(String, String)],
+    sh: &Rc<Shared>,
+    extra_files: &mut Vec<crate::source::FileId>,
+    problems: &mut Vec<Problem>,
+) -> HashMap<String, Sv> {
+    // A bare instance evaluates constant expressions (defaults, tfvars).
+    let bare = Inst::new(
+        m.clone(),
+        String::new(),
+        HashMap::new(),
+        0,
+        Vec::new(),
+        Vec::new(),
+        sh.clone(),
+    );
+    let mut given: HashMap<String, Sv> = HashMap::new();
+    let var_span = |name: &str| {
+        m.variables
+            .get(name)
+            .map(|d| parse::header_span(d.file, &d.block))
+            .unwrap_or_default()
+    };
+    let typed = |name: &str| {
+        m.variables.get(name).and_then(|d| {
+            d.block
+                .body
+                .get_attribute("type")
+                .map(|a| a.value.to_string().trim().to_string())
+        })
+    };
+    let from_text = |name: &str, text: &str| -> Sv {
+        let span = var_span(name);
+        let is_string = typed(name).is_none_or(|t| t == "string");
+        if !is_string && let Ok(e) = hcl_edit::parser::parse_expr(text) {
+            let v = bare.eval(&e, span.file, None, 0);
+            if !v.is_unknown() {
+                return v.respan(span);
+            }
+        }
+        Sv::lit(text, span)
+    };
+    for (k, v) in env_vars {
+        given.insert(k.clone(), from_text(k, v));
+    }
+    // terraform.tfvars, terraform.tfvars.json, then *.auto.tfvars(.json) in name order.
+    let mut files = vec![
+        dir.join("terraform.tfvars"),
+        dir.join("terraform.tfvars.json"),
+    ];
+    let mut autos: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                        n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json")
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    autos.sort();
+    files.extend(autos);
+    files.extend(settings.tf_var_files.iter().cloned());
+    for f in files {
+        if !f.is_file() {
+            continue;
+        }
+        read_tfvars(&f, loader.sources, &bare, &mut given, extra_files, problems);
+    }
+    for (k, v) in &settings.tf_vars {
+        given.insert(k.clone(), from_text(k, v));
+    }
+    let mut vars = bind_variables(m, given, sh, &bare);
+    for name in m.json_variables.keys() {
+        vars.entry(name.clone())
+            .or_insert_with(|| Sv::unknown(format!("var.{name} has no value"), Span::default()));
+    }
+    for (name, decl) in &m.variables {
+        vars.entry(name.clone()).or_insert_with(|| {
+            Sv::unknown(
+                format!("var.{name} has no value"),
+                parse::header_span(decl.file, &decl.block),
+            )
+        });
+    }
+    vars
+}
+
+fn read_tfvars(
+    path: &Path,
+    sources: &SourceMap,
+    bare: &Inst,
+    given: &mut HashMap<String, Sv>,
+    extra_files: &mut Vec<crate::source::FileId>,
+    problems: &mut Vec<Problem>,
+) {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            let id = sources.add(SourceFile::new(path.to_path_buf(), ""));
+            extra_files.push(id);
+            problems.push(Problem {
+                rule: "DDB001",
+                span: Span::new(id, 0, 0),
+                message: format!("cannot read variables file: {e}"),
+                help: Some("make the file readable UTF-8 text".into()),
+                resource: None,
+            });
+            return;
+        }
+    };
+    let id = sources.add(SourceFile::new(path.to_path_buf(), text.as_str()));
+    extra_files.push(id);
+    if path.to_string_lossy().ends_with(".json") {
+        match json::parse(&text, id, 0) {
+            Ok(p) => match p.value.v {
+                V::Obj(m) => given.extend(m),
+                _ => problems.push(Problem {
+                    rule: "DDB001",
+                    span: Span::new(id, 0, text.len().min(1)),
+                    message: "a variables file in JSON must hold an object".into(),
+                    help: Some("make the file's top level a JSON object".into()),
+                    resource: None,
+                }),
+            },
+            Err(e) => problems.push(Problem {
+                rule: "DDB001",
+                span: Span::new(id, e.offset, e.offset),
+                message: format!("JSON syntax error: {}", e.message),
+                help: Some("fix the JSON syntax at this location".into()),
+                resource: None,
+            }),
+        }
+        return;
+    }
+    let mut aliases = HashMap::new();
+    match parse::parse_lenient(&text, &mut aliases) {
+        Ok(body) => {
+            for attr in body.attributes() {
+                given.insert(
+                    attr.key.as_str().to_string(),
+                    bare.eval(&attr.value, id, None, 0),
+                );
+            }
+        }
+        Err((offset, msg)) => problems.push(Problem {
+            rule: "DDB001",
+            span: Span::new(id, offset, offset),
+            message: msg,
+            help: Some("fix the Terraform syntax at this location".into()),
+            resource: None,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Kind, Part, Str, Table, Val};
+
+    /// Write `files` into a temporary directory and load it as Terraform.
+    fn load_files(files: &[(&str, &str)], settings: &Settings) -> (Vec<Scope>, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut dirs = BTreeSet::new();
+        for (name, text) in files {
+            let p = dir.path().join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, text).unwrap();
+            if name.ends_with(".tf") && !name.contains(".terraform/") {
+                dirs.insert(p.parent().unwrap().to_path_buf());
+            }
+        }
+        let sources = SourceMap::default();
+        let dirs: Vec<PathBuf> = dirs.into_iter().collect();
+        (load(&dirs, &sources, settings), dir)
+    }
+
+    fn table<'a>(scope: &'a Scope, id: &str) -> &'a Table {
+        match &scope.resource(id).unwrap_or_else(|| panic!("no {id}")).kind {
+            Kind::Table(t) => t,
+            _ => panic!("{id} is not a table"),
+        }
+    }
+
+    const TABLE: &str = r#"
+resource "aws_dynamodb_table" "t" {
+  name     = local.name
+  hash_key = "id"
+  attribute {
+    name = "id"
+    type = "S"
+  }
+  point_in_time_recovery {
+    enabled = var.on ? true : false
+  }
+}
+"#;
+
+    #[test]
+    fn unknown_condition_gives_both_branches() {
+        let (scopes, _d) = load_files(
+            &[(
+                "main.tf",
+                &format!("variable \"on\" {{}}\nlocals {{ name = \"t\" }}\n{TABLE}"),
+            )],
+            &Settings::default(),
+        );
+        let t = table(&scopes[0], "aws_dynamodb_table.t");
+        let pitr = t.pitr.as_ref().unwrap();
+        assert!(matches!(&pitr.val, Val::OneOf(b) if b.len() == 2));
+        assert_eq!(t.known_name(), Some("t"));
+    }
+
+    #[test]
+    fn expressions_functions_and_templates() {
+        let main = r#"
+variable "on" { default = true }
+locals {
+  envs   = { dev = 1, prod = 2 }
+  names  = [for k, v in local.envs : "${k}-${v}" if v > 1]
+  byfirst = { for n in ["ab", "ac", "b"] : substr(n, 0, 1) => n... }
+  joined = join(",", concat(local.names, ["x"]))
+  tried  = try(local.envs.missing, "fallback")
+  can_it = can(local.envs.missing)
+  tmpl   = "a%{ if var.on }b%{ else }c%{ endif }"
+  name   = "${local.joined}|${local.tried}|${local.can_it}|${local.tmpl}|${upper(format("%s-%03d", "q", 7))}"
+  splat  = [{ n = "a" }, { n = "b" }][*].n
+  first  = element(local.splat, 3)
+}
+resource "aws_dynamodb_table" "t" {
+  name     = local.name
+  hash_key = local.first
+  point_in_time_recovery {
+    enabled = var.on
+  }
+}
+"#;
+        let (scopes, _d) = load_files(&[("main.tf", main)], &Settings::default());
+        let t = table(&scopes[0], "aws_dynamodb_table.t");
+        assert_eq!(t.known_name(), Some("prod-2,x|fallback|false|ab|Q-007"));
+        assert_eq!(
+            t.hash_key()
+                .and_then(|k| k.attribute.get())
+                .map(String::as_str),
+            Some("b")
+        );
+        assert_eq!(t.pitr.as_ref().and_then(|p| p.get()), Some(&true));
+    }
+
+    #[test]
+    fn module_outputs_and_references_keep_addresses() {
+        let main = r#"
+module "db" {
+  source = "./db"
+  name   = "orders"
+}
+resource "aws_cloudwatch_metric_alarm" "a" {
+  namespace   = "AWS/DynamoDB"
+  metric_name = "ThrottledRequests"
+  dimensions = {
+    TableName = module.db.table_name
+  }
+}
+"#;
+        let db = r#"
+variable "name" {}
+resource "aws_dynamodb_table" "this" {
+  count    = 1
+  name     = var.name
+  hash_key = "id"
+}
+output "table_name" {
+  value = aws_dynamodb_table.this[0].name
+}
+"#;
+        let (scopes, _d) = load_files(
+            &[("main.tf", main), ("db/main.tf", db)],
+            &Settings::default(),
+        );
+        assert_eq!(scopes.len(), 1, "the called module is not a root");
+        let s = &scopes[0];
+        assert_eq!(
+            table(s, "module.db.aws_dynamodb_table.this[0]").known_name(),
+            Some("orders")
+        );
+        let Kind::Alarm(a) = &s.resource("aws_cloudwatch_metric_alarm.a").unwrap().kind else {
+            panic!()
+        };
+        assert_eq!(
+            a.metrics[0].dimensions[0].value.get(),
+            Some(&Str::reference(
+                "module.db.aws_dynamodb_table.this[0]",
+                Some("name".into())
+            ))
+        );
+    }
+
+    #[test]
+    fn downloaded_modules_are_followed_and_others_noted() {
+        let main = r#"
+module "store" {
+  source  = "example/store/aws"
+  version = "1.0.0"
+  name    = "dl"
+}
+module "missing" {
+  source = "git::https://example.com/x.git"
+}
+"#;
+        let store = "variable \"name\" {}\nresource \"aws_dynamodb_table\" \"this\" {\n  name = var.name\n}\n";
+        let modules_json = r#"{"Modules":[{"Key":"","Source":"","Dir":"."},{"Key":"store","Source":"registry.terraform.io/example/store/aws","Version":"1.0.0","Dir":".terraform/modules/store"}]}"#;
+        let (scopes, _d) = load_files(
+            &[
+                ("main.tf", main),
+                (".terraform/modules/store/main.tf", store),
+                (".terraform/modules/modules.json", modules_json),
+            ],
+            &Settings::default(),
+        );
+        let s = &scopes[0];
+        assert_eq!(
+            table(s, "module.store.aws_dynamodb_table.this").known_name(),
+            Some("dl")
+        );
+        assert!(
+            s.notes
+                .iter()
+                .any(|n| n.contains("module.missing") && n.contains("terraform init"))
+        );
+    }
+
+    #[test]
+    fn variable_precedence() {
+        let main = "variable \"n\" { default = \"default\" }\nresource \"aws_dynamodb_table\" \"t\" {\n  name = var.n\n}\n";
+        let files = [
+            ("main.tf", main),
+            ("terraform.tfvars", "n = \"tfvars\"\n"),
+            ("b.auto.tfvars.json", "{\"n\": \"auto-json\"}"),
+            ("a.auto.tfvars", "n = \"auto\"\n"),
+        ];
+        let (scopes, _d) = load_files(&files, &Settings::default());
+        assert_eq!(
+            table(&scopes[0], "aws_dynamodb_table.t").known_name(),
+            Some("auto-json")
+        );
+        let settings = Settings {
+            tf_vars: vec![("n".into(), "flag".into())],
+            ..Settings::default()
+        };
+        let (scopes, _d) = load_files(&files, &settings);
+        assert_eq!(
+            table(&scopes[0], "aws_dynamodb_table.t").known_name(),
+            Some("flag")
+        );
+    }
+
+    #[test]
+    fn self_referencing_locals_and_unknown_functions_end() {
+        let main = r#"
+locals {
+  a = local.b
+  b = local.a
+}
+resource "aws_dynamodb_table" "t" {
+  name = "${local.a}-${sha256("x")}"
+  deletion_protection_enabled = local.a
+}
+"#;
+        let (scopes, _d) = load_files(&[("main.tf", main)], &Settings::default());
+        let t = table(&scopes[0], "aws_dynamodb_table.t");
+        assert!(t.known_name().is_none());
+        assert!(t.deletion_protection.as_ref().unwrap().get().is_none());
+        let name = t.name.as_ref().and_then(|n| n.get());
+        assert!(
+            name.is_none()
+                || name.is_some_and(|s| s.0.iter().any(|p| matches!(p, Part::Unknown(_))))
+        );
+    }
+
+    #[test]
+    fn every_modelled_resource_kind() {
+        let main = r#"
+resource "aws_dynamodb_table" "t" {
+  name     = "t"
+  hash_key = "pk"
+  range_key = "sk"
+  billing_mode   = "PROVISIONED"
+  read_capacity  = 5
+  write_capacity = 5
+  global_secondary_index {
+    name            = "g"
+    hash_key        = "gk"
+    projection_type = "ALL"
+    read_capacity   = 1
+    write_capacity  = 1
+  }
+  local_secondary_index {
+    name            = "l"
+    range_key       = "lk"
+    projection_type = "ALL"
+  }
+  server_side_encryption {
+    enabled = true
+  }
+  tags = { tier = "critical" }
+}
+resource "aws_dynamodb_table_replica" "r" {
+  global_table_arn       = aws_dynamodb_table.t.arn
+  point_in_time_recovery = false
+  kms_key_arn            = aws_kms_key.k.arn
+}
+resource "aws_dynamodb_global_table" "legacy" {
+  name = "legacy"
+  replica {
+    region_name = "us-east-1"
+  }
+}
+resource "aws_dynamodb_contributor_insights" "ci" {
+  table_name = aws_dynamodb_table.t.name
+  index_name = "g"
+}
+resource "aws_dax_cluster" "dax" {
+  cluster_name                     = "dax"
+  cluster_endpoint_encryption_type = "TLS"
+  server_side_encryption {
+    enabled = true
+  }
+}
+resource "aws_kms_key" "k" {}
+resource "aws_kms_alias" "a" {
+  name          = "alias/t"
+  target_key_id = aws_kms_key.k.key_id
+}
+resource "aws_vpc_endpoint_route_table_association" "rta" {
+  vpc_endpoint_id = "vpce-1"
+  route_table_id  = "rtb-1"
+}
+resource "aws_cloudwatch_metric_alarm" "math" {
+  metric_query {
+    id          = "e1"
+    expression  = "m1 + m2"
+  }
+  metric_query {
+    id = "m1"
+    metric {
+      namespace   = "AWS/DynamoDB"
+      metric_name = "ReadThrottleEvents"
+      dimensions = {
+        TableName                = aws_dynamodb_table.t.name
+        GlobalSecondaryIndexName = "g"
+      }
+    }
+  }
+}
+resource "aws_iam_role" "role" {
+  name = "r"
+  assume_role_policy = "{}"
+  inline_policy {
+    name   = "p"
+    policy = data.aws_iam_policy_document.d.json
+  }
+}
+data "aws_iam_policy_document" "d" {
+  statement {
+    effect    = "Deny"
+    not_actions = ["dynamodb:GetItem"]
+    resources = ["*"]
+  }
+}
+resource "aws_iam_user_policy" "dup" {
+  user   = "u"
+  policy = "{\"Statement\": [], \"Statement\": []}"
+}
+resource "null_resource" "other" {}
+"#;
+        let (scopes, _d) = load_files(&[("main.tf", main)], &Settings::default());
+        let s = &scopes[0];
+        let t = table(s, "aws_dynamodb_table.t");
+        assert_eq!(t.key_schema.len(), 2);
+        assert!(t.gsis[0].provisioned);
+        assert_eq!(
+            t.lsis[0].key_schema.len(),
+            2,
+            "an LSI shares the table's hash key"
+        );
+        assert!(t.is_provisioned());
+        assert_eq!(t.sse.enabled.as_ref().and_then(|p| p.get()), Some(&true));
+        assert_eq!(t.replicas.len(), 1, "the replica resource is attached");
+        assert_eq!(
+            t.replicas[0].pitr.as_ref().and_then(|p| p.get()),
+            Some(&false)
+        );
+        assert_eq!(
+            t.replicas[0]
+                .kms_key
+                .as_ref()
+                .and_then(|p| p.get())
+                .and_then(|k| k.as_ref_part()),
+            Some(("aws_kms_key.k", Some("arn")))
+        );
+        let legacy = table(s, "aws_dynamodb_global_table.legacy");
+        assert_eq!(legacy.table_kind, crate::model::TableKind::Global);
+        assert!(legacy.replicas[0].pitr.as_ref().unwrap().get().is_none());
+        let kind = |id: &str| &s.resource(id).unwrap_or_else(|| panic!("{id}")).kind;
+        assert!(
+            matches!(kind("aws_dynamodb_contributor_insights.ci"), Kind::ContributorInsights(c) if c.table.as_ref().unwrap().get().unwrap().refers_to("aws_dynamodb_table.t"))
+        );
+        assert!(
+            matches!(kind("aws_dax_cluster.dax"), Kind::Dax(d) if d.sse_enabled.as_ref().unwrap().get() == Some(&true) && d.endpoint_encryption.as_ref().unwrap().get().map(String::as_str) == Some("TLS"))
+        );
+        assert!(
+            matches!(kind("aws_kms_alias.a"), Kind::KmsAlias(a) if a.target_key.as_ref().unwrap().get().unwrap().refers_to("aws_kms_key.k"))
+        );
+        assert!(matches!(
+            kind("aws_vpc_endpoint_route_table_association.rta"),
+            Kind::EndpointRouteTable(_)
+        ));
+        let Kind::Alarm(alarm) = kind("aws_cloudwatch_metric_alarm.math") else {
+            panic!()
+        };
+        assert_eq!(alarm.metrics.len(), 1);
+        assert_eq!(alarm.metrics[0].dimensions.len(), 2);
+        let Kind::Policy(p) = kind("aws_iam_role.role") else {
+            panic!()
+        };
+        assert!(!p.statements[0].is_allow());
+        assert_eq!(p.statements[0].not_actions.len(), 1);
+        assert!(s.problems.iter().any(|p| p.rule == "DDB002"));
+        assert!(matches!(kind("null_resource.other"), Kind::Other));
+        assert!(matches!(kind("aws_dynamodb_table_replica.r"), Kind::Other));
+    }
+
+    #[test]
+    fn optional_object_attributes_get_their_defaults() {
+        let main = r#"
+variable "cfg" {
+  type = object({
+    pitr    = optional(bool, true)
+    protect = optional(string)
+    tables  = optional(map(object({ on = optional(bool, false) })), {})
+  })
+  default = { tables = { a = {} } }
+}
+resource "aws_dynamodb_table" "t" {
+  name                        = "t"
+  deletion_protection_enabled = var.cfg.protect == null
+  point_in_time_recovery {
+    enabled = var.cfg.pitr && !var.cfg.tables.a.on
+  }
+}
+"#;
+        let (scopes, _d) = load_files(&[("main.tf", main)], &Settings::default());
+        let t = table(&scopes[0], "aws_dynamodb_table.t");
+        assert_eq!(t.pitr.as_ref().and_then(|p| p.get()), Some(&true));
+        assert_eq!(
+            t.deletion_protection.as_ref().and_then(|p| p.get()),
+            Some(&true)
+        );
+    }
+
+    #[test]
+    fn normalize_applies_parent_components() {
+        assert_eq!(normalize(Path::new("./a/b/../c")), PathBuf::from("a/c"));
+        assert_eq!(normalize(Path::new("x/../../y")), PathBuf::from("../y"));
+        assert_eq!(normalize(Path::new("./.")), PathBuf::from("."));
+    }
+}

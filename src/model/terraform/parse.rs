@@ -1,0 +1,509 @@
+//! Reading one Terraform module directory: its `.tf` files parsed with hcl-edit (spans
+//! kept), sorted into variables, locals, outputs, resources, data sources and module
+//! calls; parse errors as DDB001 problems; `ddbguard:ignore` comments.
+
+use crate::model::{InlineSuppression, Problem};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
+use hcl_edit::Span as _;
+use hcl_edit::structure::{Attribute, Block, Body};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A block of a module and the file it is in.
+pub struct Decl {
+    pub file: FileId,
+    pub block: Block,
+}
+
+/// An attribute of a module (a local, an output's value) and its file.
+pub struct Named {
+    pub file: FileId,
+    pub attr: Attribute,
+}
+
+/// A `# ddbguard:ignore RULE reason` comment.
+#[derive(Clone, Debug)]
+pub struct SupComment {
+    /// 0-based line.
+    pub line: usize,
+    pub rule: String,
+    pub reason: Option<String>,
+    pub span: Span,
+}
+
+/// One file's text and what is needed to place comments.
+pub struct FileInfo {
+    pub id: FileId,
+    pub path: PathBuf,
+    pub text: Arc<str>,
+    pub line_starts: Vec<usize>,
+    /// 0-based lines holding only a comment.
+    pub comment_lines: Vec<bool>,
+    pub suppressions: Vec<SupComment>,
+}
+
+impl FileInfo {
+    pub fn line_of(&self, offset: usize) -> usize {
+        match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        }
+    }
+
+    /// Suppression comments that apply to a block spanning `start..end`: inside it, or on
+    /// the comment lines directly above it.
+    pub fn suppressions_for(&self, start: usize, end: usize) -> Vec<InlineSuppression> {
+        let first = self.line_of(start);
+        let last = self.line_of(end.saturating_sub(1).max(start));
+        let mut top = first;
+        while top > 0 && self.comment_lines.get(top - 1).copied().unwrap_or(false) {
+            top -= 1;
+        }
+        self.suppressions
+            .iter()
+            .filter(|s| s.line >= top && s.line <= last)
+            .map(|s| InlineSuppression {
+                rule: s.rule.clone(),
+                reason: s.reason.clone(),
+                span: s.span,
+            })
+            .collect()
+    }
+}
+
+/// A parsed module directory.
+#[derive(Default)]
+pub struct Module {
+    pub dir: PathBuf,
+    pub files: Vec<FileInfo>,
+    pub problems: Vec<Problem>,
+    pub notes: Vec<String>,
+    pub variables: BTreeMap<String, Decl>,
+    pub locals: HashMap<String, Named>,
+    pub outputs: HashMap<String, Named>,
+    pub resources: Vec<Decl>,
+    pub data: Vec<Decl>,
+    pub calls: Vec<Decl>,
+    /// Object keys renamed to get past duplicate keys (Terraform keeps the last): alias → key.
+    pub key_aliases: HashMap<String, String>,
+    /// Resources written in Terraform's JSON syntax (`.tf.json`).
+    pub json_resources: Vec<JsonResource>,
+    /// Variables of `.tf.json` files and their defaults.
+    pub json_variables: BTreeMap<String, Option<super::value::Sv>>,
+    /// Locals of `.tf.json` files.
+    pub json_locals: HashMap<String, super::value::Sv>,
+}
+
+/// A resource of a `.tf.json` file: its body is JSON, strings being templates.
+pub struct JsonResource {
+    pub file: FileId,
+    pub rtype: String,
+    pub name: String,
+    /// The resource's name key.
+    pub header: Span,
+    pub body: super::value::Sv,
+}
+
+impl Module {
+    pub fn file(&self, id: FileId) -> Option<&FileInfo> {
+        self.files.iter().find(|f| f.id == id)
+    }
+
+    pub fn has_resource(&self, rtype: &str, name: &str) -> bool {
+        self.resources
+            .iter()
+            .any(|d| label(&d.block, 0) == Some(rtype) && label(&d.block, 1) == Some(name))
+            || self
+                .json_resources
+                .iter()
+                .any(|r| r.rtype == rtype && r.name == name)
+    }
+
+    pub fn has_variable(&self, name: &str) -> bool {
+        self.variables.contains_key(name) || self.json_variables.contains_key(name)
+    }
+
+    pub fn data_source(&self, rtype: &str, name: &str) -> Option<&Decl> {
+        self.data
+            .iter()
+            .find(|d| label(&d.block, 0) == Some(rtype) && label(&d.block, 1) == Some(name))
+    }
+
+    pub fn call(&self, name: &str) -> Option<&Decl> {
+        self.calls.iter().find(|d| label(&d.block, 0) == Some(name))
+    }
+}
+
+pub fn label(b: &Block, i: usize) -> Option<&str> {
+    b.labels.get(i).map(|l| l.as_str())
+}
+
+pub fn span_of(file: FileId, r: Option<std::ops::Range<usize>>) -> Span {
+    let r = r.unwrap_or(0..0);
+    Span::new(file, r.start, r.end)
+}
+
+/// The header of a block: from its identifier through its last label.
+pub fn header_span(file: FileId, b: &Block) -> Span {
+    let start = b.ident.span().or_else(|| b.span()).map_or(0, |r| r.start);
+    let end = b
+        .labels
+        .last()
+        .and_then(|l| l.span())
+        .or_else(|| b.ident.span())
+        .map_or(start, |r| r.end);
+    Span::new(file, start, end)
+}
+
+/// Whether a file name is a Terraform configuration file.
+pub fn is_config_file(name: &str) -> bool {
+    name.ends_with(".tf") || name.ends_with(".tf.json")
+}
+
+/// Read and parse every configuration file of `dir` (not recursive), adding each to
+/// `sources`. `shown` is the directory as the user named it (for display paths).
+pub fn read_module(dir: &Path, sources: &SourceMap) -> Module {
+    let mut m = Module {
+        dir: dir.to_path_buf(),
+        ..Module::default()
+    };
+    let mut names: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd
+            .flatten()
+            .filter(|e| e.file_type().map(|t| !t.is_dir()).unwrap_or(false))
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(is_config_file)
+            })
+            .collect(),
+        Err(e) => {
+            m.notes.push(format!(
+                "{}: cannot read directory: {e}",
+                crate::source::display_path(dir)
+            ));
+            Vec::new()
+        }
+    };
+    names.sort();
+    for path in names {
+        read_file(&mut m, &path, sources);
+    }
+    m
+}
+
+fn read_file(m: &mut Module, path: &Path, sources: &SourceMap) {
+    let (text, read_err) = match std::fs::metadata(path) {
+        Ok(meta) if meta.len() > crate::MAX_FILE_BYTES => (
+            String::new(),
+            Some(format!(
+                "file is larger than {} bytes",
+                crate::MAX_FILE_BYTES
+            )),
+        ),
+        _ => match std::fs::read(path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(t) => (t, None),
+                Err(_) => (String::new(), Some("file is not valid UTF-8".to_string())),
+            },
+            Err(e) => (String::new(), Some(format!("cannot read file: {e}"))),
+        },
+    };
+    let text: Arc<str> = text.into();
+    let id = sources.add(SourceFile::new(path.to_path_buf(), text.clone()));
+    let info = file_info(id, path, text.clone());
+    m.files.push(info);
+    if let Some(err) = read_err {
+        m.problems.push(problem(Span::new(id, 0, 0), err));
+        return;
+    }
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if name.ends_with(".tf.json") {
+        read_json_config(m, id, &text);
+        return;
+    }
+    let body = match parse_lenient(&text, &mut m.key_aliases) {
+        Ok(b) => b,
+        Err((offset, msg)) => {
+            let end = next_char_end(&text, offset);
+            m.problems.push(problem(Span::new(id, offset, end), msg));
+            return;
+        }
+    };
+    sort_body(m, id, body);
+}
+
+fn next_char_end(text: &str, offset: usize) -> usize {
+    let offset = offset.min(text.len());
+    text[offset..]
+        .chars()
+        .next()
+        .map_or(offset, |c| offset + c.len_utf8())
+}
+
+fn problem(span: Span, message: String) -> Problem {
+    Problem {
+        rule: "DDB001",
+        span,
+        message,
+        help: Some("fix the Terraform syntax at this location".into()),
+        resource: None,
+    }
+}
+
+/// Parse HCL. Terraform accepts repeated keys in an object constructor (the last one
+/// wins) where hcl-edit rejects them: such a key is renamed to an alias of the same length
+/// (so spans stay right) and remembered in `aliases`, then parsing is retried.
+pub fn parse_lenient(
+    text: &str,
+    aliases: &mut HashMap<String, String>,
+) -> Result<Body, (usize, String)> {
+    let mut owned: Option<String> = None;
+    for attempt in 0..64 {
+        let src = owned.as_deref().unwrap_or(text);
+        match hcl_edit::parser::parse_body(src) {
+            Ok(b) => return Ok(b),
+            Err(e) => {
+                let offset = e.location().offset().min(src.len());
+                let msg = e.message().to_string();
+                if !msg.contains("redefined object key") {
+                    return Err((offset, format!("HCL syntax error: {msg}")));
+                }
+                let bytes = src.as_bytes();
+                let mut end = offset;
+                while end < bytes.len()
+                    && (bytes[end].is_ascii_alphanumeric()
+                        || bytes[end] == b'_'
+                        || bytes[end] == b'-')
+                {
+                    end += 1;
+                }
+                let (kstart, kend) = if bytes.get(offset) == Some(&b'"') {
+                    let close = src[offset + 1..].find('"').map(|i| offset + 1 + i);
+                    match close {
+                        Some(c) if c > offset + 1 => (offset + 1, c),
+                        _ => return Err((offset, format!("HCL syntax error: {msg}"))),
+                    }
+                } else {
+                    (offset, end)
+                };
+                let len = kend - kstart;
+                if len == 0 {
+                    return Err((offset, format!("HCL syntax error: {msg}")));
+                }
+                let key = src[kstart..kend].to_string();
+                let mut alias = format!("_{attempt:x}");
+                while alias.len() < len {
+                    alias.push('_');
+                }
+                alias.truncate(len);
+                if alias == key || (len == 1 && attempt > 0) {
+                    return Err((offset, format!("HCL syntax error: {msg}")));
+                }
+                aliases.insert(alias.clone(), key);
+                let mut next = src.to_string();
+                next.replace_range(kstart..kend, &alias);
+                owned = Some(next);
+            }
+        }
+    }
+    Err((0, "HCL syntax error: too many repeated object keys".into()))
+}
+
+fn sort_body(m: &mut Module, id: FileId, body: Body) {
+    for structure in body {
+        let Ok(block) = structure.into_block() else {
+            // Top-level attributes are not valid Terraform; ignore them.
+            continue;
+        };
+        match block.ident.as_str() {
+            "variable" => {
+                if let Some(name) = label(&block, 0).map(str::to_string) {
+                    m.variables.insert(name, Decl { file: id, block });
+                }
+            }
+            "locals" => {
+                for attr in block.body.into_attributes() {
+                    m.locals
+                        .insert(attr.key.as_str().to_string(), Named { file: id, attr });
+                }
+            }
+            "output" => {
+                if let Some(name) = label(&block, 0).map(str::to_string)
+                    && let Some(attr) = block
+                        .body
+                        .into_attributes()
+                        .find(|a| a.key.as_str() == "value")
+                {
+                    m.outputs.insert(name, Named { file: id, attr });
+                }
+            }
+            "resource" if block.labels.len() == 2 => m.resources.push(Decl { file: id, block }),
+            "data" if block.labels.len() == 2 => m.data.push(Decl { file: id, block }),
+            "module" if block.labels.len() == 1 => m.calls.push(Decl { file: id, block }),
+            _ => {}
+        }
+    }
+}
+
+/// `.tf.json`: must be an object. Resources, variables and locals are read (string
+/// values are templates); module calls, outputs and data sources are noted, not read.
+fn read_json_config(m: &mut Module, id: FileId, text: &str) {
+    let p = match super::json::parse(text, id, 0) {
+        Ok(p) => p,
+        Err(e) => {
+            let end = next_char_end(text, e.offset);
+            m.problems.push(problem(
+                Span::new(id, e.offset, end),
+                format!("JSON syntax error: {}", e.message),
+            ));
+            return;
+        }
+    };
+    let Some(root) = p.value.as_obj() else {
+        m.problems.push(Problem {
+            rule: "DDB001",
+            span: Span::new(id, 0, text.len().min(1)),
+            message: format!(
+                "a Terraform JSON configuration file must hold an object, not {}",
+                p.value.type_name()
+            ),
+            help: Some("make the file's top level a JSON object".into()),
+            resource: None,
+        });
+        return;
+    };
+    let path = m
+        .files
+        .iter()
+        .find(|f| f.id == id)
+        .map_or_else(String::new, |f| crate::source::display_path(&f.path));
+    for (section, value) in root {
+        let Some(entries) = value.as_obj() else {
+            continue;
+        };
+        match section.as_str() {
+            "resource" => {
+                for (rtype, by_name) in entries {
+                    for (name, body) in by_name.as_obj().into_iter().flatten() {
+                        if body.as_obj().is_none() {
+                            continue;
+                        }
+                        // The name key, just before the body.
+                        let before = text.get(..body.span.start as usize).unwrap_or("");
+                        let key = serde_json::Value::String(name.clone()).to_string();
+                        let header = match before.rfind(&key) {
+                            Some(at) => Span::new(id, at, at + key.len()),
+                            None => Span::new(
+                                id,
+                                body.span.start as usize,
+                                body.span.start as usize + 1,
+                            ),
+                        };
+                        m.json_resources.push(JsonResource {
+                            file: id,
+                            rtype: rtype.clone(),
+                            name: name.clone(),
+                            header,
+                            body: body.clone(),
+                        });
+                    }
+                }
+            }
+            "variable" => {
+                for (name, decl) in entries {
+                    m.json_variables
+                        .insert(name.clone(), decl.get("default").cloned());
+                }
+            }
+            "locals" => {
+                for (name, v) in entries {
+                    m.json_locals.insert(name.clone(), v.clone());
+                }
+            }
+            "module" | "output" | "data" => m.notes.push(format!(
+                "{path}: {section} blocks in JSON syntax are not read"
+            )),
+            _ => {}
+        }
+    }
+}
+
+fn file_info(id: FileId, path: &Path, text: Arc<str>) -> FileInfo {
+    let mut line_starts = vec![0usize];
+    let mut comment_lines = Vec::new();
+    let mut suppressions = Vec::new();
+    let mut offset = 0usize;
+    for (lineno, line) in text.split('\n').enumerate() {
+        if lineno > 0 {
+            line_starts.push(offset);
+        }
+        let trimmed = line.trim_start();
+        comment_lines.push(trimmed.starts_with('#') || trimmed.starts_with("//"));
+        if let Some(pos) = line.find("ddbguard:ignore") {
+            let before = &line[..pos];
+            let marker = before.rfind('#').or_else(|| before.rfind("//"));
+            if let Some(mpos) = marker {
+                let rest = line[pos + "ddbguard:ignore".len()..].trim_end_matches('\r');
+                let mut words = rest.split_whitespace();
+                if let Some(rule) = words.next() {
+                    let reason: Vec<&str> = words.collect();
+                    let reason = reason.join(" ");
+                    let end = offset + line.trim_end_matches('\r').len();
+                    suppressions.push(SupComment {
+                        line: lineno,
+                        rule: rule.trim_end_matches(':').to_string(),
+                        reason: (!reason.is_empty()).then_some(reason),
+                        span: Span::new(id, offset + mpos, end),
+                    });
+                }
+            }
+        }
+        offset += line.len() + 1;
+    }
+    FileInfo {
+        id,
+        path: path.to_path_buf(),
+        text,
+        line_starts,
+        comment_lines,
+        suppressions,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_object_keys_parse_with_an_alias() {
+        let mut aliases = HashMap::new();
+        let text = "x = {\n  port = 1\n  port = 2\n}\n";
+        let body = parse_lenient(text, &mut aliases).unwrap();
+        assert_eq!(body.len(), 1);
+        assert_eq!(aliases.values().next().map(String::as_str), Some("port"));
+    }
+
+    #[test]
+    fn syntax_errors_have_a_location() {
+        let mut aliases = HashMap::new();
+        let err = parse_lenient("resource \"a\" \"b\" {\n  x = \n}\n", &mut aliases).unwrap_err();
+        assert!(err.0 > 0 && err.1.contains("syntax"));
+    }
+
+    #[test]
+    fn suppression_comments_apply_above_and_inside() {
+        let text = "# ddbguard:ignore DDB101 backups elsewhere\nresource \"a\" \"b\" {\n  x = 1 // ddbguard:ignore DDB103 lab\n}\n\n# ddbguard:ignore DDB104 far\n\nresource \"c\" \"d\" {}\n";
+        let info = file_info(FileId(0), Path::new("a.tf"), text.into());
+        let block_start = text.find("resource").unwrap();
+        let block_end = text.find("}\n").unwrap() + 1;
+        let s = info.suppressions_for(block_start, block_end);
+        let rules: Vec<&str> = s.iter().map(|s| s.rule.as_str()).collect();
+        assert_eq!(rules, ["DDB101", "DDB103"]);
+        assert_eq!(s[0].reason.as_deref(), Some("backups elsewhere"));
+        let c = text.rfind("resource").unwrap();
+        assert!(info.suppressions_for(c, text.len() - 1).is_empty());
+    }
+}

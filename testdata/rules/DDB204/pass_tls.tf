@@ -1,0 +1,7 @@
+resource "aws_dax_cluster" "pass_cache" {
+  cluster_name                     = "pass-cache"
+  iam_role_arn                     = "arn:aws:iam::111122223333:role/dax"
+  node_type                        = "dax.r5.large"
+  replication_factor               = 3
+  cluster_endpoint_encryption_type = "TLS"
+}

@@ -1,0 +1,27 @@
+variable "name" {
+  type = string
+}
+
+variable "protect" {
+  type = bool
+}
+
+resource "aws_dynamodb_table" "this" {
+  name                        = var.name
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "id"
+  deletion_protection_enabled = var.protect
+
+  attribute {
+    name = "id"
+    type = "S"
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+
+  lifecycle {
+    prevent_destroy = true
+  }
+}

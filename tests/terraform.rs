@@ -1,0 +1,483 @@
+//! End to end: the Terraform frontend through the rules, as `ddbguard check` runs it.
+
+use ddbguard::Settings;
+use ddbguard::model::{Format, Kind, Part};
+use ddbguard::report::{Finding, Report};
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn check(path: &Path, select: &[&str]) -> Report {
+    let settings = Settings {
+        select: select.iter().map(|s| s.to_string()).collect(),
+        ..Settings::default()
+    };
+    ddbguard::check(&[path.to_path_buf()], &settings).expect("check runs")
+}
+
+fn rows(report: &Report) -> Vec<(String, String, String, u32)> {
+    report
+        .findings
+        .iter()
+        .map(|f: &Finding| {
+            (
+                f.rule_id.to_string(),
+                f.resource
+                    .as_ref()
+                    .map_or_else(String::new, |r| r.id.clone()),
+                f.path.rsplit('/').next().unwrap_or("").to_string(),
+                f.location.start_line,
+            )
+        })
+        .collect()
+}
+
+fn has(
+    rows: &[(String, String, String, u32)],
+    rule: &str,
+    id: &str,
+    file: &str,
+    line: u32,
+) -> bool {
+    rows.iter()
+        .any(|r| r.0 == rule && r.1 == id && r.2 == file && (line == 0 || r.3 == line))
+}
+
+/// Every `fail*.tf` of a rule's fixture folder makes the rule fire; no `pass*.tf` does.
+#[test]
+fn rule_fixtures_in_terraform() {
+    let mut checked = 0;
+    for rule in [
+        "DDB101", "DDB103", "DDB104", "DDB503", "DDB504", "DDB505", "DDB506",
+    ] {
+        let dir = root().join("testdata/rules").join(rule);
+        let report = check(&dir, &[rule]);
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .expect("fixture folder")
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "tf"))
+            .collect();
+        files.sort();
+        assert!(!files.is_empty(), "{rule}: no .tf fixtures");
+        for f in files {
+            let name = f.file_name().unwrap().to_string_lossy().to_string();
+            let n = report
+                .findings
+                .iter()
+                .filter(|x| x.rule_id == rule && x.path.ends_with(&format!("/{name}")))
+                .count();
+            if name.starts_with("fail") {
+                assert!(n > 0, "{rule}/{name}: expected a finding");
+            } else {
+                assert_eq!(
+                    n,
+                    0,
+                    "{rule}/{name}: expected no finding, got {:?}",
+                    rows(&report)
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 14);
+}
+
+#[test]
+fn contract_shapes_count_variables_and_modules() {
+    let report = check(&root().join("testdata/rules/DDB101"), &["DDB101"]);
+    let r = rows(&report);
+    assert!(has(
+        &r,
+        "DDB101",
+        "aws_dynamodb_table.fail_no_block",
+        "fail.tf",
+        7
+    ));
+    // A value from a variable is reported where it is used.
+    assert!(has(
+        &r,
+        "DDB101",
+        "aws_dynamodb_table.fail_variable",
+        "fail.tf",
+        36
+    ));
+    assert!(has(
+        &r,
+        "DDB101",
+        "aws_dynamodb_table.fail_replica",
+        "fail.tf",
+        52
+    ));
+    assert!(!r.iter().any(|x| x.1.starts_with("aws_dynamodb_table.pass")));
+}
+
+#[test]
+fn application_with_module_for_each_tfvars_and_references() {
+    let app = root().join("testdata/terraform/app");
+    let report = check(&app, &["DDB101", "DDB103", "DDB104"]);
+    let r = rows(&report);
+    // terraform.tfvars gives two tables through the module; carts has PITR off.
+    assert!(
+        has(
+            &r,
+            "DDB101",
+            "module.tables[\"carts\"].aws_dynamodb_table.this",
+            "main.tf",
+            32
+        ),
+        "{r:?}"
+    );
+    assert!(!r.iter().any(|x| x.1.contains("orders") && x.0 == "DDB101"));
+    // env = "dev" makes `var.env == "prod"` false.
+    assert!(has(&r, "DDB103", "aws_dynamodb_table.audit", "main.tf", 41));
+    assert!(has(&r, "DDB104", "aws_dynamodb_table.audit", "main.tf", 36));
+    assert_eq!(r.len(), 3, "{r:?}");
+
+    let loaded = ddbguard::load(&[app], &Settings::default()).expect("loads");
+    let scope = loaded
+        .scopes
+        .iter()
+        .find(|s| s.format == Format::Terraform)
+        .expect("a terraform scope");
+    assert_eq!(scope.tables().count(), 3);
+    let audit = scope.resource("aws_dynamodb_table.audit").expect("audit");
+    assert_eq!(audit.suppressions.len(), 1);
+    assert_eq!(audit.suppressions[0].rule, "DDB104");
+    let Kind::Table(t) = &audit.kind else {
+        panic!("table")
+    };
+    assert_eq!(t.known_name(), Some("shop-dev-audit"));
+    let key = t.sse.key.as_ref().and_then(|k| k.get()).expect("kms key");
+    assert_eq!(key.as_ref_part(), Some(("aws_kms_key.tables", Some("arn"))));
+    let carts = scope
+        .resource("module.tables[\"carts\"].aws_dynamodb_table.this")
+        .expect("carts");
+    let Kind::Table(ct) = &carts.kind else {
+        panic!("table")
+    };
+    assert_eq!(ct.known_name(), Some("shop-dev-carts"));
+    assert_eq!(
+        ct.tag("Table")
+            .and_then(|t| t.value.get())
+            .and_then(|s| s.as_lit()),
+        Some("carts")
+    );
+    assert_eq!(
+        ct.tag("Team")
+            .and_then(|t| t.value.get())
+            .and_then(|s| s.as_lit()),
+        Some("orders")
+    );
+
+    let Kind::Alarm(alarm) = &scope
+        .resource("aws_cloudwatch_metric_alarm.audit_throttles")
+        .unwrap()
+        .kind
+    else {
+        panic!("alarm")
+    };
+    let dim = &alarm.metrics[0].dimensions[0];
+    assert_eq!(
+        dim.value.get().and_then(|s| s.as_ref_part()),
+        Some(("aws_dynamodb_table.audit", Some("name")))
+    );
+    let Kind::Policy(writer) = &scope.resource("aws_iam_policy.writer").unwrap().kind else {
+        panic!("policy")
+    };
+    assert_eq!(writer.statements[0].actions.len(), 2);
+    assert!(
+        writer.statements[0].resources[1]
+            .get()
+            .unwrap()
+            .refers_to("aws_dynamodb_table.audit")
+    );
+    let Kind::Policy(reader) = &scope.resource("aws_iam_role_policy.reader").unwrap().kind else {
+        panic!("policy")
+    };
+    // The heredoc's JSON keeps spans into the .tf file.
+    let action = &reader.statements[0].actions[0];
+    let text = std::fs::read_to_string(root().join("testdata/terraform/app/main.tf")).unwrap();
+    assert_eq!(&text[action.span.range()], "\"dynamodb:*\"");
+    let Kind::Policy(doc) = &scope
+        .resource("data.aws_iam_policy_document.stream")
+        .unwrap()
+        .kind
+    else {
+        panic!("policy document")
+    };
+    assert!(doc.statements[0].is_allow());
+    assert_eq!(doc.statements[0].conditions[0].key, "aws:PrincipalTag/Team");
+    let Kind::VpcEndpoint(ep) = &scope.resource("aws_vpc_endpoint.dynamodb").unwrap().kind else {
+        panic!("endpoint")
+    };
+    let service = ep.service_name.as_ref().and_then(|s| s.get()).unwrap();
+    assert!(matches!(&service.0[1], Part::Unknown(u) if u == "data.aws_region.current.name"));
+    assert_eq!(
+        ep.vpc
+            .as_ref()
+            .and_then(|v| v.get())
+            .and_then(|s| s.as_ref_part()),
+        Some(("aws_vpc.main", Some("id")))
+    );
+}
+
+#[test]
+fn var_flags_override_tfvars() {
+    let app = root().join("testdata/terraform/app");
+    let settings = Settings {
+        select: vec!["DDB103".into()],
+        tf_vars: vec![("env".into(), "prod".into())],
+        ..Settings::default()
+    };
+    let report = ddbguard::check(&[app], &settings).unwrap();
+    assert!(rows(&report).is_empty(), "{:?}", rows(&report));
+}
+
+#[test]
+fn bad_input_is_reported_and_the_scan_goes_on() {
+    let bad = root().join("testdata/terraform/bad");
+    let report = check(&bad, &["DDB001", "DDB101"]);
+    let r = rows(&report);
+    // The syntax error is located; the other file of the module is still read.
+    assert!(has(&r, "DDB001", "", "main.tf", 3), "{r:?}");
+    assert!(has(&r, "DDB101", "aws_dynamodb_table.fine", "ok.tf", 1));
+    assert!(has(&r, "DDB001", "", "main.tf.json", 1));
+    // A default of the wrong type is unknown, never a failure.
+    assert!(!r.iter().any(|x| x.1 == "aws_dynamodb_table.typed"));
+    // count on an unknown value: one instance.
+    assert!(has(&r, "DDB101", "aws_dynamodb_table.maybe", "main.tf", 5));
+    let loaded = ddbguard::load(&[bad], &Settings::default()).unwrap();
+    let notes: Vec<&String> = loaded.scopes.iter().flat_map(|s| s.notes.iter()).collect();
+    assert!(
+        notes.iter().any(|n| n.contains("module cycle")),
+        "{notes:?}"
+    );
+    assert!(notes.iter().any(|n| n.contains("count is not known")));
+}
+
+fn plan_report(dirs: &[&str], plan: &str) -> (Report, Vec<ddbguard::model::tfplan::PlannedChange>) {
+    let settings = Settings::default();
+    let sources = std::sync::Arc::new(ddbguard::source::SourceMap::default());
+    let dirs: Vec<PathBuf> = dirs.iter().map(|d| root().join(d)).collect();
+    let mut scopes = ddbguard::model::terraform::load(&dirs, &sources, &settings);
+    let plan_path = root().join(plan);
+    let plan_scope = ddbguard::model::tfplan::load_plan_file(&plan_path, &sources).expect("a plan");
+    let text = std::fs::read_to_string(&plan_path).unwrap();
+    let value = ddbguard::model::terraform::json::parse(&text, plan_scope.files[0], 0).unwrap();
+    let changes = ddbguard::model::tfplan::changes_of_value(&value.value);
+    scopes.push(plan_scope);
+    ddbguard::model::tfplan::link_plans(&mut scopes, &sources);
+    let files = sources.len();
+    let loaded = ddbguard::Loaded {
+        scopes,
+        sources,
+        skipped: Vec::new(),
+        messages: Vec::new(),
+        files,
+    };
+    (ddbguard::check_loaded(loaded, &settings), changes)
+}
+
+#[test]
+fn plan_alone_points_at_the_plan() {
+    let (report, changes) = plan_report(&[], "testdata/terraform/plan-only/plan.json");
+    let r = rows(&report);
+    assert!(
+        has(&r, "DDB101", "aws_dynamodb_table.orders", "plan.json", 35),
+        "{r:?}"
+    );
+    assert!(has(
+        &r,
+        "DDB103",
+        "module.stores.aws_dynamodb_table.this",
+        "plan.json",
+        0
+    ));
+    // A plan does not record prevent_destroy: DDB104 cannot judge.
+    assert!(!r.iter().any(|x| x.0 == "DDB104"));
+    let replaced: Vec<_> = changes.iter().filter(|c| c.is_replace()).collect();
+    assert_eq!(replaced.len(), 1);
+    assert_eq!(replaced[0].address, "aws_dynamodb_table.orders");
+    assert_eq!(replaced[0].replace_paths, ["hash_key"]);
+}
+
+#[test]
+fn plan_with_its_configuration_points_at_the_tf_blocks() {
+    let (report, _) = plan_report(
+        &[
+            "testdata/terraform/plan",
+            "testdata/terraform/plan/modules/store",
+        ],
+        "testdata/terraform/plan/plan.json",
+    );
+    let r = rows(&report);
+    // Resolved plan values (orders_pitr = false), reported on the .tf blocks.
+    assert!(
+        has(&r, "DDB101", "aws_dynamodb_table.orders", "main.tf", 5),
+        "{r:?}"
+    );
+    assert!(has(
+        &r,
+        "DDB103",
+        "module.stores.aws_dynamodb_table.this",
+        "main.tf",
+        9
+    ));
+    // prevent_destroy comes from the configuration: no DDB104.
+    assert!(!r.iter().any(|x| x.0 == "DDB104"), "{r:?}");
+    // Nothing is reported twice.
+    assert_eq!(r.iter().filter(|x| x.0 == "DDB101").count(), 1, "{r:?}");
+    assert!(r.iter().all(|x| x.2 != "plan.json"), "{r:?}");
+}
+
+#[test]
+fn check_reads_plans_beside_their_configuration() {
+    let r = rows(&check(
+        &root().join("testdata/terraform/plan"),
+        &["DDB101", "DDB103", "DDB104", "DDB502"],
+    ));
+    // The replacement the plan announces points at the .tf block too.
+    assert!(
+        has(&r, "DDB502", "aws_dynamodb_table.orders", "main.tf", 5),
+        "{r:?}"
+    );
+    assert!(
+        has(&r, "DDB101", "aws_dynamodb_table.orders", "main.tf", 5),
+        "{r:?}"
+    );
+    assert!(has(
+        &r,
+        "DDB103",
+        "module.stores.aws_dynamodb_table.this",
+        "main.tf",
+        9
+    ));
+    assert_eq!(r.len(), 3, "{r:?}");
+    let r = rows(&check(&root().join("testdata/terraform/plan-only"), &[]));
+    assert!(
+        has(&r, "DDB101", "aws_dynamodb_table.orders", "plan.json", 35),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn plan_values_known_only_after_apply_are_unknown() {
+    let r = rows(&check(
+        &root().join("testdata/terraform/plan-only"),
+        &["DDB101"],
+    ));
+    assert!(
+        !r.iter().any(|x| x.1 == "aws_dynamodb_table.later"),
+        "{r:?}"
+    );
+    assert!(
+        r.iter().any(|x| x.1 == "aws_dynamodb_table.orders"),
+        "{r:?}"
+    );
+}
+
+/// Large expansions are written into a temporary directory, so that checking all of
+/// `testdata` stays quick.
+fn temp_module(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let p = dir.path().join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn for_each_over_100_000_elements_is_bounded() {
+    let dir = temp_module(&[("main.tf", FOR_EACH_BIG)]);
+    let report = check(dir.path(), &["DDB101"]);
+    let many = rows(&report)
+        .iter()
+        .filter(|x| x.1.starts_with("aws_dynamodb_table.many["))
+        .count();
+    assert_eq!(many, 10_000);
+    let loaded = ddbguard::load(&[dir.path().to_path_buf()], &Settings::default()).unwrap();
+    assert!(
+        loaded.scopes[0]
+            .notes
+            .iter()
+            .any(|n| n.contains("only the first 10000"))
+    );
+}
+
+const FOR_EACH_BIG: &str = r#"locals {
+  names = toset([for i in range(100000) : "t${i}"])
+}
+
+resource "aws_dynamodb_table" "many" {
+  for_each = local.names
+  name     = each.key
+  hash_key = "id"
+}
+"#;
+
+#[test]
+fn module_fan_out_is_bounded() {
+    let start = std::time::Instant::now();
+    // 400 module instances of 400 tables each: more than a root may read.
+    let dir = temp_module(&[
+        (
+            "main.tf",
+            "module \"m\" {\n  source = \"./m\"\n  count  = 400\n}\n",
+        ),
+        (
+            "m/main.tf",
+            "resource \"aws_dynamodb_table\" \"t\" {\n  count = 400\n  name  = \"t${count.index}\"\n}\n",
+        ),
+    ]);
+    let loaded = ddbguard::load(&[dir.path().to_path_buf()], &Settings::default()).unwrap();
+    let scope = &loaded.scopes[0];
+    assert_eq!(scope.resources.len(), 100_000);
+    assert!(
+        scope
+            .notes
+            .iter()
+            .any(|n| n.contains("the rest is not read"))
+    );
+    assert!(start.elapsed().as_secs() < 60);
+}
+
+#[test]
+fn json_configuration_syntax_is_evaluated() {
+    let dir = root().join("testdata/terraform/json");
+    let r = rows(&check(&dir, &["DDB101", "DDB103", "DDB104"]));
+    // PITR from a variable default, reported on the template string.
+    assert_eq!(
+        r,
+        [(
+            "DDB101".to_string(),
+            "aws_dynamodb_table.orders".to_string(),
+            "main.tf.json".to_string(),
+            17
+        )]
+    );
+    let loaded = ddbguard::load(&[dir], &Settings::default()).unwrap();
+    let scope = &loaded.scopes[0];
+    let Kind::Table(t) = &scope.resource("aws_dynamodb_table.orders").unwrap().kind else {
+        panic!("table")
+    };
+    assert_eq!(t.known_name(), Some("shop-dev-orders"));
+    let Kind::Alarm(a) = &scope
+        .resource("aws_cloudwatch_metric_alarm.throttles")
+        .unwrap()
+        .kind
+    else {
+        panic!("alarm")
+    };
+    assert_eq!(
+        a.metrics[0].dimensions[0]
+            .value
+            .get()
+            .and_then(|s| s.as_ref_part()),
+        Some(("aws_dynamodb_table.orders", Some("name")))
+    );
+}
