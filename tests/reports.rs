@@ -1066,3 +1066,60 @@ fn absent_findings_are_not_junit_results_but_are_sarif_results() {
     assert_eq!(absent.len(), 1);
     assert_eq!(absent[0]["ruleId"], "DDB101");
 }
+
+#[test]
+fn terraform_comment_suppressions_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let tf = "\
+# ddbguard:ignore DDB103 protection is handled by an SCP
+resource \"aws_dynamodb_table\" \"orders\" {
+  name         = \"orders\"
+  hash_key     = \"pk\"
+  billing_mode = \"PAY_PER_REQUEST\"
+  attribute {
+    name = \"pk\"
+    type = \"S\"
+  }
+  # ddbguard:ignore DDB101
+  tags = {}
+}
+";
+    std::fs::write(dir.path().join("main.tf"), tf).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ddbguard"))
+        .current_dir(dir.path())
+        .args([
+            "check",
+            ".",
+            "--format",
+            "sarif",
+            "--select",
+            "DDB003,DDB101,DDB103",
+        ])
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert_valid_sarif(&text);
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let results: Vec<(String, u64, bool)> = v["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["ruleId"].as_str().unwrap().to_string(),
+                r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                    .as_u64()
+                    .unwrap(),
+                r["suppressions"][0]["justification"] == "protection is handled by an SCP",
+            )
+        })
+        .collect();
+    assert_eq!(
+        results,
+        [
+            ("DDB101".to_string(), 2, false),
+            ("DDB103".to_string(), 2, true),
+            ("DDB003".to_string(), 10, false),
+        ]
+    );
+}
