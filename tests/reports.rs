@@ -1123,3 +1123,65 @@ resource \"aws_dynamodb_table\" \"orders\" {
         ]
     );
 }
+
+#[test]
+fn config_suppressions_end_to_end() {
+    let out = ddbguard(
+        &[
+            "check",
+            FIXTURES,
+            "--config",
+            "testdata/reports/config.ddbguard.yaml",
+            "--format",
+            "sarif",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert_valid_sarif(&text);
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    let find = |rule: &str, resource: &str| {
+        results
+            .iter()
+            .find(|r| {
+                r["ruleId"] == rule
+                    && r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == resource
+            })
+            .unwrap_or_else(|| panic!("{rule} on {resource}"))
+    };
+    // Suppressed by the first entry: an external suppression with its reason.
+    let audit = find("DDB104", "AuditTable");
+    assert_eq!(audit["suppressions"][0]["kind"], "external");
+    assert_eq!(
+        audit["suppressions"][0]["justification"],
+        "the audit table is rebuilt nightly from the archive"
+    );
+    // The second entry expired: DDB101 on OrdersTable counts again.
+    assert!(find("DDB101", "OrdersTable")["suppressions"].is_null());
+    // The inline suppression in the template still applies.
+    assert_eq!(
+        find("DDB103", "OrdersTable")["suppressions"][0]["kind"],
+        "inSource"
+    );
+    // The expired and the unused entries are DDB003 at their lines of the config file.
+    let ddb003: Vec<(String, u64)> = results
+        .iter()
+        .filter(|r| r["ruleId"] == "DDB003")
+        .map(|r| {
+            let loc = &r["locations"][0]["physicalLocation"];
+            (
+                loc["artifactLocation"]["uri"].as_str().unwrap().to_string(),
+                loc["region"]["startLine"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ddb003,
+        [
+            ("testdata/reports/config.ddbguard.yaml".to_string(), 7),
+            ("testdata/reports/config.ddbguard.yaml".to_string(), 11),
+        ]
+    );
+}
