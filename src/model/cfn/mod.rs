@@ -93,8 +93,20 @@ fn parse_problem(span: Span, message: String) -> Problem {
         rule: "DDB001",
         span,
         message,
-        help: None,
+        help: Some(
+            "fix the template here (cfn-lint or an editor with YAML/JSON support shows the same place); \
+             the rest of this file is not checked until it parses"
+                .into(),
+        ),
         resource: None,
+    }
+}
+
+/// A template that parses but that CloudFormation would reject.
+fn structure_problem(span: Span, message: String) -> Problem {
+    Problem {
+        help: Some("CloudFormation rejects this template: fix it here".into()),
+        ..parse_problem(span, message)
     }
 }
 
@@ -217,7 +229,7 @@ pub fn add_template(
         });
     }
     if root.as_map().is_none() {
-        scope.problems.push(parse_problem(
+        scope.problems.push(structure_problem(
             root.span,
             format!("a template must be a mapping, not {}", root.kind_name()),
         ));
@@ -238,7 +250,7 @@ pub fn add_template(
         return;
     };
     let Some(entries) = resources.value.as_map() else {
-        scope.problems.push(parse_problem(
+        scope.problems.push(structure_problem(
             resources.value.span,
             format!(
                 "Resources must be a mapping of logical IDs, not {}",
@@ -251,7 +263,7 @@ pub fn add_template(
         let id = entry.key.to_string();
         let body = &entry.value;
         if body.as_map().is_none() {
-            scope.problems.push(parse_problem(
+            scope.problems.push(structure_problem(
                 body.span,
                 format!("resource {id} must be a mapping, not {}", body.kind_name()),
             ));
@@ -269,7 +281,7 @@ pub fn add_template(
                 }
             },
             None => {
-                scope.problems.push(parse_problem(
+                scope.problems.push(structure_problem(
                     entry.key_span,
                     format!("resource {id} has no Type"),
                 ));
@@ -287,7 +299,7 @@ pub fn add_template(
             && p.as_intrinsic().is_none()
             && p.kind != NodeKind::Null
         {
-            scope.problems.push(parse_problem(
+            scope.problems.push(structure_problem(
                 p.span,
                 format!(
                     "Properties of resource {id} must be a mapping, not {}",
