@@ -2,6 +2,8 @@
 //! actions (action-validator), and its steps are run the way a pull-request run would run
 //! them, in a temporary repository with a base commit and a head commit.
 
+mod common;
+use common::{copy_dir, git};
 use ddbguard::model::node::Node;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -88,36 +90,6 @@ fn action_declares_the_inputs_and_one_check() {
 }
 
 // ---- The end-to-end run ----
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
-}
 
 /// Whether this build has the reports the action writes.
 fn has_github_and_sarif() -> bool {
