@@ -76,3 +76,7 @@ fn main() {
         tf.len()
     );
 }
+
+/// The same allocator as the `ddbguard` binary, so the floor measures the same work.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
