@@ -66,10 +66,16 @@ fn examples_report_findings_and_exit_1() {
     sorted.sort();
     assert_eq!(keys, sorted);
     let s = &report["summary"];
-    let suppressed = findings.iter().filter(|f| !f["suppression"].is_null()).count();
+    let suppressed = findings
+        .iter()
+        .filter(|f| !f["suppression"].is_null())
+        .count();
     assert_eq!(s["suppressed"].as_u64().unwrap() as usize, suppressed);
     assert!(suppressed >= 1, "the examples show a suppression");
-    assert_eq!(s["findings"].as_u64().unwrap() as usize, findings.len() - suppressed);
+    assert_eq!(
+        s["findings"].as_u64().unwrap() as usize,
+        findings.len() - suppressed
+    );
     assert_eq!(
         s["errors"].as_u64().unwrap()
             + s["warnings"].as_u64().unwrap()
