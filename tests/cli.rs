@@ -116,6 +116,16 @@ fn a_clean_template_exits_0() {
         String::from_utf8_lossy(&out.stdout)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("ok: 0 errors"));
+    // No template at all must not read as "ok".
+    let empty = tempfile::tempdir().unwrap();
+    std::fs::write(empty.path().join("package.json"), "{}").unwrap();
+    let out = ddbguard_in(empty.path(), &["check", "."]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("nothing checked: no templates found"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -93,6 +93,16 @@ fn plain_line(f: &Finding) -> String {
 
 pub fn summary_line(report: &Report) -> String {
     let s = report.summary;
+    if s.scopes == 0 && s.findings == 0 && s.suppressed == 0 {
+        // Zero templates must not read as "all good".
+        return format!(
+            "nothing checked: no templates found in {} (--verbose says what was skipped)",
+            match s.files {
+                1 => "1 file".to_string(),
+                n => format!("{n} files"),
+            }
+        );
+    }
     let plural = |n: usize, one: &str| {
         if n == 1 {
             format!("{n} {one}")
