@@ -481,3 +481,52 @@ fn json_configuration_syntax_is_evaluated() {
         Some(("aws_dynamodb_table.orders", Some("name")))
     );
 }
+
+/// `TF_VAR_*` from the environment sets variables, below `--var` and above defaults.
+#[test]
+fn tf_var_environment_variables_set_inputs() {
+    let dir = temp_module(&[(
+        "main.tf",
+        r#"variable "pitr" {
+  type    = bool
+  default = true
+}
+
+resource "aws_dynamodb_table" "t" {
+  name     = "t"
+  hash_key = "id"
+  attribute {
+    name = "id"
+    type = "S"
+  }
+  point_in_time_recovery {
+    enabled = var.pitr
+  }
+}
+"#,
+    )]);
+    let run = |env: Option<&str>, extra: &[&str]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ddbguard"));
+        cmd.args(["check", ".", "--format", "json", "--select", "DDB101"])
+            .args(extra)
+            .current_dir(dir.path())
+            .env_remove("TF_VAR_pitr");
+        if let Some(v) = env {
+            cmd.env("TF_VAR_pitr", v);
+        }
+        let out = cmd.output().unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        report["summary"]["findings"].as_u64().unwrap()
+    };
+    assert_eq!(run(None, &[]), 0, "the default (true) applies");
+    assert_eq!(
+        run(Some("false"), &[]),
+        1,
+        "TF_VAR_pitr=false turns PITR off"
+    );
+    assert_eq!(
+        run(Some("false"), &["--var", "pitr=true"]),
+        0,
+        "--var wins over TF_VAR_"
+    );
+}
