@@ -67,22 +67,7 @@ pub fn collect(inst: &Inst, out: &mut Vec<Resource>, used: &mut Vec<Arc<Module>>
             .file(f)
             .map(|fi| fi.suppressions_for(bspan.start as usize, bspan.end as usize))
             .unwrap_or_default();
-        let instances: Vec<(String, Option<(&'static str, Sv)>)> =
-            match inst.expansion(&decl.block.body, f, &base) {
-                Expansion::Single => vec![(base.clone(), None)],
-                Expansion::Keys(keys) => keys
-                    .iter()
-                    .map(|(kind, v)| {
-                        let key = kv_key(kind, v);
-                        let addr = if key.as_text().is_some() {
-                            format!("{base}{}", key_suffix(&key))
-                        } else {
-                            base.clone()
-                        };
-                        (addr, Some(frame_value(kind, v)))
-                    })
-                    .collect(),
-            };
+        let instances = instance_addresses(&base, inst.expansion(&decl.block.body, f, &base));
         for (addr, frame) in instances {
             if full(inst, out) {
                 return;
@@ -136,22 +121,7 @@ pub fn collect(inst: &Inst, out: &mut Vec<Resource>, used: &mut Vec<Arc<Module>>
         let base = format!("{}{}.{}", inst.prefix, jr.rtype, jr.name);
         let count = jr.body.get("count").map(|c| inst.eval_json(c, None, 0));
         let for_each = jr.body.get("for_each").map(|c| inst.eval_json(c, None, 0));
-        let instances: Vec<(String, Option<(&'static str, Sv)>)> =
-            match inst.expansion_of(count, for_each, &base) {
-                Expansion::Single => vec![(base.clone(), None)],
-                Expansion::Keys(keys) => keys
-                    .iter()
-                    .map(|(kind, v)| {
-                        let key = kv_key(kind, v);
-                        let addr = if key.as_text().is_some() {
-                            format!("{base}{}", key_suffix(&key))
-                        } else {
-                            base.clone()
-                        };
-                        (addr, Some(frame_value(kind, v)))
-                    })
-                    .collect(),
-            };
+        let instances = instance_addresses(&base, inst.expansion_of(count, for_each, &base));
         for (addr, frame) in instances {
             let frame_holder;
             let env = match &frame {
@@ -894,4 +864,28 @@ pub fn statements_from_doc(doc: &Sv, problems: &mut Vec<Problem>) -> Vec<Stateme
             })
         })
         .collect()
+}
+
+/// The address of every instance of a resource (`x`, `x[0]`, `x["key"]`) and the
+/// `count.index`/`each` frame it is evaluated with. An instance key that is not text keeps
+/// the unindexed address.
+fn instance_addresses(
+    base: &str,
+    expansion: Expansion,
+) -> Vec<(String, Option<(&'static str, Sv)>)> {
+    match expansion {
+        Expansion::Single => vec![(base.to_string(), None)],
+        Expansion::Keys(keys) => keys
+            .iter()
+            .map(|(kind, v)| {
+                let key = kv_key(kind, v);
+                let addr = if key.as_text().is_some() {
+                    format!("{base}{}", key_suffix(&key))
+                } else {
+                    base.to_string()
+                };
+                (addr, Some(frame_value(kind, v)))
+            })
+            .collect(),
+    }
 }
