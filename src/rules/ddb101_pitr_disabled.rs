@@ -70,29 +70,18 @@ impl Check for PitrDisabled {
             }
             for replica in &table.replicas {
                 if let Some(failure) = check_prop(replica.pitr.as_ref(), off) {
-                    let region = replica
-                        .region
-                        .get()
-                        .map_or_else(|| "?".into(), |r| r.render());
-                    let span = match failure {
-                        crate::model::Failure::Missing => replica.span,
-                        crate::model::Failure::At(span) => span,
-                    };
-                    ctx.report(
+                    ctx.report_replica(
                         res,
-                        span,
-                        format!(
-                            "point-in-time recovery is not enabled on replica {region} of table {}",
-                            res.id
-                        ),
+                        replica,
+                        failure,
+                        "point-in-time recovery is not enabled",
                         by_format(
                             scope.format,
                             "set PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled: true on the replica",
                             "set pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true } on the replica",
                             "set point_in_time_recovery = true in the replica block",
                         ),
-                    )
-                    .key(format!("replica:{region}"));
+                    );
                 }
             }
         }

@@ -1,6 +1,6 @@
 use super::{Check, Ctx, by_format};
 use crate::declare_rule;
-use crate::model::{Failure, Scope, TableKind, check_prop};
+use crate::model::{Scope, TableKind, check_prop};
 
 declare_rule! {
     /// ## What it checks
@@ -55,24 +55,13 @@ impl Check for DeletionProtectionDisabled {
                     for replica in &table.replicas {
                         if let Some(failure) = check_prop(replica.deletion_protection.as_ref(), off)
                         {
-                            let region = replica
-                                .region
-                                .get()
-                                .map_or_else(|| "?".into(), |r| r.render());
-                            let span = match failure {
-                                Failure::Missing => replica.span,
-                                Failure::At(span) => span,
-                            };
-                            ctx.report(
+                            ctx.report_replica(
                                 res,
-                                span,
-                                format!(
-                                    "deletion protection is not enabled on replica {region} of table {}",
-                                    res.id
-                                ),
+                                replica,
+                                failure,
+                                "deletion protection is not enabled",
                                 help,
-                            )
-                            .key(format!("replica:{region}"));
+                            );
                         }
                     }
                 }

@@ -65,24 +65,13 @@ impl Check for ContributorInsightsDisabled {
                     else {
                         continue;
                     };
-                    let region = replica
-                        .region
-                        .get()
-                        .map_or_else(|| "?".into(), |r| r.render());
-                    let span = match failure {
-                        Failure::Missing => replica.span,
-                        Failure::At(span) => span,
-                    };
-                    ctx.report(
+                    ctx.report_replica(
                         res,
-                        span,
-                        format!(
-                            "Contributor Insights is not enabled on replica {region} of table {}",
-                            res.id
-                        ),
+                        replica,
+                        failure,
+                        "Contributor Insights is not enabled",
                         "set ContributorInsightsSpecification: {Enabled: true} on the replica",
-                    )
-                    .key(format!("replica:{region}"));
+                    );
                 }
                 continue;
             }

@@ -236,6 +236,34 @@ impl<'a> Ctx<'a> {
         self.report(resource, span, message, help)
     }
 
+    /// Report a failed check on a replica of `resource`: a missing property on the
+    /// replica's line. `what` is the problem ("point-in-time recovery is not enabled");
+    /// the message adds "on replica R of table T", and the fingerprint names the region.
+    pub fn report_replica(
+        &mut self,
+        resource: &Resource,
+        replica: &crate::model::Replica,
+        failure: Failure,
+        what: &str,
+        help: impl Into<String>,
+    ) -> &mut RawFinding {
+        let region = replica
+            .region
+            .get()
+            .map_or_else(|| "?".into(), |r| r.render());
+        let span = match failure {
+            Failure::Missing => replica.span,
+            Failure::At(span) => span,
+        };
+        self.report(
+            resource,
+            span,
+            format!("{what} on replica {region} of table {}", resource.id),
+            help,
+        )
+        .key(format!("replica:{region}"))
+    }
+
     /// Report with no resource (a file-level problem).
     pub fn report_at(
         &mut self,
