@@ -2,15 +2,13 @@
 //! conditionals, `for` expressions, functions, `count`/`for_each`, `dynamic` blocks and
 //! module calls. Values keep their spans; what cannot be known is [`V::Unknown`].
 
+use super::ast::{Block, Body, E, Elem, Expr, Key, Op, OpKind};
 use super::functions;
-use super::parse::{Module, label, span_of};
+use super::parse::{Module, label};
 use super::value::{Sv, V, push_into_str};
 use crate::model::{Part, Problem, Str};
 use crate::source::{FileId, Span};
-use hcl_edit::Span as _;
-use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
-use hcl_edit::structure::{Block, Body};
-use hcl_edit::template::{Directive, Element, Template};
+use hcl_edit::expr::BinaryOperator;
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -197,8 +195,8 @@ impl<'l> Inst<'l> {
 
     // ---------------------------------------------------------------- expressions
 
-    pub fn eval(&self, e: &Expression, f: FileId, env: Option<&Env>, d: usize) -> Sv {
-        let span = span_of(f, e.span());
+    pub fn eval(&self, e: &Expr, f: FileId, env: Option<&Env>, d: usize) -> Sv {
+        let span = e.span(f);
         if d > MAX_EXPR_DEPTH {
             return Sv::unknown("expression nested too deeply", span);
         }
@@ -206,44 +204,44 @@ impl<'l> Inst<'l> {
             return Sv::unknown("evaluation budget exceeded", span);
         }
         let d = d + 1;
-        match e {
-            Expression::Null(_) => Sv::new(V::Null, span),
-            Expression::Bool(b) => Sv::new(V::Bool(*b.value()), span),
-            Expression::Number(n) => Sv::new(V::Num(n.value().as_f64().unwrap_or(0.0)), span),
-            Expression::String(s) => Sv::lit(s.value().as_str(), span),
-            Expression::Array(a) => {
+        match &e.e {
+            E::Null => Sv::new(V::Null, span),
+            E::Bool(b) => Sv::new(V::Bool(*b), span),
+            E::Num(n) => Sv::new(V::Num(*n), span),
+            E::Str(s) => Sv::lit(&**s, span),
+            E::TooDeep => Sv::unknown("expression nested too deeply", span),
+            E::Array(a) => {
                 let items = a.iter().map(|x| self.eval(x, f, env, d)).collect();
                 Sv::new(V::List(items), span)
             }
-            Expression::Object(o) => {
+            E::Object(o) => {
                 let mut map = BTreeMap::new();
-                for (k, v) in o.iter() {
+                for (k, v) in o {
                     let key = match k {
-                        ObjectKey::Ident(id) => Some(id.as_str().to_string()),
-                        ObjectKey::Expression(ke) => key_text(&self.eval(ke, f, env, d)),
+                        Key::Ident(id) => Some(id.to_string()),
+                        Key::Expr(ke) => key_text(&self.eval(ke, f, env, d)),
                     };
                     let Some(key) = key else { continue };
-                    let key = self.m.key_aliases.get(&key).cloned().unwrap_or(key);
-                    map.insert(key, self.eval(v.expr(), f, env, d));
+                    map.insert(key, self.eval(v, f, env, d));
                 }
                 Sv::new(V::Obj(map), span)
             }
-            Expression::StringTemplate(t) => self.template(t.iter(), f, env, d, span),
-            Expression::HeredocTemplate(h) => self.template(h.template.iter(), f, env, d, span),
-            Expression::Parenthesis(p) => self.eval(p.inner(), f, env, d).respan(span),
-            Expression::Variable(v) => match env.and_then(|e| e.lookup(v.as_str())) {
+            E::Template(t) => self.template(t, f, env, d, span),
+            E::Paren(p) => self.eval(p, f, env, d).respan(span),
+            E::Var(v) => match env.and_then(|e| e.lookup(v)) {
                 Some(val) => val.clone().respan(span),
-                None => Sv::unknown(format!("{ERR}unknown name {}", v.as_str()), span),
+                None => Sv::unknown(format!("{ERR}unknown name {v}"), span),
             },
-            Expression::Conditional(c) => {
-                let cond = self.eval(&c.cond_expr, f, env, d);
+            E::Cond(c) => {
+                let [cond_expr, true_expr, false_expr] = &**c;
+                let cond = self.eval(cond_expr, f, env, d);
                 match cond.as_bool() {
-                    Some(true) => self.eval(&c.true_expr, f, env, d),
-                    Some(false) => self.eval(&c.false_expr, f, env, d),
+                    Some(true) => self.eval(true_expr, f, env, d),
+                    Some(false) => self.eval(false_expr, f, env, d),
                     None if is_error(&cond) => cond.respan(span),
                     None => {
-                        let t = self.eval(&c.true_expr, f, env, d);
-                        let e2 = self.eval(&c.false_expr, f, env, d);
+                        let t = self.eval(true_expr, f, env, d);
+                        let e2 = self.eval(false_expr, f, env, d);
                         if t == e2 {
                             return t;
                         }
@@ -258,9 +256,9 @@ impl<'l> Inst<'l> {
                     }
                 }
             }
-            Expression::FuncCall(call) => {
-                let name = call.name.name.as_str();
-                let ns = call.name.namespace.first().map(|n| n.as_str());
+            E::Call(call) => {
+                let name = &*call.name;
+                let ns = call.namespace.as_deref();
                 if ns.is_some() && ns != Some("provider") {
                     return Sv::unknown(format!("function {name}() is not evaluated"), span);
                 }
@@ -275,7 +273,7 @@ impl<'l> Inst<'l> {
                         Sv::unknown(format!("{ERR}no argument of try() is valid"), span)
                     }
                     "can" => {
-                        let Some(a) = call.args.iter().next() else {
+                        let Some(a) = call.args.first() else {
                             return Sv::unknown(format!("{ERR}can() needs an argument"), span);
                         };
                         let v = self.eval(a, f, env, d);
@@ -290,7 +288,7 @@ impl<'l> Inst<'l> {
                     _ => {
                         let mut args: Vec<Sv> =
                             call.args.iter().map(|a| self.eval(a, f, env, d)).collect();
-                        if call.args.expand_final()
+                        if call.expand_final
                             && let Some(last) = args.pop()
                         {
                             match last.v {
@@ -307,23 +305,25 @@ impl<'l> Inst<'l> {
                     }
                 }
             }
-            Expression::Traversal(t) => self.traversal(&t.expr, &t.operators, f, env, d, span),
-            Expression::UnaryOp(u) => {
-                let v = self.eval(&u.expr, f, env, d);
-                match u.operator.value() {
-                    UnaryOperator::Not => match v.as_bool() {
-                        Some(b) => Sv::new(V::Bool(!b), span),
-                        None => unknown_from(&v, span),
-                    },
-                    UnaryOperator::Neg => match v.as_num() {
-                        Some(n) => Sv::new(V::Num(-n), span),
-                        None => unknown_from(&v, span),
-                    },
+            E::Traversal(root, ops) => self.traversal(root, ops, f, env, d, span),
+            E::Not(x) => {
+                let v = self.eval(x, f, env, d);
+                match v.as_bool() {
+                    Some(b) => Sv::new(V::Bool(!b), span),
+                    None => unknown_from(&v, span),
                 }
             }
-            Expression::BinaryOp(b) => {
-                let l = self.eval(&b.lhs_expr, f, env, d);
-                let op = *b.operator.value();
+            E::Neg(x) => {
+                let v = self.eval(x, f, env, d);
+                match v.as_num() {
+                    Some(n) => Sv::new(V::Num(-n), span),
+                    None => unknown_from(&v, span),
+                }
+            }
+            E::Binary(op, sides) => {
+                let [lhs, rhs] = &**sides;
+                let op = *op;
+                let l = self.eval(lhs, f, env, d);
                 // Short-circuit on a known side.
                 match op {
                     BinaryOperator::And if l.as_bool() == Some(false) => {
@@ -334,11 +334,11 @@ impl<'l> Inst<'l> {
                     }
                     _ => {}
                 }
-                let r = self.eval(&b.rhs_expr, f, env, d);
+                let r = self.eval(rhs, f, env, d);
                 binary(op, &l, &r, span)
             }
-            Expression::ForExpr(fe) => {
-                let coll = self.eval(&fe.intro.collection_expr, f, env, d);
+            E::For(fe) => {
+                let coll = self.eval(&fe.collection, f, env, d);
                 let pairs: Vec<(Sv, Sv)> = match &coll.v {
                     V::List(items) => items
                         .iter()
@@ -361,36 +361,36 @@ impl<'l> Inst<'l> {
                     ));
                     return Sv::unknown("for expression over too many elements", span);
                 }
-                let kname = fe.intro.key_var.as_ref().map(|k| k.as_str().to_string());
-                let vname = fe.intro.value_var.as_str().to_string();
+                let kname = fe.key_var.as_deref();
+                let vname = &*fe.value_var;
                 let mut list = Vec::new();
                 let mut obj: BTreeMap<String, Sv> = BTreeMap::new();
                 let mut groups: BTreeMap<String, Vec<Sv>> = BTreeMap::new();
                 for (k, v) in pairs {
                     let kframe;
                     let vframe;
-                    let env2 = if let Some(kn) = &kname {
+                    let env2 = if let Some(kn) = kname {
                         kframe = Env {
                             name: kn,
                             value: k,
                             parent: env,
                         };
                         vframe = Env {
-                            name: &vname,
+                            name: vname,
                             value: v,
                             parent: Some(&kframe),
                         };
                         Some(&vframe)
                     } else {
                         vframe = Env {
-                            name: &vname,
+                            name: vname,
                             value: v,
                             parent: env,
                         };
                         Some(&vframe)
                     };
                     if let Some(cond) = &fe.cond {
-                        let c = self.eval(&cond.expr, f, env2, d);
+                        let c = self.eval(cond, f, env2, d);
                         match c.as_bool() {
                             Some(true) => {}
                             Some(false) => continue,
@@ -402,8 +402,8 @@ impl<'l> Inst<'l> {
                             }
                         }
                     }
-                    let val = self.eval(&fe.value_expr, f, env2, d);
-                    match &fe.key_expr {
+                    let val = self.eval(&fe.value, f, env2, d);
+                    match &fe.key {
                         Some(ke) => {
                             let key = self.eval(ke, f, env2, d);
                             let Some(key) = key.as_text() else {
@@ -418,7 +418,7 @@ impl<'l> Inst<'l> {
                         None => list.push(val),
                     }
                 }
-                if fe.key_expr.is_some() {
+                if fe.key.is_some() {
                     if fe.grouping {
                         for (k, vs) in groups {
                             obj.insert(k, Sv::new(V::List(vs), span));
@@ -432,9 +432,9 @@ impl<'l> Inst<'l> {
         }
     }
 
-    fn template<'t>(
+    fn template(
         &self,
-        elements: impl Iterator<Item = &'t Element>,
+        elements: &[Elem],
         f: FileId,
         env: Option<&Env>,
         d: usize,
@@ -451,16 +451,16 @@ impl<'l> Inst<'l> {
 
     fn template_element(
         &self,
-        el: &Element,
+        el: &Elem,
         out: &mut Str,
         f: FileId,
         env: Option<&Env>,
         d: usize,
     ) -> Option<String> {
         match el {
-            Element::Literal(l) => out.push(Part::Lit(l.value().clone())),
-            Element::Interpolation(i) => {
-                let v = self.eval(&i.expr, f, env, d);
+            Elem::Lit(l) => out.push(Part::Lit(l.to_string())),
+            Elem::Interp(i) => {
+                let v = self.eval(i, f, env, d);
                 if is_error(&v)
                     && let V::Unknown(why) = v.v
                 {
@@ -473,42 +473,41 @@ impl<'l> Inst<'l> {
                     out.push(Part::Unknown(format!("{} in a string", v.type_name())));
                 }
             }
-            Element::Directive(dir) => match &**dir {
-                Directive::If(ifd) => {
-                    let c = self.eval(&ifd.if_expr.cond_expr, f, env, d);
-                    let chosen: Option<&Template> = match c.as_bool() {
-                        Some(true) => Some(&ifd.if_expr.template),
-                        Some(false) => ifd.else_expr.as_ref().map(|e| &e.template),
-                        None => {
-                            out.push(Part::Unknown("template if directive".into()));
-                            return None;
-                        }
-                    };
-                    if let Some(t) = chosen {
-                        for e in t.iter() {
-                            if let Some(err) = self.template_element(e, out, f, env, d + 1) {
-                                return Some(err);
-                            }
-                        }
+            Elem::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                let c = self.eval(cond, f, env, d);
+                let chosen: Option<&Vec<Elem>> = match c.as_bool() {
+                    Some(true) => Some(then),
+                    Some(false) => otherwise.as_ref(),
+                    None => {
+                        out.push(Part::Unknown("template if directive".into()));
+                        return None;
+                    }
+                };
+                for e in chosen.into_iter().flatten() {
+                    if let Some(err) = self.template_element(e, out, f, env, d + 1) {
+                        return Some(err);
                     }
                 }
-                Directive::For(_) => out.push(Part::Unknown("template for directive".into())),
-            },
+            }
+            Elem::For => out.push(Part::Unknown("template for directive".into())),
         }
         None
     }
 
     fn traversal(
         &self,
-        root: &Expression,
-        ops: &[hcl_edit::Decorated<TraversalOperator>],
+        root: &Expr,
+        ops: &[Op],
         f: FileId,
         env: Option<&Env>,
         d: usize,
         span: Span,
     ) -> Sv {
-        if let Expression::Variable(v) = root {
-            let name = v.as_str();
+        if let E::Var(name) = &root.e {
             return match env.and_then(|e| e.lookup(name)) {
                 None => self.reference(name, ops, f, env, d, span),
                 Some(bound) => self.apply_borrowed(bound, ops, f, env, d).respan(span),
@@ -518,9 +517,9 @@ impl<'l> Inst<'l> {
         self.apply_ops(base, ops, f, env, d).respan(span)
     }
 
-    fn attr_name(op: Option<&hcl_edit::Decorated<TraversalOperator>>) -> Option<&str> {
-        match op.map(|o| o.value()) {
-            Some(TraversalOperator::GetAttr(a)) => Some(a.as_str()),
+    fn attr_name(op: Option<&Op>) -> Option<&str> {
+        match op.map(|o| &o.op) {
+            Some(OpKind::Attr(a)) => Some(a),
             _ => None,
         }
     }
@@ -530,7 +529,7 @@ impl<'l> Inst<'l> {
     fn reference(
         &self,
         name: &str,
-        ops: &[hcl_edit::Decorated<TraversalOperator>],
+        ops: &[Op],
         f: FileId,
         env: Option<&Env>,
         d: usize,
@@ -541,9 +540,9 @@ impl<'l> Inst<'l> {
         let text = || {
             let mut s = name.to_string();
             for op in ops.iter().take(3) {
-                if let TraversalOperator::GetAttr(a) = op.value() {
+                if let OpKind::Attr(a) = &op.op {
                     s.push('.');
-                    s.push_str(a.as_str());
+                    s.push_str(a);
                 }
             }
             s
@@ -595,10 +594,8 @@ impl<'l> Inst<'l> {
                 };
                 let rest = ops.get(2..).unwrap_or(&[]);
                 // An index (count/for_each instance) is skipped: instances share the shape.
-                let rest = match rest.first().map(|o| o.value()) {
-                    Some(TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_)) => {
-                        rest.get(1..).unwrap_or(&[])
-                    }
+                let rest = match rest.first().map(|o| &o.op) {
+                    Some(OpKind::Index(_) | OpKind::LegacyIndex(_)) => rest.get(1..).unwrap_or(&[]),
                     _ => rest,
                 };
                 let base = self.data_source(t, n, f, d, span);
@@ -613,8 +610,8 @@ impl<'l> Inst<'l> {
                     Children::Opaque => {
                         return Sv::unknown(format!("module.{call} is not followed"), span);
                     }
-                    Children::Instances(list) => match rest.first().map(|o| o.value()) {
-                        Some(TraversalOperator::Index(ie)) => {
+                    Children::Instances(list) => match rest.first().map(|o| &o.op) {
+                        Some(OpKind::Index(ie)) => {
                             let k = self.eval(ie, f, env, d);
                             let found = list.iter().find(|(key, _)| {
                                 key.as_ref().and_then(|k| k.as_text()) == k.as_text()
@@ -627,12 +624,10 @@ impl<'l> Inst<'l> {
                                 }
                             }
                         }
-                        Some(TraversalOperator::LegacyIndex(n)) => {
-                            match list.get(*n.value() as usize) {
-                                Some((_, i)) => (i.clone(), rest.get(1..).unwrap_or(&[])),
-                                None => return Sv::unknown(format!("module.{call}[…]"), span),
-                            }
-                        }
+                        Some(OpKind::LegacyIndex(n)) => match list.get(*n as usize) {
+                            Some((_, i)) => (i.clone(), rest.get(1..).unwrap_or(&[])),
+                            None => return Sv::unknown(format!("module.{call}[…]"), span),
+                        },
                         _ => match list.as_slice() {
                             [(None, i)] => (i.clone(), rest),
                             _ => {
@@ -663,19 +658,19 @@ impl<'l> Inst<'l> {
                 }
                 let mut addr = format!("{}{name}.{rname}", self.prefix);
                 let mut rest = rest;
-                match rest.first().map(|o| o.value()) {
-                    Some(TraversalOperator::Index(ie)) => {
+                match rest.first().map(|o| &o.op) {
+                    Some(OpKind::Index(ie)) => {
                         let k = self.eval(ie, f, env, d);
                         if k.as_text().is_some() {
                             addr.push_str(&key_suffix(&k));
                         }
                         rest = rest.get(1..).unwrap_or(&[]);
                     }
-                    Some(TraversalOperator::LegacyIndex(n)) => {
-                        addr.push_str(&format!("[{}]", n.value()));
+                    Some(OpKind::LegacyIndex(n)) => {
+                        addr.push_str(&format!("[{n}]"));
                         rest = rest.get(1..).unwrap_or(&[]);
                     }
-                    Some(TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_)) => {
+                    Some(OpKind::Splat) => {
                         let attr = Self::attr_name(rest.get(1)).map(str::to_string);
                         let item = Sv::new(V::Str(Str::reference(addr, attr)), span);
                         return Sv::new(V::List(vec![item]), span);
@@ -694,48 +689,38 @@ impl<'l> Inst<'l> {
         }
     }
 
-    fn apply_ops(
-        &self,
-        mut v: Sv,
-        ops: &[hcl_edit::Decorated<TraversalOperator>],
-        f: FileId,
-        env: Option<&Env>,
-        d: usize,
-    ) -> Sv {
+    fn apply_ops(&self, mut v: Sv, ops: &[Op], f: FileId, env: Option<&Env>, d: usize) -> Sv {
         for (i, op) in ops.iter().enumerate() {
-            let opspan = span_of(f, op.span());
+            let opspan = op.sp.at(f);
             if matches!(v.v, V::Unknown(_)) {
                 return v;
             }
-            v = match op.value() {
-                TraversalOperator::GetAttr(a) => match &v.v {
-                    V::Obj(m) => match m.get(a.as_str()) {
+            v = match &op.op {
+                OpKind::Attr(a) => match &v.v {
+                    V::Obj(m) => match m.get(&**a) {
                         Some(x) => x.clone(),
-                        None => Sv::unknown(
-                            format!("{ERR}object has no attribute {}", a.as_str()),
-                            opspan,
-                        ),
+                        None => Sv::unknown(format!("{ERR}object has no attribute {a}"), opspan),
                     },
                     V::Null => Sv::unknown(format!("{ERR}attribute of null"), opspan),
                     V::Res(addr) => Sv::new(
-                        V::Str(Str::reference(addr.clone(), Some(a.as_str().to_string()))),
+                        V::Str(Str::reference(addr.clone(), Some(a.to_string()))),
                         v.span,
                     ),
                     V::OneOf(_) => Sv::unknown("attribute of a conditional value", v.span),
                     _ => Sv::unknown(
-                        format!("{ERR}{} has no attribute {}", v.type_name(), a.as_str()),
+                        format!("{ERR}{} has no attribute {a}", v.type_name()),
                         opspan,
                     ),
                 },
-                TraversalOperator::Index(ie) => {
+                OpKind::Index(ie) => {
                     let k = self.eval(ie, f, env, d + 1);
                     index(&v, &k, opspan)
                 }
-                TraversalOperator::LegacyIndex(n) => {
-                    let k = Sv::new(V::Num(*n.value() as f64), opspan);
+                OpKind::LegacyIndex(n) => {
+                    let k = Sv::new(V::Num(*n as f64), opspan);
                     index(&v, &k, opspan)
                 }
-                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                OpKind::Splat => {
                     let rest = ops.get(i + 1..).unwrap_or(&[]);
                     let items = match &v.v {
                         V::List(items) => items.clone(),
@@ -786,32 +771,23 @@ impl<'l> Inst<'l> {
 
     /// Apply traversal operators to a borrowed value: attribute and index steps are
     /// followed without copying, and only what they reach is cloned.
-    fn apply_borrowed(
-        &self,
-        base: &Sv,
-        ops: &[hcl_edit::Decorated<TraversalOperator>],
-        f: FileId,
-        env: Option<&Env>,
-        d: usize,
-    ) -> Sv {
+    fn apply_borrowed(&self, base: &Sv, ops: &[Op], f: FileId, env: Option<&Env>, d: usize) -> Sv {
         let mut cur = base;
         let mut used = 0;
         for op in ops {
-            let next = match (op.value(), &cur.v) {
-                (TraversalOperator::GetAttr(a), V::Obj(m)) => m.get(a.as_str()),
-                (TraversalOperator::Index(ie), V::Obj(m)) => {
+            let next = match (&op.op, &cur.v) {
+                (OpKind::Attr(a), V::Obj(m)) => m.get(&**a),
+                (OpKind::Index(ie), V::Obj(m)) => {
                     let k = self.eval(ie, f, env, d + 1);
                     k.as_text().and_then(|k| m.get(&k))
                 }
-                (TraversalOperator::Index(ie), V::List(items)) => {
+                (OpKind::Index(ie), V::List(items)) => {
                     let k = self.eval(ie, f, env, d + 1);
                     k.as_num()
                         .filter(|n| *n >= 0.0)
                         .and_then(|n| items.get(n as usize))
                 }
-                (TraversalOperator::LegacyIndex(n), V::List(items)) => {
-                    items.get(*n.value() as usize)
-                }
+                (OpKind::LegacyIndex(n), V::List(items)) => items.get(*n as usize),
                 _ => None,
             };
             match next {
@@ -895,15 +871,15 @@ impl<'l> Inst<'l> {
                 if !text.contains("${") && !text.contains("%{") {
                     return v.clone();
                 }
-                let Ok(t) = hcl_edit::parser::parse_template(text) else {
+                let Some(t) = super::ast::parse_template(text) else {
                     return Sv::unknown(format!("{ERR}invalid template"), v.span);
                 };
                 // Spans inside the string are relative to it: the value keeps the string's.
                 let f = v.span.file;
-                if let Some(Element::Interpolation(i)) = t.as_single_element() {
-                    return self.eval(&i.expr, f, env, d + 1).respan(v.span);
+                if let [Elem::Interp(i)] = t.as_slice() {
+                    return self.eval(i, f, env, d + 1).respan(v.span);
                 }
-                self.template(t.iter(), f, env, d + 1, v.span)
+                self.template(&t, f, env, d + 1, v.span)
             }
             V::List(items) => Sv::new(
                 V::List(
@@ -993,33 +969,28 @@ impl<'l> Inst<'l> {
         if d > MAX_EXPR_DEPTH {
             return out;
         }
-        for attr in body.attributes() {
+        for attr in &body.attrs {
             // Meta-arguments of a resource are evaluated by `expansion`, not per instance.
-            if d == 0
-                && matches!(
-                    attr.key.as_str(),
-                    "count" | "for_each" | "depends_on" | "provider"
-                )
-            {
+            if d == 0 && matches!(&*attr.key, "count" | "for_each" | "depends_on" | "provider") {
                 continue;
             }
             let value = self.eval(&attr.value, f, env, d);
             out.attrs.insert(
-                attr.key.as_str().to_string(),
+                attr.key.to_string(),
                 RAttr {
                     value,
-                    span: span_of(f, attr.span()),
+                    span: attr.sp.at(f),
                 },
             );
         }
-        for block in body.blocks() {
-            if block.ident.as_str() == "dynamic" {
+        for block in &body.blocks {
+            if &*block.ident == "dynamic" {
                 self.expand_dynamic(block, f, env, d, &mut out);
             } else {
                 out.blocks.push(RBlock {
-                    ident: block.ident.as_str().to_string(),
-                    span: span_of(f, block.span()),
-                    header: super::parse::header_span(f, block),
+                    ident: block.ident.to_string(),
+                    span: block.sp.at(f),
+                    header: block.header.at(f),
                     body: self.resolve_body(&block.body, f, env, d + 1),
                 });
             }
@@ -1036,17 +1007,17 @@ impl<'l> Inst<'l> {
         out: &mut RBody,
     ) {
         let Some(ident) = label(block, 0) else { return };
-        let Some(content) = block.body.get_blocks("content").next() else {
+        let Some(content) = block.body.blocks("content").next() else {
             return;
         };
         let iter_name = block
             .body
-            .get_attribute("iterator")
-            .and_then(|a| a.value.as_variable())
-            .map_or(ident, |v| v.as_str());
-        let span = span_of(f, block.span());
-        let header = super::parse::header_span(f, block);
-        let for_each = match block.body.get_attribute("for_each") {
+            .attr("iterator")
+            .and_then(|a| a.value.as_var())
+            .unwrap_or(ident);
+        let span = block.sp.at(f);
+        let header = block.header.at(f);
+        let for_each = match block.body.attr("for_each") {
             Some(a) => self.eval(&a.value, f, env, d),
             None => return,
         };
@@ -1108,7 +1079,7 @@ impl<'l> Inst<'l> {
         let body = &decl.block.body;
         let addr = format!("{}module.{name}", self.prefix);
         let source = body
-            .get_attribute("source")
+            .attr("source")
             .and_then(|a| a.value.as_str().map(str::to_string));
         let Some(source) = source else {
             self.sh.note(format!(
@@ -1195,8 +1166,8 @@ impl<'l> Inst<'l> {
                 None => None,
             };
             let mut inputs: HashMap<String, Sv> = HashMap::new();
-            for attr in body.attributes() {
-                let k = attr.key.as_str();
+            for attr in &body.attrs {
+                let k = &*attr.key;
                 if matches!(
                     k,
                     "source" | "version" | "count" | "for_each" | "providers" | "depends_on"
@@ -1223,11 +1194,9 @@ impl<'l> Inst<'l> {
 
     /// How a resource or module block expands: `count`, `for_each`, or one instance.
     pub fn expansion(&self, body: &Body, f: FileId, addr: &str) -> Expansion {
-        let count = body
-            .get_attribute("count")
-            .map(|c| self.eval(&c.value, f, None, 0));
+        let count = body.attr("count").map(|c| self.eval(&c.value, f, None, 0));
         let for_each = body
-            .get_attribute("for_each")
+            .attr("for_each")
             .map(|fe| self.eval(&fe.value, f, None, 0));
         self.expansion_of(count, for_each, addr)
     }

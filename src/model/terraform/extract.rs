@@ -1,7 +1,7 @@
 //! Resolved Terraform resources into the typed model.
 
 use super::eval::{Env, Expansion, Inst, RBlock, RBody, frame_value, key_suffix, kv_key};
-use super::parse::{Module, header_span, label, span_of};
+use super::parse::{Module, label};
 use super::value::{Sv, V};
 use crate::model::{
     Alarm, AttributeDef, Branch, Condition, ContributorInsights, Dax, Dimension,
@@ -9,7 +9,6 @@ use crate::model::{
     Problem, Prop, Replica, Resource, Statement, Str, Table, TableKind, Tag, Val, VpcEndpoint,
 };
 use crate::source::{FileId, Span};
-use hcl_edit::Span as _;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -60,8 +59,8 @@ pub fn collect(inst: &Inst, out: &mut Vec<Resource>, used: &mut Vec<Arc<Module>>
         }
         let f = decl.file;
         let base = format!("{}{rtype}.{name}", inst.prefix);
-        let header = header_span(f, &decl.block);
-        let bspan = span_of(f, decl.block.span());
+        let header = decl.block.header.at(f);
+        let bspan = decl.block.sp.at(f);
         let suppressions = inst
             .m
             .file(f)
@@ -170,8 +169,8 @@ pub fn collect(inst: &Inst, out: &mut Vec<Resource>, used: &mut Vec<Arc<Module>>
             continue;
         };
         let f = decl.file;
-        let header = header_span(f, &decl.block);
-        let bspan = span_of(f, decl.block.span());
+        let header = decl.block.header.at(f);
+        let bspan = decl.block.sp.at(f);
         let body = inst.resolve_body(&decl.block.body, f, None, 0);
         let doc = policy_document_value(&body, f, inst, 0);
         let mut problems = Vec::new();
@@ -630,7 +629,7 @@ pub fn policy_document_value(b: &RBody, f: FileId, inst: &Inst, d: usize) -> Sv 
         }
         stmts.push(Sv::new(V::Obj(m), s.span));
     }
-    let span = span_of(f, None);
+    let span = Span::new(f, 0, 0);
     doc.insert("Version".to_string(), Sv::lit("2012-10-17", span));
     doc.insert("Statement".to_string(), Sv::new(V::List(stmts), span));
     Sv::new(V::Obj(doc), span)

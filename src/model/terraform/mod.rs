@@ -17,6 +17,7 @@
 //! (`.tf.json`), resources, variables and locals are read (module calls, outputs and data
 //! sources are noted, not read).
 
+pub mod ast;
 pub mod eval;
 pub mod extract;
 pub mod functions;
@@ -168,7 +169,7 @@ pub fn load(dirs: &[PathBuf], sources: &SourceMap, settings: &Settings) -> Vec<S
             if let Some(src) = call
                 .block
                 .body
-                .get_attribute("source")
+                .attr("source")
                 .and_then(|a| a.value.as_str())
                 && is_local_source(src)
             {
@@ -269,11 +270,11 @@ pub fn bind_variables(
     let _ = sh;
     let mut out = HashMap::new();
     for (name, decl) in &child.variables {
-        let ty = decl.block.body.get_attribute("type").map(|a| &a.value);
+        let ty = decl.block.body.attr("type").map(|a| &a.value);
         let given = inputs.remove(name).filter(|v| !v.is_null());
         let value = match given {
             Some(v) => v,
-            None => match decl.block.body.get_attribute("default") {
+            None => match decl.block.body.attr("default") {
                 Some(def) => evaluator.eval(&def.value, decl.file, None, 0),
                 None => continue,
             },
@@ -295,19 +296,13 @@ pub fn bind_variables(
 
 /// Convert a value to a variable's type as Terraform does: `bool`/`number` from strings,
 /// and object attributes declared `optional(T, default)` filled in when absent.
-fn convert(
-    v: Sv,
-    ty: &hcl_edit::expr::Expression,
-    inst: &Inst,
-    f: crate::source::FileId,
-    depth: usize,
-) -> Sv {
-    use hcl_edit::expr::{Expression, ObjectKey};
+fn convert(v: Sv, ty: &ast::Expr, inst: &Inst, f: crate::source::FileId, depth: usize) -> Sv {
+    use ast::{E, Key};
     if depth > 32 || v.is_unknown() || v.is_null() {
         return v;
     }
-    match ty {
-        Expression::Variable(t) => match t.as_str() {
+    match &ty.e {
+        E::Var(t) => match &**t {
             "bool" => match v.as_bool() {
                 Some(b) => Sv::new(V::Bool(b), v.span),
                 None => v,
@@ -318,9 +313,9 @@ fn convert(
             },
             _ => v,
         },
-        Expression::FuncCall(call) => {
-            let name = call.name.name.as_str();
-            let arg = call.args.iter().next();
+        E::Call(call) => {
+            let name = &*call.name;
+            let arg = call.args.first();
             match (name, arg) {
                 ("optional", Some(inner)) => convert(v, inner, inst, f, depth + 1),
                 ("list" | "set", Some(inner)) => match v.v {
@@ -346,27 +341,30 @@ fn convert(
                     ),
                     other => Sv::new(other, v.span),
                 },
-                ("object", Some(Expression::Object(attrs))) => {
+                (
+                    "object",
+                    Some(ast::Expr {
+                        e: E::Object(attrs),
+                        ..
+                    }),
+                ) => {
                     let V::Obj(mut m) = v.v else { return v };
-                    for (k, aty) in attrs.iter() {
+                    for (k, aty) in attrs {
                         let key = match k {
-                            ObjectKey::Ident(id) => id.as_str().to_string(),
-                            ObjectKey::Expression(e) => match e.as_str() {
+                            Key::Ident(id) => id.to_string(),
+                            Key::Expr(e) => match e.as_str() {
                                 Some(s) => s.to_string(),
                                 None => continue,
                             },
                         };
-                        let aty = aty.expr();
                         match m.remove(&key) {
                             Some(present) if !present.is_null() => {
                                 m.insert(key, convert(present, aty, inst, f, depth + 1));
                             }
                             _ => {
-                                let default = match aty {
-                                    Expression::FuncCall(c)
-                                        if c.name.name.as_str() == "optional" =>
-                                    {
-                                        match (c.args.iter().next(), c.args.iter().nth(1)) {
+                                let default = match &aty.e {
+                                    E::Call(c) if &*c.name == "optional" => {
+                                        match (c.args.first(), c.args.get(1)) {
                                             (Some(t), Some(d)) => convert(
                                                 inst.eval(d, f, None, 0),
                                                 t,
@@ -417,21 +415,21 @@ fn root_variables(
     let var_span = |name: &str| {
         m.variables
             .get(name)
-            .map(|d| parse::header_span(d.file, &d.block))
+            .map(|d| d.block.header.at(d.file))
             .unwrap_or_default()
     };
-    let typed = |name: &str| {
-        m.variables.get(name).and_then(|d| {
-            d.block
-                .body
-                .get_attribute("type")
-                .map(|a| a.value.to_string().trim().to_string())
-        })
+    // A value given as text is a string unless the variable has another type.
+    let is_string = |name: &str| {
+        m.variables
+            .get(name)
+            .and_then(|d| d.block.body.attr("type"))
+            .is_none_or(|a| a.value.as_var() == Some("string"))
     };
     let from_text = |name: &str, text: &str| -> Sv {
         let span = var_span(name);
-        let is_string = typed(name).is_none_or(|t| t == "string");
-        if !is_string && let Ok(e) = hcl_edit::parser::parse_expr(text) {
+        if !is_string(name)
+            && let Some(e) = ast::parse_expr(text)
+        {
             let v = bare.eval(&e, span.file, None, 0);
             if !v.is_unknown() {
                 return v.respan(span);
@@ -480,7 +478,7 @@ fn root_variables(
         vars.entry(name.clone()).or_insert_with(|| {
             Sv::unknown(
                 format!("var.{name} has no value"),
-                parse::header_span(decl.file, &decl.block),
+                decl.block.header.at(decl.file),
             )
         });
     }
@@ -537,10 +535,11 @@ fn read_tfvars(
     let mut aliases = HashMap::new();
     match parse::parse_lenient(&text, &mut aliases) {
         Ok(body) => {
+            let cv = ast::Convert { aliases: &aliases };
             for attr in body.attributes() {
                 given.insert(
                     attr.key.as_str().to_string(),
-                    bare.eval(&attr.value, id, None, 0),
+                    bare.eval(&cv.attr(attr).value, id, None, 0),
                 );
             }
         }

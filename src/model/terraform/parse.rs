@@ -2,10 +2,10 @@
 //! kept), sorted into variables, locals, outputs, resources, data sources and module
 //! calls; parse errors as DDB001 problems; `ddbguard:ignore` comments.
 
+use super::ast::{Attr, Block, Body, Convert};
 use crate::model::{InlineSuppression, Problem};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
-use hcl_edit::Span as _;
-use hcl_edit::structure::{Attribute, Block, Body};
+use hcl_edit::structure as hs;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -19,7 +19,7 @@ pub struct Decl {
 /// An attribute of a module (a local, an output's value) and its file.
 pub struct Named {
     pub file: FileId,
-    pub attr: Attribute,
+    pub attr: Attr,
 }
 
 /// A `# ddbguard:ignore RULE reason` comment.
@@ -85,8 +85,6 @@ pub struct Module {
     pub resources: Vec<Decl>,
     pub data: Vec<Decl>,
     pub calls: Vec<Decl>,
-    /// Object keys renamed to get past duplicate keys (Terraform keeps the last): alias → key.
-    pub key_aliases: HashMap<String, String>,
     /// Resources written in Terraform's JSON syntax (`.tf.json`).
     pub json_resources: Vec<JsonResource>,
     /// Variables of `.tf.json` files and their defaults.
@@ -136,24 +134,7 @@ impl Module {
 }
 
 pub fn label(b: &Block, i: usize) -> Option<&str> {
-    b.labels.get(i).map(|l| l.as_str())
-}
-
-pub fn span_of(file: FileId, r: Option<std::ops::Range<usize>>) -> Span {
-    let r = r.unwrap_or(0..0);
-    Span::new(file, r.start, r.end)
-}
-
-/// The header of a block: from its identifier through its last label.
-pub fn header_span(file: FileId, b: &Block) -> Span {
-    let start = b.ident.span().or_else(|| b.span()).map_or(0, |r| r.start);
-    let end = b
-        .labels
-        .last()
-        .and_then(|l| l.span())
-        .or_else(|| b.ident.span())
-        .map_or(start, |r| r.end);
-    Span::new(file, start, end)
+    b.label(i)
 }
 
 /// Whether a file name is a Terraform configuration file.
@@ -224,15 +205,14 @@ fn read_file(m: &mut Module, path: &Path, sources: &SourceMap) {
         read_json_config(m, id, &text);
         return;
     }
-    let body = match parse_lenient(&text, &mut m.key_aliases) {
-        Ok(b) => b,
+    let mut aliases = HashMap::new();
+    match parse_lenient(&text, &mut aliases) {
+        Ok(body) => sort_body(m, id, &body, &aliases),
         Err((offset, msg)) => {
             let end = next_char_end(&text, offset);
             m.problems.push(problem(Span::new(id, offset, end), msg));
-            return;
         }
-    };
-    sort_body(m, id, body);
+    }
 }
 
 fn next_char_end(text: &str, offset: usize) -> usize {
@@ -259,7 +239,7 @@ fn problem(span: Span, message: String) -> Problem {
 pub fn parse_lenient(
     text: &str,
     aliases: &mut HashMap<String, String>,
-) -> Result<Body, (usize, String)> {
+) -> Result<hs::Body, (usize, String)> {
     let mut owned: Option<String> = None;
     for attempt in 0..64 {
         let src = owned.as_deref().unwrap_or(text);
@@ -312,37 +292,68 @@ pub fn parse_lenient(
     Err((0, "HCL syntax error: too many repeated object keys".into()))
 }
 
-fn sort_body(m: &mut Module, id: FileId, body: Body) {
-    for structure in body {
-        let Ok(block) = structure.into_block() else {
-            // Top-level attributes are not valid Terraform; ignore them.
-            continue;
-        };
-        match block.ident.as_str() {
-            "variable" => {
-                if let Some(name) = label(&block, 0).map(str::to_string) {
-                    m.variables.insert(name, Decl { file: id, block });
+/// Sort a file's blocks into the module, converted to the tree the module keeps. Parts
+/// evaluation never reads are left out: an unmodelled resource's body but its `count` and
+/// `for_each` (they give its instance addresses; references to it stay symbolic), a data
+/// source's body unless it is a policy document, a variable's description and validation.
+fn sort_body(m: &mut Module, id: FileId, body: &hs::Body, aliases: &HashMap<String, String>) {
+    let cv = Convert { aliases };
+    let only = |b: &hs::Block, keep: &[&str]| Body {
+        attrs: b
+            .body
+            .attributes()
+            .filter(|a| keep.contains(&a.key.as_str()))
+            .map(|a| cv.attr(a))
+            .collect(),
+        blocks: Vec::new(),
+    };
+    for block in body.blocks() {
+        let first = block.labels.first().map(|l| l.as_str());
+        let decl = |b: Block| Decl { file: id, block: b };
+        match (block.ident.as_str(), block.labels.len()) {
+            ("variable", 1..) => {
+                let kept = cv.block_with(block, only(block, &["type", "default"]));
+                if let Some(name) = first {
+                    m.variables.insert(name.to_string(), decl(kept));
                 }
             }
-            "locals" => {
-                for attr in block.body.into_attributes() {
-                    m.locals
-                        .insert(attr.key.as_str().to_string(), Named { file: id, attr });
+            ("locals", _) => {
+                for attr in block.body.attributes() {
+                    m.locals.insert(
+                        attr.key.as_str().to_string(),
+                        Named {
+                            file: id,
+                            attr: cv.attr(attr),
+                        },
+                    );
                 }
             }
-            "output" => {
-                if let Some(name) = label(&block, 0).map(str::to_string)
-                    && let Some(attr) = block
-                        .body
-                        .into_attributes()
-                        .find(|a| a.key.as_str() == "value")
-                {
-                    m.outputs.insert(name, Named { file: id, attr });
+            ("output", 1..) => {
+                if let (Some(name), Some(value)) = (first, block.body.get_attribute("value")) {
+                    m.outputs.insert(
+                        name.to_string(),
+                        Named {
+                            file: id,
+                            attr: cv.attr(value),
+                        },
+                    );
                 }
             }
-            "resource" if block.labels.len() == 2 => m.resources.push(Decl { file: id, block }),
-            "data" if block.labels.len() == 2 => m.data.push(Decl { file: id, block }),
-            "module" if block.labels.len() == 1 => m.calls.push(Decl { file: id, block }),
+            ("resource", 2) => {
+                let kept = match first {
+                    Some(t) if super::extract::MODELLED.contains(&t) => cv.block(block),
+                    _ => cv.block_with(block, only(block, &["count", "for_each"])),
+                };
+                m.resources.push(decl(kept));
+            }
+            ("data", 2) => {
+                let kept = match first {
+                    Some("aws_iam_policy_document") => cv.block(block),
+                    _ => cv.block_with(block, Body::default()),
+                };
+                m.data.push(decl(kept));
+            }
+            ("module", 1) => m.calls.push(decl(cv.block(block))),
             _ => {}
         }
     }
