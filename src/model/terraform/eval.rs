@@ -110,6 +110,8 @@ pub struct Inst<'l> {
     pub call_path: Vec<String>,
     pub sh: Rc<Shared<'l>>,
     locals: RefCell<HashMap<String, Option<Rc<Sv>>>>,
+    /// The instances of each policy document evaluated so far, by name.
+    documents: RefCell<HashMap<String, Rc<Vec<Document>>>>,
     children: RefCell<HashMap<String, Rc<Children<'l>>>>,
 }
 
@@ -189,6 +191,7 @@ impl<'l> Inst<'l> {
             call_path,
             sh,
             locals: RefCell::default(),
+            documents: RefCell::default(),
             children: RefCell::default(),
         }
     }
@@ -593,12 +596,15 @@ impl<'l> Inst<'l> {
                     return Sv::unknown(text(), span);
                 };
                 let rest = ops.get(2..).unwrap_or(&[]);
+                if t == "aws_iam_policy_document" {
+                    return self.document_ref(n, rest, f, env, d, span);
+                }
                 // An index (count/for_each instance) is skipped: instances share the shape.
                 let rest = match rest.first().map(|o| &o.op) {
                     Some(OpKind::Index(_) | OpKind::LegacyIndex(_)) => rest.get(1..).unwrap_or(&[]),
                     _ => rest,
                 };
-                let base = self.data_source(t, n, f, d, span);
+                let base = self.data_source(t, n, span);
                 self.apply_ops(base, rest, f, env, d).respan(span)
             }
             "module" => {
@@ -812,7 +818,7 @@ impl<'l> Inst<'l> {
         }
     }
 
-    fn data_source(&self, t: &str, n: &str, f: FileId, d: usize, span: Span) -> Sv {
+    fn data_source(&self, t: &str, n: &str, span: Span) -> Sv {
         let unknown_str = |attr: &str| {
             Sv::new(
                 V::Str(Str(vec![Part::Unknown(format!("data.{t}.{n}.{attr}"))])),
@@ -838,24 +844,133 @@ impl<'l> Inst<'l> {
                 }
                 Sv::new(V::Obj(m), span)
             }
-            "aws_iam_policy_document" => {
-                let Some(decl) = self.m.data_source(t, n) else {
-                    return Sv::unknown(format!("{ERR}undeclared data.{t}.{n}"), span);
+            _ => Sv::unknown(format!("data.{t}.{n}"), span),
+        }
+    }
+
+    /// The instances of `data "aws_iam_policy_document" "n"` (none with `count = 0`),
+    /// each evaluated once with its `count.index` or `each`.
+    pub fn documents(&self, n: &str, d: usize) -> Rc<Vec<Document>> {
+        if let Some(known) = self.documents.borrow().get(n) {
+            return known.clone();
+        }
+        // Marked empty while evaluating, so a document that refers to itself ends.
+        self.documents
+            .borrow_mut()
+            .insert(n.to_string(), Rc::new(Vec::new()));
+        let mut out = Vec::new();
+        if let Some(decl) = self.m.data_source("aws_iam_policy_document", n) {
+            let f = decl.file;
+            let addr = format!("{}data.aws_iam_policy_document.{n}", self.prefix);
+            let keys: Vec<Option<(ExpKind, Sv)>> = match self.expansion(&decl.block.body, f, &addr)
+            {
+                Expansion::Single => vec![None],
+                Expansion::Keys(k) => k.into_iter().map(Some).collect(),
+            };
+            for k in keys {
+                let (key, frame) = match &k {
+                    None => (None, None),
+                    Some((kind, v)) => (Some(kv_key(kind, v)), Some(frame_value(kind, v))),
                 };
-                let body = self.resolve_body(&decl.block.body, decl.file, None, d + 1);
-                let doc = super::extract::policy_document_value(&body, decl.file, self, d + 1);
-                let json = Sv::new(V::Json(Box::new(doc)), span);
-                let mut m = BTreeMap::new();
-                m.insert("json".to_string(), json.clone());
-                m.insert("minified_json".to_string(), json);
-                m.insert("id".to_string(), unknown_str("id"));
-                Sv::new(V::Obj(m), span)
-            }
-            _ => {
-                let _ = f;
-                Sv::unknown(format!("data.{t}.{n}"), span)
+                let holder = frame.map(|(name, value)| Env {
+                    name,
+                    value,
+                    parent: None,
+                });
+                let body = self.resolve_body(&decl.block.body, f, holder.as_ref(), d + 1);
+                out.push(Document {
+                    key,
+                    doc: Arc::new(super::extract::policy_document_value(&body, f)),
+                });
             }
         }
+        let out = Rc::new(out);
+        self.documents
+            .borrow_mut()
+            .insert(n.to_string(), out.clone());
+        out
+    }
+
+    /// `data.aws_iam_policy_document.n…`: an instance by index, all of them by splat, or
+    /// the only one of a block without `count`/`for_each`.
+    fn document_ref(
+        &self,
+        n: &str,
+        rest: &[Op],
+        f: FileId,
+        env: Option<&Env>,
+        d: usize,
+        span: Span,
+    ) -> Sv {
+        let Some(decl) = self.m.data_source("aws_iam_policy_document", n) else {
+            return Sv::unknown(
+                format!("{ERR}undeclared data.aws_iam_policy_document.{n}"),
+                span,
+            );
+        };
+        let expanded =
+            decl.block.body.attr("count").is_some() || decl.block.body.attr("for_each").is_some();
+        let docs = self.documents(n, d);
+        let value = |doc: &Document| {
+            let json = Sv::new(V::Json(doc.doc.clone()), span);
+            let mut m = BTreeMap::new();
+            m.insert("json".to_string(), json.clone());
+            m.insert("minified_json".to_string(), json);
+            m.insert(
+                "id".to_string(),
+                Sv::new(
+                    V::Str(Str(vec![Part::Unknown(format!(
+                        "data.aws_iam_policy_document.{n}.id"
+                    ))])),
+                    span,
+                ),
+            );
+            Sv::new(V::Obj(m), span)
+        };
+        let (base, rest) = match rest.first().map(|o| &o.op) {
+            Some(OpKind::Index(_) | OpKind::LegacyIndex(_)) => {
+                let k = match &rest[0].op {
+                    OpKind::Index(ie) => self.eval(ie, f, env, d + 1),
+                    OpKind::LegacyIndex(i) => Sv::new(V::Num(*i as f64), span),
+                    _ => Sv::unknown("index", span),
+                };
+                let found = match docs.as_slice() {
+                    // An unknown count or for_each: one instance stands for all.
+                    [one] if one.key.as_ref().is_none_or(|k| k.as_text().is_none()) => Some(one),
+                    _ => docs.iter().find(|doc| {
+                        k.as_text().is_some()
+                            && doc.key.as_ref().and_then(Sv::as_text) == k.as_text()
+                    }),
+                };
+                match found {
+                    Some(doc) => (value(doc), &rest[1..]),
+                    None if k.as_text().is_none() => {
+                        return Sv::unknown(format!("data.aws_iam_policy_document.{n}[…]"), span);
+                    }
+                    None => {
+                        return Sv::unknown(
+                            format!("{ERR}data.aws_iam_policy_document.{n} has no instance {k:?}"),
+                            span,
+                        );
+                    }
+                }
+            }
+            Some(OpKind::Splat) => (
+                Sv::new(V::List(docs.iter().map(value).collect()), span),
+                rest,
+            ),
+            _ if !expanded => match docs.first() {
+                Some(doc) => (value(doc), rest),
+                None => return Sv::unknown(format!("data.aws_iam_policy_document.{n}"), span),
+            },
+            _ => {
+                return Sv::unknown(
+                    format!("{ERR}data.aws_iam_policy_document.{n} has several instances"),
+                    span,
+                );
+            }
+        };
+        self.apply_ops(base, rest, f, env, d).respan(span)
     }
 
     /// A value of a `.tf.json` file: strings are templates, the rest is literal.
@@ -1106,7 +1221,7 @@ impl<'l> Inst<'l> {
             return Children::Opaque;
         };
         let child = self.sh.loader.module(&dir);
-        let key = super::canonical(&dir);
+        let key = self.sh.loader.canonical(&dir);
         if self.chain.contains(&key) {
             self.sh.note(format!(
                 "{addr}: module cycle through {}: not followed",
@@ -1259,6 +1374,13 @@ impl<'l> Inst<'l> {
         }
         Expansion::Single
     }
+}
+
+/// One instance of a policy document: its key (`count.index` / `each.key`, none without
+/// `count`/`for_each`) and its IAM document.
+pub struct Document {
+    pub key: Option<Sv>,
+    pub doc: Arc<Sv>,
 }
 
 /// How a block expands.

@@ -1,12 +1,13 @@
 //! Resolved Terraform resources into the typed model.
 
 use super::eval::{Env, Expansion, Inst, RBlock, RBody, frame_value, key_suffix, kv_key};
-use super::parse::{Module, label};
+use super::parse::{Decl, Module, label};
 use super::value::{Sv, V};
 use crate::model::{
     Alarm, AttributeDef, Branch, Condition, ContributorInsights, Dax, Dimension,
-    EndpointRouteTable, Index, KeyElement, KeyType, Kind, KmsAlias, KmsKey, Metric, Policy,
-    Problem, Prop, Replica, Resource, Statement, Str, Table, TableKind, Tag, Val, VpcEndpoint,
+    EndpointRouteTable, Index, InlineSuppression, KeyElement, KeyType, Kind, KmsAlias, KmsKey,
+    Metric, Policy, Problem, Prop, Replica, Resource, Statement, Str, Table, TableKind, Tag, Val,
+    VpcEndpoint,
 };
 use crate::source::{FileId, Span};
 use std::collections::BTreeMap;
@@ -60,36 +61,13 @@ pub fn collect(inst: &Inst, out: &mut Vec<Resource>, used: &mut Vec<Arc<Module>>
         let f = decl.file;
         let base = format!("{}{rtype}.{name}", inst.prefix);
         let header = decl.block.header.at(f);
-        let bspan = decl.block.sp.at(f);
-        let suppressions = inst
-            .m
-            .file(f)
-            .map(|fi| fi.suppressions_for(bspan.start as usize, bspan.end as usize))
-            .unwrap_or_default();
-        let instances = instance_addresses(&base, inst.expansion(&decl.block.body, f, &base));
-        for (addr, frame) in instances {
+        let suppressions = block_suppressions(inst, decl);
+        // Only modelled types need their values: references to a resource stay symbolic,
+        // so nothing reads an unmodelled resource's attributes.
+        for (addr, body) in instance_bodies(inst, decl, &base, MODELLED.contains(&rtype)) {
             if full(inst, out) {
                 return;
             }
-            let frame_holder;
-            let env = match &frame {
-                Some((n, v)) => {
-                    frame_holder = Env {
-                        name: n,
-                        value: v.clone(),
-                        parent: None,
-                    };
-                    Some(&frame_holder)
-                }
-                None => None,
-            };
-            // Only modelled types need their values: references to a resource stay
-            // symbolic, so nothing reads an unmodelled resource's attributes.
-            let body = if MODELLED.contains(&rtype) {
-                inst.resolve_body(&decl.block.body, f, env, 0)
-            } else {
-                RBody::default()
-            };
             let mut problems = Vec::new();
             let text = inst.m.file(f).map(|fi| fi.text.clone());
             let kind = resource_kind(rtype, &body, header, text.as_deref(), &mut problems);
@@ -122,20 +100,9 @@ pub fn collect(inst: &Inst, out: &mut Vec<Resource>, used: &mut Vec<Arc<Module>>
         let for_each = jr.body.get("for_each").map(|c| inst.eval_json(c, None, 0));
         let instances = instance_addresses(&base, inst.expansion_of(count, for_each, &base));
         for (addr, frame) in instances {
-            let frame_holder;
-            let env = match &frame {
-                Some((n, v)) => {
-                    frame_holder = Env {
-                        name: n,
-                        value: v.clone(),
-                        parent: None,
-                    };
-                    Some(&frame_holder)
-                }
-                None => None,
-            };
+            let env = frame_env(frame);
             let body = if MODELLED.contains(&jr.rtype.as_str()) {
-                inst.json_body(&jr.body, env, 0)
+                inst.json_body(&jr.body, env.as_ref(), 0)
             } else {
                 RBody::default()
             };
@@ -161,7 +128,8 @@ pub fn collect(inst: &Inst, out: &mut Vec<Resource>, used: &mut Vec<Arc<Module>>
             out.push(res);
         }
     }
-    // Policy documents are resources of the model (they carry statements).
+    // Policy documents are resources of the model (they carry statements), one per
+    // instance: a document with `count = 0` does not exist.
     for decl in &inst.m.data {
         let (Some("aws_iam_policy_document"), Some(name)) =
             (label(&decl.block, 0), label(&decl.block, 1))
@@ -170,24 +138,28 @@ pub fn collect(inst: &Inst, out: &mut Vec<Resource>, used: &mut Vec<Arc<Module>>
         };
         let f = decl.file;
         let header = decl.block.header.at(f);
-        let bspan = decl.block.sp.at(f);
-        let body = inst.resolve_body(&decl.block.body, f, None, 0);
-        let doc = policy_document_value(&body, f, inst, 0);
-        let mut problems = Vec::new();
-        let statements = statements_from_doc(&doc, &mut problems);
-        out.push(Resource {
-            id: format!("{}data.aws_iam_policy_document.{name}", inst.prefix),
-            rtype: "aws_iam_policy_document".into(),
-            file: f,
-            span: header,
-            cdk_path: None,
-            suppressions: inst
-                .m
-                .file(f)
-                .map(|fi| fi.suppressions_for(bspan.start as usize, bspan.end as usize))
-                .unwrap_or_default(),
-            kind: Kind::Policy(Policy { statements }),
-        });
+        let suppressions = block_suppressions(inst, decl);
+        let base = format!("{}data.aws_iam_policy_document.{name}", inst.prefix);
+        for doc in inst.documents(name, 0).iter() {
+            if full(inst, out) {
+                return;
+            }
+            let addr = match &doc.key {
+                Some(k) if k.as_text().is_some() => format!("{base}{}", key_suffix(k)),
+                _ => base.clone(),
+            };
+            let mut problems = Vec::new();
+            let statements = statements_from_doc(&doc.doc, &mut problems);
+            out.push(Resource {
+                id: addr,
+                rtype: "aws_iam_policy_document".into(),
+                file: f,
+                span: header,
+                cdk_path: None,
+                suppressions: suppressions.clone(),
+                kind: Kind::Policy(Policy { statements }),
+            });
+        }
     }
     for call in &inst.m.calls {
         let Some(name) = label(&call.block, 0) else {
@@ -205,6 +177,45 @@ pub fn collect(inst: &Inst, out: &mut Vec<Resource>, used: &mut Vec<Arc<Module>>
             }
         }
     }
+}
+
+/// The `count.index` / `each` binding of an instance.
+fn frame_env(frame: Option<(&'static str, Sv)>) -> Option<Env<'static>> {
+    frame.map(|(name, value)| Env {
+        name,
+        value,
+        parent: None,
+    })
+}
+
+/// The address of each instance of a resource or data block and its resolved body (left
+/// empty when `resolve` is false), resolved as the caller asks for the next one.
+fn instance_bodies<'a>(
+    inst: &'a Inst,
+    decl: &'a Decl,
+    base: &str,
+    resolve: bool,
+) -> impl Iterator<Item = (String, RBody)> + 'a {
+    let f = decl.file;
+    instance_addresses(base, inst.expansion(&decl.block.body, f, base))
+        .into_iter()
+        .map(move |(addr, frame)| {
+            let body = if resolve {
+                inst.resolve_body(&decl.block.body, f, frame_env(frame).as_ref(), 0)
+            } else {
+                RBody::default()
+            };
+            (addr, body)
+        })
+}
+
+/// `ddbguard:ignore` comments that apply to a block.
+fn block_suppressions(inst: &Inst, decl: &Decl) -> Vec<InlineSuppression> {
+    let span = decl.block.sp.at(decl.file);
+    inst.m
+        .file(decl.file)
+        .map(|fi| fi.suppressions_for(span.start as usize, span.end as usize))
+        .unwrap_or_default()
 }
 
 /// `aws_dynamodb_table_replica` resources become replicas of the table they name, when it
@@ -580,8 +591,7 @@ fn index(g: &RBlock, table_hash: Option<KeyElement>) -> Index {
 // ------------------------------------------------------------------ IAM
 
 /// The IAM JSON document of a `data "aws_iam_policy_document"`, as a value with spans.
-pub fn policy_document_value(b: &RBody, f: FileId, inst: &Inst, d: usize) -> Sv {
-    let _ = (inst, d);
+pub fn policy_document_value(b: &RBody, f: FileId) -> Sv {
     let mut doc = BTreeMap::new();
     let mut stmts = Vec::new();
     for s in b.blocks("statement") {

@@ -59,7 +59,7 @@ pub fn call(name: &str, args: Vec<Sv>, span: Span) -> Sv {
         "jsonencode" => {
             return match args.into_iter().next() {
                 Some(a) if is_error(&a) => a,
-                Some(a) => Sv::new(V::Json(Box::new(a)), span),
+                Some(a) => Sv::new(V::Json(std::sync::Arc::new(a)), span),
                 None => err("jsonencode() needs an argument", span),
             };
         }

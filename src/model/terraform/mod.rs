@@ -42,6 +42,7 @@ use value::{Sv, V};
 pub struct Loader<'a> {
     pub sources: &'a SourceMap,
     cache: Mutex<HashMap<PathBuf, Arc<Module>>>,
+    canonical: Mutex<HashMap<PathBuf, PathBuf>>,
     downloaded: Mutex<HashMap<PathBuf, Arc<HashMap<String, PathBuf>>>>,
 }
 
@@ -50,13 +51,32 @@ impl<'a> Loader<'a> {
         Loader {
             sources,
             cache: Mutex::default(),
+            canonical: Mutex::default(),
             downloaded: Mutex::default(),
         }
     }
 
+    /// [`canonical`], remembered: the same directories are asked for again and again.
+    pub fn canonical(&self, dir: &Path) -> PathBuf {
+        let known = self
+            .canonical
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(dir)
+            .cloned();
+        known.unwrap_or_else(|| {
+            let c = canonical(dir);
+            self.canonical
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(dir.to_path_buf(), c.clone());
+            c
+        })
+    }
+
     /// The module in `dir`, read on first use.
     pub fn module(&self, dir: &Path) -> Arc<Module> {
-        let key = canonical(dir);
+        let key = self.canonical(dir);
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(m) = cache.get(&key) {
             return m.clone();
@@ -68,7 +88,7 @@ impl<'a> Loader<'a> {
 
     fn insert(&self, dir: &Path, m: Arc<Module>) {
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        cache.entry(canonical(dir)).or_insert(m);
+        cache.entry(self.canonical(dir)).or_insert(m);
     }
 
     /// The directory of a module `source`: a local path, or a module `terraform init`
@@ -85,7 +105,7 @@ impl<'a> Loader<'a> {
         }
         let map = {
             let mut d = self.downloaded.lock().unwrap_or_else(|e| e.into_inner());
-            d.entry(canonical(root_dir))
+            d.entry(self.canonical(root_dir))
                 .or_insert_with(|| Arc::new(read_modules_json(root_dir)))
                 .clone()
         };
@@ -173,13 +193,13 @@ pub fn load(dirs: &[PathBuf], sources: &SourceMap, settings: &Settings) -> Vec<S
                 .and_then(|a| a.value.as_str())
                 && is_local_source(src)
             {
-                called.insert(canonical(&dir.join(src)));
+                called.insert(loader.canonical(&dir.join(src)));
             }
         }
     }
     let roots: Vec<&PathBuf> = modules
         .iter()
-        .filter(|(d, _)| !called.contains(&canonical(d)))
+        .filter(|(d, _)| !called.contains(&loader.canonical(d)))
         .map(|(d, _)| d)
         .collect();
     let env_vars: Vec<(String, String)> = std::env::vars()
@@ -194,7 +214,7 @@ pub fn load(dirs: &[PathBuf], sources: &SourceMap, settings: &Settings) -> Vec<S
     let rest: Vec<&PathBuf> = modules
         .iter()
         .map(|(d, _)| d)
-        .filter(|d| !reached.contains(&canonical(d)))
+        .filter(|d| !reached.contains(&loader.canonical(d)))
         .collect();
     out.extend(
         rest.par_iter()
@@ -230,7 +250,7 @@ fn evaluate_root(
         String::new(),
         vars,
         0,
-        vec![canonical(dir)],
+        vec![loader.canonical(dir)],
         Vec::new(),
         sh.clone(),
     );
@@ -240,7 +260,7 @@ fn evaluate_root(
     let mut dirs = BTreeSet::new();
     let mut seen = HashSet::new();
     for module in &used {
-        let key = canonical(&module.dir);
+        let key = loader.canonical(&module.dir);
         if seen.insert(key.clone()) {
             scope.problems.extend(module.problems.iter().cloned());
             scope.notes.extend(module.notes.iter().cloned());
@@ -956,6 +976,47 @@ resource "aws_dynamodb_table" "t" {
             t.deletion_protection.as_ref().and_then(|p| p.get()),
             Some(&true)
         );
+    }
+
+    #[test]
+    fn policy_documents_expand_like_resources() {
+        let main = r#"
+variable "on" { default = false }
+data "aws_iam_policy_document" "off" {
+  count = var.on ? 1 : 0
+  statement {
+    actions   = ["dynamodb:*"]
+    resources = ["*"]
+  }
+}
+data "aws_iam_policy_document" "each" {
+  for_each = toset(["a", "b"])
+  statement {
+    actions   = ["dynamodb:GetItem"]
+    resources = ["arn:aws:dynamodb:::table/${each.key}"]
+  }
+}
+locals {
+  docs = concat(data.aws_iam_policy_document.off[*].json, [data.aws_iam_policy_document.each["b"].json])
+}
+resource "aws_iam_policy" "p" {
+  count  = length(local.docs)
+  policy = local.docs[0]
+}
+"#;
+        let (scopes, _d) = load_files(&[("main.tf", main)], &Settings::default());
+        let s = &scopes[0];
+        let ids: Vec<&str> = s.resources.iter().map(|r| r.id.as_str()).collect();
+        assert!(!ids.iter().any(|i| i.contains(".off")), "{ids:?}");
+        assert!(ids.contains(&r#"data.aws_iam_policy_document.each["a"]"#));
+        assert!(ids.contains(&r#"data.aws_iam_policy_document.each["b"]"#));
+        // count = 0 gives no instance to splat: the policy holds only document "b".
+        assert!(ids.contains(&"aws_iam_policy.p[0]") && !ids.contains(&"aws_iam_policy.p[1]"));
+        let Kind::Policy(p) = &s.resource("aws_iam_policy.p[0]").unwrap().kind else {
+            panic!()
+        };
+        let res = p.statements[0].resources[0].get().and_then(|r| r.as_lit());
+        assert_eq!(res, Some("arn:aws:dynamodb:::table/b"));
     }
 
     #[test]

@@ -30,7 +30,7 @@ pub enum V {
     Res(String),
     /// A string holding the JSON encoding of the inner value (`jsonencode(…)`): kept
     /// structured so policies keep their spans.
-    Json(Box<Sv>),
+    Json(std::sync::Arc<Sv>),
 }
 
 impl Sv {
