@@ -13,16 +13,17 @@ cargo build --release -q --bin ddbguard --example parse_floor
 bin=target/release/ddbguard
 floor=target/release/examples/parse_floor
 
-# median wall seconds and max peak RSS (MB) of RUNS runs of a command
+# median wall seconds (to the millisecond) and max peak RSS (MB) of RUNS runs of a command
 measure() {
   local times=() peak=0 tmp
   tmp=$(mktemp)
   for _ in $(seq "$RUNS"); do
-    local out
-    /usr/bin/time -f "%e %M" -o "$tmp" "$@" >/dev/null 2>&1 || true
-    out=$(tail -1 "$tmp")
-    times+=("${out% *}")
-    local kb=${out#* }
+    local start end kb
+    start=$EPOCHREALTIME
+    /usr/bin/time -f "%M" -o "$tmp" "$@" >/dev/null 2>&1 || true
+    end=$EPOCHREALTIME
+    times+=("$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f", e - s }')")
+    kb=$(tail -1 "$tmp")
     [ "$kb" -gt "$peak" ] && peak=$kb
   done
   rm -f "$tmp"

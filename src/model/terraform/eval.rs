@@ -102,7 +102,9 @@ pub struct Inst<'l> {
     pub m: Arc<Module>,
     /// Address prefix: `""` for the root, `module.a.` or `module.a["k"].` below it.
     pub prefix: String,
-    pub vars: HashMap<String, Sv>,
+    /// Values given for variables (module inputs, or a root's tfvars and flags), not yet
+    /// converted to the variables' types; a variable's value is made on first use.
+    pub inputs: HashMap<String, Sv>,
     pub depth: usize,
     /// Module directories of the calling chain (cycle detection).
     pub chain: Vec<PathBuf>,
@@ -110,6 +112,8 @@ pub struct Inst<'l> {
     pub call_path: Vec<String>,
     pub sh: Rc<Shared<'l>>,
     locals: RefCell<HashMap<String, Option<Rc<Sv>>>>,
+    /// Variable values made so far (`None`: declared without a value).
+    vars: RefCell<HashMap<String, Option<Rc<Sv>>>>,
     /// The instances of each policy document evaluated so far, by name.
     documents: RefCell<HashMap<String, Rc<Vec<Document>>>>,
     children: RefCell<HashMap<String, Rc<Children<'l>>>>,
@@ -170,7 +174,7 @@ impl<'l> Inst<'l> {
     pub fn new(
         m: Arc<Module>,
         prefix: String,
-        vars: HashMap<String, Sv>,
+        inputs: HashMap<String, Sv>,
         depth: usize,
         chain: Vec<PathBuf>,
         call_path: Vec<String>,
@@ -185,12 +189,13 @@ impl<'l> Inst<'l> {
         Inst {
             m,
             prefix,
-            vars,
+            inputs,
             depth,
             chain,
             call_path,
             sh,
             locals: RefCell::default(),
+            vars: RefCell::default(),
             documents: RefCell::default(),
             children: RefCell::default(),
         }
@@ -555,8 +560,8 @@ impl<'l> Inst<'l> {
                 let Some(var) = first else {
                     return Sv::unknown("var used without a name", span);
                 };
-                let base = match self.vars.get(var) {
-                    Some(v) => return self.apply_borrowed(v, rest, f, env, d).respan(span),
+                let base = match self.var(var, d) {
+                    Some(v) => return self.apply_borrowed(&v, rest, f, env, d).respan(span),
                     None => {
                         if self.m.has_variable(var) {
                             Sv::unknown(format!("var.{var} has no value"), span)
@@ -743,6 +748,42 @@ impl<'l> Inst<'l> {
             };
         }
         v
+    }
+
+    /// The value of variable `name`: its input, else its default, converted to its type;
+    /// `None` when it is declared without a value, or not declared.
+    pub fn var(&self, name: &str, d: usize) -> Option<Rc<Sv>> {
+        if let Some(known) = self.vars.borrow().get(name) {
+            return known.clone();
+        }
+        // A default that refers to its own variable (Terraform rejects it) ends here.
+        self.vars.borrow_mut().insert(
+            name.to_string(),
+            Some(Rc::new(Sv::unknown(
+                format!("{ERR}var.{name} refers to itself"),
+                Span::default(),
+            ))),
+        );
+        let given = self.inputs.get(name).filter(|v| !v.is_null()).cloned();
+        let value = if let Some(decl) = self.m.variables.get(name) {
+            let value = given.or_else(|| {
+                let def = decl.block.body.attr("default")?;
+                Some(self.eval(&def.value, decl.file, None, d + 1))
+            });
+            match (value, decl.block.body.attr("type")) {
+                (Some(v), Some(ty)) => Some(super::convert(v, &ty.value, self, decl.file, 0)),
+                (v, _) => v,
+            }
+        } else if let Some(default) = self.m.json_variables.get(name) {
+            given.or_else(|| default.clone())
+        } else {
+            None
+        };
+        let value = value.map(Rc::new);
+        self.vars
+            .borrow_mut()
+            .insert(name.to_string(), value.clone());
+        value
     }
 
     fn local(&self, name: &str, d: usize) -> Rc<Sv> {
@@ -1291,12 +1332,11 @@ impl<'l> Inst<'l> {
                 }
                 inputs.insert(k.to_string(), self.eval(&attr.value, f, env, 0));
             }
-            let vars = super::bind_variables(&child, inputs, &self.sh, self);
             self.sh.calls_followed.set(self.sh.calls_followed.get() + 1);
             let inst = Inst::new(
                 child.clone(),
                 prefix,
-                vars,
+                inputs,
                 self.depth + 1,
                 chain.clone(),
                 call_path.clone(),

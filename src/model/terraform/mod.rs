@@ -56,20 +56,23 @@ impl<'a> Loader<'a> {
         }
     }
 
-    /// [`canonical`], remembered: the same directories are asked for again and again.
+    /// [`canonical`], remembered by the lexical form of the path (Terraform joins a local
+    /// `source` to its module's directory lexically too): module calls reach the same
+    /// directories through many spellings (`examples/a/../..`, `examples/b/../..`).
     pub fn canonical(&self, dir: &Path) -> PathBuf {
+        let key = normalize(dir);
         let known = self
             .canonical
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .get(dir)
+            .get(&key)
             .cloned();
         known.unwrap_or_else(|| {
-            let c = canonical(dir);
+            let c = canonical(&key);
             self.canonical
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .insert(dir.to_path_buf(), c.clone());
+                .insert(key, c.clone());
             c
         })
     }
@@ -280,40 +283,6 @@ fn evaluate_root(
     (scope, dirs)
 }
 
-/// Bind a module's variables: given inputs (null means unset), else defaults, else unknown.
-pub fn bind_variables(
-    child: &Module,
-    mut inputs: HashMap<String, Sv>,
-    sh: &Shared,
-    evaluator: &Inst,
-) -> HashMap<String, Sv> {
-    let _ = sh;
-    let mut out = HashMap::new();
-    for (name, decl) in &child.variables {
-        let ty = decl.block.body.attr("type").map(|a| &a.value);
-        let given = inputs.remove(name).filter(|v| !v.is_null());
-        let value = match given {
-            Some(v) => v,
-            None => match decl.block.body.attr("default") {
-                Some(def) => evaluator.eval(&def.value, decl.file, None, 0),
-                None => continue,
-            },
-        };
-        let value = match ty {
-            Some(t) => convert(value, t, evaluator, decl.file, 0),
-            None => value,
-        };
-        out.insert(name.clone(), value);
-    }
-    for (name, default) in &child.json_variables {
-        let given = inputs.remove(name).filter(|v| !v.is_null());
-        if let Some(v) = given.or_else(|| default.clone()) {
-            out.insert(name.clone(), v);
-        }
-    }
-    out
-}
-
 /// Convert a value to a variable's type as Terraform does: `bool`/`number` from strings,
 /// and object attributes declared `optional(T, default)` filled in when absent.
 fn convert(v: Sv, ty: &ast::Expr, inst: &Inst, f: crate::source::FileId, depth: usize) -> Sv {
@@ -489,20 +458,7 @@ fn root_variables(
     for (k, v) in &settings.tf_vars {
         given.insert(k.clone(), from_text(k, v));
     }
-    let mut vars = bind_variables(m, given, sh, &bare);
-    for name in m.json_variables.keys() {
-        vars.entry(name.clone())
-            .or_insert_with(|| Sv::unknown(format!("var.{name} has no value"), Span::default()));
-    }
-    for (name, decl) in &m.variables {
-        vars.entry(name.clone()).or_insert_with(|| {
-            Sv::unknown(
-                format!("var.{name} has no value"),
-                decl.block.header.at(decl.file),
-            )
-        });
-    }
-    vars
+    given
 }
 
 fn read_tfvars(

@@ -25,44 +25,52 @@ pub struct Named {
 /// A `# ddbguard:ignore RULE reason` comment.
 #[derive(Clone, Debug)]
 pub struct SupComment {
-    /// 0-based line.
-    pub line: usize,
+    /// Where its line starts.
+    pub line_start: usize,
     pub rule: String,
     pub reason: Option<String>,
     pub span: Span,
 }
 
-/// One file's text and what is needed to place comments.
+/// One file's text and its suppression comments.
 pub struct FileInfo {
     pub id: FileId,
     pub path: PathBuf,
     pub text: Arc<str>,
-    pub line_starts: Vec<usize>,
-    /// 0-based lines holding only a comment.
-    pub comment_lines: Vec<bool>,
     pub suppressions: Vec<SupComment>,
 }
 
-impl FileInfo {
-    pub fn line_of(&self, offset: usize) -> usize {
-        match self.line_starts.binary_search(&offset) {
-            Ok(i) => i,
-            Err(i) => i.saturating_sub(1),
-        }
-    }
+/// Where the line holding byte `offset` starts.
+fn line_start(text: &[u8], offset: usize) -> usize {
+    let offset = offset.min(text.len());
+    text[..offset]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1)
+}
 
+impl FileInfo {
     /// Suppression comments that apply to a block spanning `start..end`: inside it, or on
     /// the comment lines directly above it.
     pub fn suppressions_for(&self, start: usize, end: usize) -> Vec<InlineSuppression> {
-        let first = self.line_of(start);
-        let last = self.line_of(end.saturating_sub(1).max(start));
-        let mut top = first;
-        while top > 0 && self.comment_lines.get(top - 1).copied().unwrap_or(false) {
-            top -= 1;
+        if self.suppressions.is_empty() {
+            return Vec::new();
         }
+        let text = self.text.as_bytes();
+        let mut top = line_start(text, start);
+        while top > 0 {
+            let above = line_start(text, top - 1);
+            let line = String::from_utf8_lossy(&text[above..top - 1]);
+            let line = line.trim_start();
+            if !(line.starts_with('#') || line.starts_with("//")) {
+                break;
+            }
+            top = above;
+        }
+        let last = line_start(text, end.saturating_sub(1).max(start));
         self.suppressions
             .iter()
-            .filter(|s| s.line >= top && s.line <= last)
+            .filter(|s| s.line_start >= top && s.line_start <= last)
             .map(|s| InlineSuppression {
                 rule: s.rule.clone(),
                 reason: s.reason.clone(),
@@ -443,43 +451,31 @@ fn read_json_config(m: &mut Module, id: FileId, text: &str) {
 }
 
 fn file_info(id: FileId, path: &Path, text: Arc<str>) -> FileInfo {
-    let mut line_starts = vec![0usize];
-    let mut comment_lines = Vec::new();
+    const MARK: &str = "ddbguard:ignore";
     let mut suppressions = Vec::new();
-    let mut offset = 0usize;
-    for (lineno, line) in text.split('\n').enumerate() {
-        if lineno > 0 {
-            line_starts.push(offset);
-        }
-        let trimmed = line.trim_start();
-        comment_lines.push(trimmed.starts_with('#') || trimmed.starts_with("//"));
-        if let Some(pos) = line.find("ddbguard:ignore") {
-            let before = &line[..pos];
-            let marker = before.rfind('#').or_else(|| before.rfind("//"));
-            if let Some(mpos) = marker {
-                let rest = line[pos + "ddbguard:ignore".len()..].trim_end_matches('\r');
-                let mut words = rest.split_whitespace();
-                if let Some(rule) = words.next() {
-                    let reason: Vec<&str> = words.collect();
-                    let reason = reason.join(" ");
-                    let end = offset + line.trim_end_matches('\r').len();
-                    suppressions.push(SupComment {
-                        line: lineno,
-                        rule: rule.trim_end_matches(':').to_string(),
-                        reason: (!reason.is_empty()).then_some(reason),
-                        span: Span::new(id, offset + mpos, end),
-                    });
-                }
-            }
-        }
-        offset += line.len() + 1;
+    let bytes = text.as_bytes();
+    for (pos, _) in text.match_indices(MARK) {
+        let start = line_start(bytes, pos);
+        let end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+        let line = text[start..end].trim_end_matches('\r');
+        let before = &text[start..pos];
+        let Some(marker) = before.rfind('#').or_else(|| before.rfind("//")) else {
+            continue;
+        };
+        let mut words = text[pos + MARK.len()..start + line.len()].split_whitespace();
+        let Some(rule) = words.next() else { continue };
+        let reason = words.collect::<Vec<_>>().join(" ");
+        suppressions.push(SupComment {
+            line_start: start,
+            rule: rule.trim_end_matches(':').to_string(),
+            reason: (!reason.is_empty()).then_some(reason),
+            span: Span::new(id, start + marker, start + line.len()),
+        });
     }
     FileInfo {
         id,
         path: path.to_path_buf(),
         text,
-        line_starts,
-        comment_lines,
         suppressions,
     }
 }
