@@ -224,6 +224,9 @@ pub fn load(dirs: &[PathBuf], sources: &SourceMap, settings: &Settings) -> Vec<S
             .map(|d| evaluate_root(d, &loader, settings, &env_vars))
             .collect::<Vec<_>>(),
     );
+    // Freeing every module's tree takes a while: it is done while the rules run.
+    let cache = std::mem::take(&mut *loader.cache.lock().unwrap_or_else(|e| e.into_inner()));
+    rayon::spawn(move || drop((modules, cache)));
     out.into_iter().map(|(s, _)| s).collect()
 }
 
