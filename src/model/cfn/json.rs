@@ -12,10 +12,24 @@ pub type Error = (Span, String);
 
 /// Parse `text` as strict JSON.
 pub fn parse(text: &str, file: FileId) -> Result<Node, Error> {
-    if let Some(at) = too_deep(text) {
+    match parse_strict(text, MAX_DEPTH) {
+        Ok(Some(v)) => Ok(convert(v, file)),
+        Ok(None) => Ok(Node::new(Span::new(file, 0, 0), NodeKind::Null)),
+        Err((r, message)) => Err((Span::new(file, r.start, r.end), message)),
+    }
+}
+
+/// Parse `text` as strict JSON (no comments, no trailing commas, no single quotes)
+/// nested at most `max_depth` deep, into jsonc-parser's tree (ranges are byte offsets).
+/// `None` for a text holding no value.
+pub fn parse_strict(
+    text: &str,
+    max_depth: usize,
+) -> Result<Option<Value<'_>>, (std::ops::Range<usize>, String)> {
+    if let Some(at) = too_deep(text, max_depth) {
         return Err((
-            Span::new(file, at, at + 1),
-            format!("the document nests deeper than {MAX_DEPTH} levels"),
+            at..at + 1,
+            format!("the document nests deeper than {max_depth} levels"),
         ));
     }
     let options = ParseOptions {
@@ -28,19 +42,16 @@ pub fn parse(text: &str, file: FileId) -> Result<Node, Error> {
         allow_unary_plus_numbers: false,
         ..ParseOptions::default()
     };
-    let result =
-        jsonc_parser::parse_to_ast(text, &CollectOptions::default(), &options).map_err(|e| {
+    jsonc_parser::parse_to_ast(text, &CollectOptions::default(), &options)
+        .map(|r| r.value)
+        .map_err(|e| {
             let r = e.range();
-            (Span::new(file, r.start, r.end), e.kind().to_string())
-        })?;
-    match result.value {
-        Some(v) => Ok(convert(v, file)),
-        None => Ok(Node::new(Span::new(file, 0, 0), NodeKind::Null)),
-    }
+            (r.start..r.end, e.kind().to_string())
+        })
 }
 
-/// The offset of the first bracket past [`MAX_DEPTH`], ignoring strings.
-fn too_deep(text: &str) -> Option<usize> {
+/// The offset of the first bracket nested deeper than `max`, ignoring strings.
+fn too_deep(text: &str, max: usize) -> Option<usize> {
     let mut depth = 0usize;
     let mut in_string = false;
     let mut escaped = false;
@@ -58,7 +69,7 @@ fn too_deep(text: &str) -> Option<usize> {
             b'"' => in_string = true,
             b'[' | b'{' => {
                 depth += 1;
-                if depth > MAX_DEPTH {
+                if depth > max {
                     return Some(i);
                 }
             }
@@ -70,7 +81,7 @@ fn too_deep(text: &str) -> Option<usize> {
 }
 
 fn convert(value: Value<'_>, file: FileId) -> Node {
-    // Depth is bounded by `too_deep`, so recursion is bounded too.
+    // Depth is bounded by `parse_strict`, so recursion is bounded too.
     match value {
         Value::StringLit(s) => Node::new(
             Span::new(file, s.range.start, s.range.end),

@@ -1,14 +1,15 @@
-//! A small strict JSON reader into [`Sv`] values with spans, for `.tfvars.json`,
-//! `jsondecode`, and policies written as JSON strings. Duplicate keys are reported
-//! (the last one wins, as in Terraform); nesting is bounded.
+//! JSON into [`Sv`] values with spans (through jsonc-parser, strict), for `.tf.json`,
+//! `.tfvars.json`, `jsondecode` and policies written as JSON strings. Duplicate keys are
+//! reported (the last one wins, as in Terraform); nesting is bounded.
 
 use super::value::{Sv, V};
 use crate::source::{FileId, Span};
+use jsonc_parser::ast::{ObjectPropName, Value};
 use std::collections::BTreeMap;
 
 const MAX_DEPTH: usize = 128;
 
-/// A parsed JSON value and the duplicate keys met: `(key, span of the dropped key)`.
+/// A parsed JSON value and the duplicate keys met: `(key, span of the key that won)`.
 pub struct Parsed {
     pub value: Sv,
     pub duplicates: Vec<(String, Span)>,
@@ -23,200 +24,73 @@ pub struct JsonError {
 
 /// Parse `text`; spans are `base + offset` in `file`.
 pub fn parse(text: &str, file: FileId, base: usize) -> Result<Parsed, JsonError> {
-    let mut p = P {
-        s: text.as_bytes(),
-        text,
-        i: 0,
+    let value =
+        crate::model::cfn::json::parse_strict(text, MAX_DEPTH).map_err(|(r, m)| JsonError {
+            offset: base + r.start,
+            message: m,
+        })?;
+    let Some(value) = value else {
+        return Err(JsonError {
+            offset: base,
+            message: "expected a JSON value".into(),
+        });
+    };
+    let mut c = Conv {
         file,
         base,
-        dups: Vec::new(),
+        duplicates: Vec::new(),
     };
-    p.ws();
-    let value = p.value(0)?;
-    p.ws();
-    if p.i < p.s.len() {
-        return Err(p.err("unexpected text after the JSON value"));
-    }
+    let value = c.value(value);
     Ok(Parsed {
         value,
-        duplicates: p.dups,
+        duplicates: c.duplicates,
     })
 }
 
-struct P<'a> {
-    s: &'a [u8],
-    text: &'a str,
-    i: usize,
+struct Conv {
     file: FileId,
     base: usize,
-    dups: Vec<(String, Span)>,
+    duplicates: Vec<(String, Span)>,
 }
 
-impl P<'_> {
-    fn err(&self, m: &str) -> JsonError {
-        JsonError {
-            offset: self.base + self.i,
-            message: m.to_string(),
-        }
+impl Conv {
+    fn span(&self, r: jsonc_parser::common::Range) -> Span {
+        Span::new(self.file, self.base + r.start, self.base + r.end)
     }
 
-    fn span(&self, a: usize, b: usize) -> Span {
-        Span::new(self.file, self.base + a, self.base + b)
-    }
-
-    fn ws(&mut self) {
-        while self.i < self.s.len() && matches!(self.s[self.i], b' ' | b'\t' | b'\n' | b'\r') {
-            self.i += 1;
-        }
-    }
-
-    fn value(&mut self, depth: usize) -> Result<Sv, JsonError> {
-        if depth > MAX_DEPTH {
-            return Err(self.err("JSON nested too deeply"));
-        }
-        let start = self.i;
-        match self.s.get(self.i) {
-            None => Err(self.err("unexpected end of JSON")),
-            Some(b'{') => {
-                self.i += 1;
+    // Depth is bounded by `parse_strict`, so recursion is bounded too.
+    fn value(&mut self, v: Value<'_>) -> Sv {
+        match v {
+            Value::StringLit(s) => Sv::lit(s.value.into_owned(), self.span(s.range)),
+            Value::NumberLit(n) => {
+                let span = self.span(n.range);
+                match n.value.parse::<f64>() {
+                    Ok(x) => Sv::new(V::Num(x), span),
+                    Err(_) => Sv::unknown(format!("number {} out of range", n.value), span),
+                }
+            }
+            Value::BooleanLit(b) => Sv::new(V::Bool(b.value), self.span(b.range)),
+            Value::NullKeyword(n) => Sv::new(V::Null, self.span(n.range)),
+            Value::Array(a) => {
+                let span = self.span(a.range);
+                let items = a.elements.into_iter().map(|e| self.value(e)).collect();
+                Sv::new(V::List(items), span)
+            }
+            Value::Object(o) => {
+                let span = self.span(o.range);
                 let mut map = BTreeMap::new();
-                self.ws();
-                if self.s.get(self.i) == Some(&b'}') {
-                    self.i += 1;
-                    return Ok(Sv::new(V::Obj(map), self.span(start, self.i)));
-                }
-                loop {
-                    self.ws();
-                    if self.s.get(self.i) != Some(&b'"') {
-                        return Err(self.err("expected a string key"));
-                    }
-                    let ks = self.i;
-                    let key = self.string()?;
-                    let kspan = self.span(ks, self.i);
-                    self.ws();
-                    if self.s.get(self.i) != Some(&b':') {
-                        return Err(self.err("expected ':'"));
-                    }
-                    self.i += 1;
-                    self.ws();
-                    let v = self.value(depth + 1)?;
-                    if map.insert(key.clone(), v).is_some() {
-                        self.dups.push((key, kspan));
-                    }
-                    self.ws();
-                    match self.s.get(self.i) {
-                        Some(b',') => self.i += 1,
-                        Some(b'}') => {
-                            self.i += 1;
-                            return Ok(Sv::new(V::Obj(map), self.span(start, self.i)));
-                        }
-                        _ => return Err(self.err("expected ',' or '}'")),
-                    }
-                }
-            }
-            Some(b'[') => {
-                self.i += 1;
-                let mut items = Vec::new();
-                self.ws();
-                if self.s.get(self.i) == Some(&b']') {
-                    self.i += 1;
-                    return Ok(Sv::new(V::List(items), self.span(start, self.i)));
-                }
-                loop {
-                    self.ws();
-                    items.push(self.value(depth + 1)?);
-                    self.ws();
-                    match self.s.get(self.i) {
-                        Some(b',') => self.i += 1,
-                        Some(b']') => {
-                            self.i += 1;
-                            return Ok(Sv::new(V::List(items), self.span(start, self.i)));
-                        }
-                        _ => return Err(self.err("expected ',' or ']'")),
-                    }
-                }
-            }
-            Some(b'"') => {
-                let s = self.string()?;
-                Ok(Sv::lit(s, self.span(start, self.i)))
-            }
-            Some(b't') if self.s[self.i..].starts_with(b"true") => {
-                self.i += 4;
-                Ok(Sv::new(V::Bool(true), self.span(start, self.i)))
-            }
-            Some(b'f') if self.s[self.i..].starts_with(b"false") => {
-                self.i += 5;
-                Ok(Sv::new(V::Bool(false), self.span(start, self.i)))
-            }
-            Some(b'n') if self.s[self.i..].starts_with(b"null") => {
-                self.i += 4;
-                Ok(Sv::new(V::Null, self.span(start, self.i)))
-            }
-            Some(c) if *c == b'-' || c.is_ascii_digit() => {
-                while self.i < self.s.len()
-                    && matches!(
-                        self.s[self.i],
-                        b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'
-                    )
-                {
-                    self.i += 1;
-                }
-                let t = &self.text[start..self.i];
-                let n: f64 = t.parse().map_err(|_| self.err("invalid number"))?;
-                Ok(Sv::new(V::Num(n), self.span(start, self.i)))
-            }
-            Some(_) => Err(self.err("expected a JSON value")),
-        }
-    }
-
-    fn string(&mut self) -> Result<String, JsonError> {
-        // at the opening quote
-        self.i += 1;
-        let mut out = String::new();
-        loop {
-            let Some(&c) = self.s.get(self.i) else {
-                return Err(self.err("unterminated string"));
-            };
-            match c {
-                b'"' => {
-                    self.i += 1;
-                    return Ok(out);
-                }
-                b'\\' => {
-                    let Some(&e) = self.s.get(self.i + 1) else {
-                        return Err(self.err("unterminated string"));
+                for p in o.properties {
+                    let (key, range) = match p.name {
+                        ObjectPropName::String(s) => (s.value.into_owned(), s.range),
+                        ObjectPropName::Word(w) => (w.value.to_string(), w.range),
                     };
-                    self.i += 2;
-                    match e {
-                        b'"' => out.push('"'),
-                        b'\\' => out.push('\\'),
-                        b'/' => out.push('/'),
-                        b'b' => out.push('\u{8}'),
-                        b'f' => out.push('\u{c}'),
-                        b'n' => out.push('\n'),
-                        b'r' => out.push('\r'),
-                        b't' => out.push('\t'),
-                        b'u' => {
-                            let hex = self
-                                .text
-                                .get(self.i..self.i + 4)
-                                .ok_or_else(|| self.err("bad \\u escape"))?;
-                            let code = u32::from_str_radix(hex, 16)
-                                .map_err(|_| self.err("bad \\u escape"))?;
-                            self.i += 4;
-                            out.push(char::from_u32(code).unwrap_or('\u{fffd}'));
-                        }
-                        _ => return Err(self.err("bad escape")),
+                    let value = self.value(p.value);
+                    if map.insert(key.clone(), value).is_some() {
+                        let kspan = self.span(range);
+                        self.duplicates.push((key, kspan));
                     }
                 }
-                c if c < 0x20 => return Err(self.err("control character in string")),
-                _ => {
-                    // copy one UTF-8 char
-                    let rest = &self.text[self.i..];
-                    let ch = rest.chars().next().unwrap_or('\u{fffd}');
-                    out.push(ch);
-                    self.i += ch.len_utf8().max(1);
-                }
+                Sv::new(V::Obj(map), span)
             }
         }
     }
