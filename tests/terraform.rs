@@ -482,6 +482,62 @@ fn json_configuration_syntax_is_evaluated() {
     );
 }
 
+/// Module calls, outputs and policy documents written in JSON syntax are followed like
+/// HCL ones.
+#[test]
+fn json_module_calls_outputs_and_documents_are_followed() {
+    let dir = root().join("testdata/terraform/json-modules");
+    let r = rows(&check(&dir, &["DDB101", "DDB601"]));
+    // The document's statement is reported once, for the policy that uses it.
+    assert_eq!(
+        r,
+        [
+            (
+                "DDB601".to_string(),
+                "aws_iam_policy.app".to_string(),
+                "main.tf.json".to_string(),
+                14
+            ),
+            (
+                "DDB101".to_string(),
+                "module.store[0].aws_dynamodb_table.this".to_string(),
+                "main.tf.json".to_string(),
+                7
+            ),
+        ]
+    );
+    let loaded = ddbguard::load(&[dir], &Settings::default()).unwrap();
+    assert_eq!(loaded.scopes.len(), 1, "the called module is not a root");
+    let scope = &loaded.scopes[0];
+    let Kind::Table(t) = &scope
+        .resource("module.store[0].aws_dynamodb_table.this")
+        .unwrap()
+        .kind
+    else {
+        panic!("table")
+    };
+    assert_eq!(t.known_name(), Some("carts"));
+    let Kind::Alarm(a) = &scope
+        .resource("aws_cloudwatch_metric_alarm.throttles")
+        .unwrap()
+        .kind
+    else {
+        panic!("alarm")
+    };
+    assert_eq!(
+        a.metrics[0].dimensions[0]
+            .value
+            .get()
+            .and_then(|s| s.as_ref_part()),
+        Some(("module.store[0].aws_dynamodb_table.this", Some("name")))
+    );
+    assert!(
+        !scope.notes.iter().any(|n| n.contains("not read")),
+        "{:?}",
+        scope.notes
+    );
+}
+
 /// `TF_VAR_*` from the environment sets variables, below `--var` and above defaults.
 #[test]
 fn tf_var_environment_variables_set_inputs() {

@@ -5,6 +5,7 @@
 //! file's tree is converted right after parsing and then dropped; this one holds
 //! expressions in 40 bytes, spans as two `u32` offsets, and no decoration.
 
+use super::value::{Sv, V};
 use crate::source::{FileId, Span};
 use hcl_edit::Span as _;
 use hcl_edit::expr::{self as he, BinaryOperator};
@@ -192,9 +193,23 @@ impl Body {
 /// get their own name back (`aliases`: alias → key).
 pub struct Convert<'a> {
     pub aliases: &'a HashMap<String, String>,
+    /// The span every node gets, for an expression parsed out of a JSON string (its own
+    /// offsets are relative to the string's unescaped text).
+    pub fixed: Option<Sp>,
 }
 
 impl Convert<'_> {
+    pub fn new(aliases: &HashMap<String, String>) -> Convert<'_> {
+        Convert {
+            aliases,
+            fixed: None,
+        }
+    }
+
+    fn sp(&self, r: Option<Range<usize>>) -> Sp {
+        self.fixed.unwrap_or_else(|| Sp::of(r))
+    }
+
     pub fn body(&self, b: &hs::Body) -> Body {
         let mut out = Body::default();
         for s in b.iter() {
@@ -211,7 +226,7 @@ impl Convert<'_> {
     pub fn attr(&self, a: &hs::Attribute) -> Attr {
         Attr {
             key: a.key.as_str().into(),
-            sp: Sp::of(a.span()),
+            sp: self.sp(a.span()),
             value: self.expr(&a.value, 0),
         }
     }
@@ -228,8 +243,8 @@ impl Convert<'_> {
         Block {
             ident: b.ident.as_str().into(),
             labels: b.labels.iter().map(|l| l.as_str().into()).collect(),
-            sp: Sp::of(b.span()),
-            header: Sp::of(Some(start..end)),
+            sp: self.sp(b.span()),
+            header: self.sp(Some(start..end)),
             body,
         }
     }
@@ -243,7 +258,7 @@ impl Convert<'_> {
     }
 
     pub fn expr(&self, x: &he::Expression, depth: usize) -> Expr {
-        let sp = Sp::of(x.span());
+        let sp = self.sp(x.span());
         if depth > MAX_DEPTH {
             return Expr { sp, e: E::TooDeep };
         }
@@ -270,7 +285,11 @@ impl Convert<'_> {
                     })
                     .collect(),
             ),
-            he::Expression::StringTemplate(t) => E::Template(self.elements(t.iter(), d)),
+            // A template that is one interpolation is its value, not a string of it.
+            he::Expression::StringTemplate(t) => match t.as_single_element() {
+                Some(ht::Element::Interpolation(i)) => return self.expr(&i.expr, d),
+                _ => E::Template(self.elements(t.iter(), d)),
+            },
             he::Expression::HeredocTemplate(h) => E::Template(self.elements(h.template.iter(), d)),
             he::Expression::Parenthesis(p) => E::Paren(Box::new(self.expr(p.inner(), d))),
             he::Expression::Variable(v) => E::Var(v.as_str().into()),
@@ -290,7 +309,7 @@ impl Convert<'_> {
                 t.operators
                     .iter()
                     .map(|o| Op {
-                        sp: Sp::of(o.span()),
+                        sp: self.sp(o.span()),
                         op: match o.value() {
                             he::TraversalOperator::GetAttr(a) => OpKind::Attr(a.as_str().into()),
                             he::TraversalOperator::Index(i) => OpKind::Index(self.expr(i, d)),
@@ -353,18 +372,141 @@ impl Convert<'_> {
     }
 }
 
-/// Parse one expression (a `--var` value, a template in a `.tf.json` string).
-pub fn parse_expr(text: &str) -> Option<Expr> {
+/// Parse one expression (a `--var` value; a variable's `type` in a `.tf.json` file, with
+/// every node at `fixed`).
+pub fn parse_expr(text: &str, fixed: Option<Sp>) -> Option<Expr> {
     let e = hcl_edit::parser::parse_expr(text).ok()?;
     let aliases = HashMap::new();
-    Some(Convert { aliases: &aliases }.expr(&e, 0))
+    Some(
+        Convert {
+            aliases: &aliases,
+            fixed,
+        }
+        .expr(&e, 0),
+    )
 }
 
-/// Parse a template (a `.tf.json` string holding `${…}` or `%{…}`).
-pub fn parse_template(text: &str) -> Option<Vec<Elem>> {
-    let t = hcl_edit::parser::parse_template(text).ok()?;
-    let aliases = HashMap::new();
-    Some(Convert { aliases: &aliases }.elements(t.iter(), 0))
+/// A value of Terraform's JSON syntax as an expression. With `templates`, strings are
+/// templates (`"${var.x}"` is the variable's value itself); without, everything is literal
+/// (a variable's default).
+pub fn json_expr(v: &Sv, templates: bool) -> Expr {
+    json_expr_at(v, templates, 0)
+}
+
+fn json_expr_at(v: &Sv, templates: bool, depth: usize) -> Expr {
+    let sp = Sp {
+        start: v.span.start,
+        end: v.span.end,
+    };
+    if depth > MAX_DEPTH {
+        return Expr { sp, e: E::TooDeep };
+    }
+    let d = depth + 1;
+    let e = match &v.v {
+        V::Null => E::Null,
+        V::Bool(b) => E::Bool(*b),
+        V::Num(n) => E::Num(*n),
+        V::Str(s) => {
+            let text = s.as_lit().unwrap_or_default();
+            if !templates || !(text.contains("${") || text.contains("%{")) {
+                E::Str(text.into())
+            } else {
+                let aliases = HashMap::new();
+                let cv = Convert {
+                    aliases: &aliases,
+                    fixed: Some(sp),
+                };
+                match hcl_edit::parser::parse_template(text) {
+                    Ok(t) => match t.as_single_element() {
+                        Some(ht::Element::Interpolation(i)) => return cv.expr(&i.expr, d),
+                        _ => E::Template(cv.elements(t.iter(), d)),
+                    },
+                    Err(_) => E::Str(text.into()),
+                }
+            }
+        }
+        V::List(items) => E::Array(
+            items
+                .iter()
+                .map(|i| json_expr_at(i, templates, d))
+                .collect(),
+        ),
+        V::Obj(m) => E::Object(
+            m.iter()
+                .map(|(k, i)| (Key::Ident(k.as_str().into()), json_expr_at(i, templates, d)))
+                .collect(),
+        ),
+        // JSON values hold nothing else.
+        _ => E::Null,
+    };
+    Expr { sp, e }
+}
+
+/// Nested block types of the resources and data sources read (Terraform's JSON syntax
+/// writes a block as an object, or a list of objects, under its type name).
+const JSON_BLOCKS: &[&str] = &[
+    "attribute",
+    "global_secondary_index",
+    "local_secondary_index",
+    "point_in_time_recovery",
+    "server_side_encryption",
+    "replica",
+    "lifecycle",
+    "ttl",
+    "metric_query",
+    "metric",
+    "inline_policy",
+    "statement",
+    "condition",
+    "principals",
+    "not_principals",
+    "timeouts",
+    "import_table",
+    "on_demand_throughput",
+];
+
+/// A block of Terraform's JSON syntax: `body` is its object; `sp` and `header` its spans.
+pub fn json_block(
+    ident: &str,
+    labels: &[&str],
+    sp: Sp,
+    header: Sp,
+    body: &Sv,
+    depth: usize,
+) -> Block {
+    let mut out = Body::default();
+    for (k, v) in body.as_obj().into_iter().flatten() {
+        if JSON_BLOCKS.contains(&k.as_str()) && depth < MAX_DEPTH {
+            let items: Vec<&Sv> = match &v.v {
+                V::Obj(_) => vec![v],
+                V::List(l) => l.iter().filter(|i| i.as_obj().is_some()).collect(),
+                _ => Vec::new(),
+            };
+            for it in items {
+                let isp = Sp {
+                    start: it.span.start,
+                    end: it.span.end,
+                };
+                out.blocks.push(json_block(k, &[], isp, isp, it, depth + 1));
+            }
+            continue;
+        }
+        out.attrs.push(Attr {
+            key: k.as_str().into(),
+            sp: Sp {
+                start: v.span.start,
+                end: v.span.end,
+            },
+            value: json_expr(v, true),
+        });
+    }
+    Block {
+        ident: ident.into(),
+        labels: labels.iter().map(|l| (*l).into()).collect(),
+        sp,
+        header,
+        body: out,
+    }
 }
 
 #[cfg(test)]
@@ -374,7 +516,7 @@ mod tests {
     fn conv(text: &str) -> Body {
         let body = hcl_edit::parser::parse_body(text).unwrap();
         let aliases = HashMap::from([("_0".to_string(), "ab".to_string())]);
-        Convert { aliases: &aliases }.body(&body)
+        Convert::new(&aliases).body(&body)
     }
 
     #[test]
@@ -419,7 +561,7 @@ mod tests {
         // hcl-edit's parser refuses nesting beyond 64 levels; the tree has its own bound.
         let e = hcl_edit::parser::parse_expr("[[[[[[1]]]]]]").unwrap();
         let aliases = HashMap::new();
-        let top = Convert { aliases: &aliases }.expr(&e, MAX_DEPTH - 2);
+        let top = Convert::new(&aliases).expr(&e, MAX_DEPTH - 2);
         let mut e = &top;
         let mut depth = 0;
         while let E::Array(items) = &e.e {

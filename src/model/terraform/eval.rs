@@ -774,8 +774,6 @@ impl<'l> Inst<'l> {
                 (Some(v), Some(ty)) => Some(super::convert(v, &ty.value, self, decl.file, 0)),
                 (v, _) => v,
             }
-        } else if let Some(default) = self.m.json_variables.get(name) {
-            given.or_else(|| default.clone())
         } else {
             None
         };
@@ -796,20 +794,14 @@ impl<'l> Inst<'l> {
                 )),
             };
         }
-        let named = self.m.locals.get(name);
-        let json = self.m.json_locals.get(name);
-        if named.is_none() && json.is_none() {
+        let Some(named) = self.m.locals.get(name) else {
             return Rc::new(Sv::unknown(
                 format!("{ERR}undeclared local.{name}"),
                 Span::default(),
             ));
-        }
+        };
         self.locals.borrow_mut().insert(name.to_string(), None);
-        let v = Rc::new(match (named, json) {
-            (Some(named), _) => self.eval(&named.attr.value, named.file, None, d + 1),
-            (None, Some(j)) => self.eval_json(j, None, d + 1),
-            (None, None) => Sv::unknown(format!("{ERR}undeclared local.{name}"), Span::default()),
-        });
+        let v = Rc::new(self.eval(&named.attr.value, named.file, None, d + 1));
         self.locals
             .borrow_mut()
             .insert(name.to_string(), Some(v.clone()));
@@ -1012,109 +1004,6 @@ impl<'l> Inst<'l> {
             }
         };
         self.apply_ops(base, rest, f, env, d).respan(span)
-    }
-
-    /// A value of a `.tf.json` file: strings are templates, the rest is literal.
-    pub fn eval_json(&self, v: &Sv, env: Option<&Env>, d: usize) -> Sv {
-        if d > MAX_EXPR_DEPTH {
-            return Sv::unknown("nested too deeply", v.span);
-        }
-        match &v.v {
-            V::Str(s) => {
-                let Some(text) = s.as_lit() else {
-                    return v.clone();
-                };
-                if !text.contains("${") && !text.contains("%{") {
-                    return v.clone();
-                }
-                let Some(t) = super::ast::parse_template(text) else {
-                    return Sv::unknown(format!("{ERR}invalid template"), v.span);
-                };
-                // Spans inside the string are relative to it: the value keeps the string's.
-                let f = v.span.file;
-                if let [Elem::Interp(i)] = t.as_slice() {
-                    return self.eval(i, f, env, d + 1).respan(v.span);
-                }
-                self.template(&t, f, env, d + 1, v.span)
-            }
-            V::List(items) => Sv::new(
-                V::List(
-                    items
-                        .iter()
-                        .map(|i| self.eval_json(i, env, d + 1))
-                        .collect(),
-                ),
-                v.span,
-            ),
-            V::Obj(m) => Sv::new(
-                V::Obj(
-                    m.iter()
-                        .map(|(k, i)| (k.clone(), self.eval_json(i, env, d + 1)))
-                        .collect(),
-                ),
-                v.span,
-            ),
-            _ => v.clone(),
-        }
-    }
-
-    /// A `.tf.json` body: nested blocks (objects, or lists of objects, under a block
-    /// name) and attributes.
-    pub fn json_body(&self, body: &Sv, env: Option<&Env>, d: usize) -> RBody {
-        const BLOCKS: &[&str] = &[
-            "attribute",
-            "global_secondary_index",
-            "local_secondary_index",
-            "point_in_time_recovery",
-            "server_side_encryption",
-            "replica",
-            "lifecycle",
-            "ttl",
-            "metric_query",
-            "metric",
-            "inline_policy",
-            "statement",
-            "condition",
-            "principals",
-            "not_principals",
-            "timeouts",
-            "import_table",
-            "on_demand_throughput",
-        ];
-        let mut out = RBody::default();
-        let Some(m) = body.as_obj() else { return out };
-        if d > MAX_EXPR_DEPTH {
-            return out;
-        }
-        for (k, v) in m {
-            if d == 0 && matches!(k.as_str(), "count" | "for_each" | "depends_on" | "provider") {
-                continue;
-            }
-            if BLOCKS.contains(&k.as_str()) {
-                let items: Vec<&Sv> = match &v.v {
-                    V::Obj(_) => vec![v],
-                    V::List(l) => l.iter().filter(|i| i.as_obj().is_some()).collect(),
-                    _ => Vec::new(),
-                };
-                for it in items {
-                    out.blocks.push(RBlock {
-                        ident: k.clone(),
-                        span: it.span,
-                        header: it.span,
-                        body: self.json_body(it, env, d + 1),
-                    });
-                }
-                continue;
-            }
-            out.attrs.insert(
-                k.clone(),
-                RAttr {
-                    value: self.eval_json(v, env, d),
-                    span: v.span,
-                },
-            );
-        }
-        out
     }
 
     // ---------------------------------------------------------------- blocks

@@ -91,43 +91,6 @@ pub fn collect(inst: &Inst, out: &mut Vec<Resource>, used: &mut Vec<Arc<Module>>
             out.push(res);
         }
     }
-    for jr in &inst.m.json_resources {
-        if full(inst, out) {
-            return;
-        }
-        let base = format!("{}{}.{}", inst.prefix, jr.rtype, jr.name);
-        let count = jr.body.get("count").map(|c| inst.eval_json(c, None, 0));
-        let for_each = jr.body.get("for_each").map(|c| inst.eval_json(c, None, 0));
-        let instances = instance_addresses(&base, inst.expansion_of(count, for_each, &base));
-        for (addr, frame) in instances {
-            let env = frame_env(frame);
-            let body = if MODELLED.contains(&jr.rtype.as_str()) {
-                inst.json_body(&jr.body, env.as_ref(), 0)
-            } else {
-                RBody::default()
-            };
-            let mut problems = Vec::new();
-            let kind = resource_kind(&jr.rtype, &body, jr.header, None, &mut problems);
-            let res = Resource {
-                id: addr,
-                rtype: jr.rtype.clone(),
-                file: jr.file,
-                span: jr.header,
-                cdk_path: None,
-                suppressions: Vec::new(),
-                kind,
-            };
-            let rref = res.reference();
-            inst.sh
-                .problems
-                .borrow_mut()
-                .extend(problems.into_iter().map(|mut p| {
-                    p.resource = Some(rref.clone());
-                    p
-                }));
-            out.push(res);
-        }
-    }
     // Policy documents are resources of the model (they carry statements), one per
     // instance: a document with `count = 0` does not exist.
     for decl in &inst.m.data {

@@ -13,9 +13,9 @@
 //! replicas of the table they name when it is in scope (and kept as `Other` resources).
 //!
 //! Limits: at most 10,000 instances per `count`/`for_each`/`dynamic` block and 100,000
-//! resource instances per root (both noted). In Terraform's JSON configuration syntax
-//! (`.tf.json`), resources, variables and locals are read (module calls, outputs and data
-//! sources are noted, not read).
+//! resource instances per root (both noted). Files in Terraform's JSON configuration
+//! syntax (`.tf.json`) become the same syntax tree as HCL files (see [`ast`]), so every
+//! block they hold is read the same way.
 
 pub mod ast;
 pub mod eval;
@@ -420,7 +420,7 @@ fn root_variables(
     let from_text = |name: &str, text: &str| -> Sv {
         let span = var_span(name);
         if !is_string(name)
-            && let Some(e) = ast::parse_expr(text)
+            && let Some(e) = ast::parse_expr(text, None)
         {
             let v = bare.eval(&e, span.file, None, 0);
             if !v.is_unknown() {
@@ -514,7 +514,7 @@ fn read_tfvars(
     let mut aliases = HashMap::new();
     match parse::parse_lenient(&text, &mut aliases) {
         Ok(body) => {
-            let cv = ast::Convert { aliases: &aliases };
+            let cv = ast::Convert::new(&aliases);
             for attr in body.attributes() {
                 given.insert(
                     attr.key.as_str().to_string(),
@@ -976,6 +976,23 @@ resource "aws_iam_policy" "p" {
         };
         let res = p.statements[0].resources[0].get().and_then(|r| r.as_lit());
         assert_eq!(res, Some("arn:aws:dynamodb:::table/b"));
+    }
+
+    #[test]
+    fn an_interpolation_alone_is_its_value() {
+        // Terraform 0.11 style: "${…}" around a map or a number keeps its type.
+        let main = r#"
+variable "tables" { default = { a = "x", b = "y" } }
+resource "aws_dynamodb_table" "t" {
+  for_each = "${var.tables}"
+  name     = "${each.value}-${each.key}"
+  read_capacity = "${2 + 3}"
+}
+"#;
+        let (scopes, _d) = load_files(&[("main.tf", main)], &Settings::default());
+        let t = table(&scopes[0], r#"aws_dynamodb_table.t["b"]"#);
+        assert_eq!(t.known_name(), Some("y-b"));
+        assert!(scopes[0].resource(r#"aws_dynamodb_table.t["a"]"#).is_some());
     }
 
     #[test]

@@ -1,8 +1,11 @@
-//! Reading one Terraform module directory: its `.tf` files parsed with hcl-edit (spans
-//! kept), sorted into variables, locals, outputs, resources, data sources and module
-//! calls; parse errors as DDB001 problems; `ddbguard:ignore` comments.
+//! Reading one Terraform module directory: its `.tf` files parsed with hcl-edit and its
+//! `.tf.json` files with jsonc-parser, both converted to the module's syntax tree
+//! ([`super::ast`], spans kept) and sorted into variables, locals, outputs, resources,
+//! data sources and module calls; parse errors as DDB001 problems; `ddbguard:ignore`
+//! comments.
 
-use super::ast::{Attr, Block, Body, Convert};
+use super::ast::{Attr, Block, Body, Convert, Sp, json_block, json_expr};
+use super::value::{Sv, V};
 use crate::model::{InlineSuppression, Problem};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use hcl_edit::structure as hs;
@@ -93,22 +96,6 @@ pub struct Module {
     pub resources: Vec<Decl>,
     pub data: Vec<Decl>,
     pub calls: Vec<Decl>,
-    /// Resources written in Terraform's JSON syntax (`.tf.json`).
-    pub json_resources: Vec<JsonResource>,
-    /// Variables of `.tf.json` files and their defaults.
-    pub json_variables: BTreeMap<String, Option<super::value::Sv>>,
-    /// Locals of `.tf.json` files.
-    pub json_locals: HashMap<String, super::value::Sv>,
-}
-
-/// A resource of a `.tf.json` file: its body is JSON, strings being templates.
-pub struct JsonResource {
-    pub file: FileId,
-    pub rtype: String,
-    pub name: String,
-    /// The resource's name key.
-    pub header: Span,
-    pub body: super::value::Sv,
 }
 
 impl Module {
@@ -120,14 +107,10 @@ impl Module {
         self.resources
             .iter()
             .any(|d| label(&d.block, 0) == Some(rtype) && label(&d.block, 1) == Some(name))
-            || self
-                .json_resources
-                .iter()
-                .any(|r| r.rtype == rtype && r.name == name)
     }
 
     pub fn has_variable(&self, name: &str) -> bool {
-        self.variables.contains_key(name) || self.json_variables.contains_key(name)
+        self.variables.contains_key(name)
     }
 
     pub fn data_source(&self, rtype: &str, name: &str) -> Option<&Decl> {
@@ -305,7 +288,7 @@ pub fn parse_lenient(
 /// `for_each` (they give its instance addresses; references to it stay symbolic), a data
 /// source's body unless it is a policy document, a variable's description and validation.
 fn sort_body(m: &mut Module, id: FileId, body: &hs::Body, aliases: &HashMap<String, String>) {
-    let cv = Convert { aliases };
+    let cv = Convert::new(aliases);
     let only = |b: &hs::Block, keep: &[&str]| Body {
         attrs: b
             .body
@@ -367,8 +350,8 @@ fn sort_body(m: &mut Module, id: FileId, body: &hs::Body, aliases: &HashMap<Stri
     }
 }
 
-/// `.tf.json`: must be an object. Resources, variables and locals are read (string
-/// values are templates); module calls, outputs and data sources are noted, not read.
+/// `.tf.json`: must be an object. Its blocks become the same tree as HCL's (strings are
+/// templates, except in variables' defaults), sorted as [`sort_body`] sorts HCL blocks.
 fn read_json_config(m: &mut Module, id: FileId, text: &str) {
     let p = match super::json::parse(text, id, 0) {
         Ok(p) => p,
@@ -394,57 +377,134 @@ fn read_json_config(m: &mut Module, id: FileId, text: &str) {
         });
         return;
     };
-    let path = m
-        .files
-        .iter()
-        .find(|f| f.id == id)
-        .map_or_else(String::new, |f| crate::source::display_path(&f.path));
+    let sp = |v: &Sv| Sp {
+        start: v.span.start,
+        end: v.span.end,
+    };
+    // The span of the key `name` written just before `body`.
+    let key_before = |name: &str, body: &Sv| {
+        let before = text.get(..body.span.start as usize).unwrap_or("");
+        let key = serde_json::Value::String(name.to_string()).to_string();
+        match before.rfind(&key) {
+            Some(at) => Sp {
+                start: at as u32,
+                end: (at + key.len()) as u32,
+            },
+            None => Sp {
+                start: body.span.start,
+                end: body.span.start + 1,
+            },
+        }
+    };
+    let decl = |block: Block| Decl { file: id, block };
+    // A block is an object, or a list of objects (the first is read).
+    let first_obj = |v: &Sv| match &v.v {
+        V::Obj(_) => Some(v.clone()),
+        V::List(items) => items.iter().find(|i| i.as_obj().is_some()).cloned(),
+        _ => None,
+    };
     for (section, value) in root {
         let Some(entries) = value.as_obj() else {
             continue;
         };
         match section.as_str() {
-            "resource" => {
+            "resource" | "data" => {
                 for (rtype, by_name) in entries {
                     for (name, body) in by_name.as_obj().into_iter().flatten() {
-                        if body.as_obj().is_none() {
+                        let Some(body) = first_obj(body) else {
                             continue;
-                        }
-                        // The name key, just before the body.
-                        let before = text.get(..body.span.start as usize).unwrap_or("");
-                        let key = serde_json::Value::String(name.clone()).to_string();
-                        let header = match before.rfind(&key) {
-                            Some(at) => Span::new(id, at, at + key.len()),
-                            None => Span::new(
-                                id,
-                                body.span.start as usize,
-                                body.span.start as usize + 1,
-                            ),
                         };
-                        m.json_resources.push(JsonResource {
-                            file: id,
-                            rtype: rtype.clone(),
-                            name: name.clone(),
-                            header,
-                            body: body.clone(),
-                        });
+                        let header = key_before(name, &body);
+                        let block =
+                            json_block(section, &[rtype, name], sp(&body), header, &body, 0);
+                        if section == "resource" {
+                            m.resources.push(decl(block));
+                        } else {
+                            m.data.push(decl(block));
+                        }
                     }
                 }
             }
+            "module" => {
+                for (name, body) in entries {
+                    let Some(body) = first_obj(body) else {
+                        continue;
+                    };
+                    let header = key_before(name, &body);
+                    m.calls.push(decl(json_block(
+                        "module",
+                        &[name],
+                        sp(&body),
+                        header,
+                        &body,
+                        0,
+                    )));
+                }
+            }
             "variable" => {
-                for (name, decl) in entries {
-                    m.json_variables
-                        .insert(name.clone(), decl.get("default").cloned());
+                for (name, body) in entries {
+                    let Some(body) = first_obj(body) else {
+                        continue;
+                    };
+                    let mut block = Block {
+                        ident: "variable".into(),
+                        labels: vec![name.as_str().into()],
+                        sp: sp(&body),
+                        header: key_before(name, &body),
+                        body: Body::default(),
+                    };
+                    if let Some(ty) = body.get("type")
+                        && let Some(t) = ty.as_text()
+                        && let Some(value) = super::ast::parse_expr(&t, Some(sp(ty)))
+                    {
+                        block.body.attrs.push(Attr {
+                            key: "type".into(),
+                            sp: sp(ty),
+                            value,
+                        });
+                    }
+                    if let Some(def) = body.get("default") {
+                        block.body.attrs.push(Attr {
+                            key: "default".into(),
+                            sp: sp(def),
+                            value: json_expr(def, false),
+                        });
+                    }
+                    m.variables.insert(name.clone(), decl(block));
                 }
             }
             "locals" => {
                 for (name, v) in entries {
-                    m.json_locals.insert(name.clone(), v.clone());
+                    m.locals.insert(
+                        name.clone(),
+                        Named {
+                            file: id,
+                            attr: Attr {
+                                key: name.as_str().into(),
+                                sp: sp(v),
+                                value: json_expr(v, true),
+                            },
+                        },
+                    );
                 }
             }
-            "module" | "output" | "data" => m.notes.push(format!(
-                "{path}: {section} blocks in JSON syntax are not read"
-            )),
+            "output" => {
+                for (name, body) in entries {
+                    if let Some(v) = first_obj(body).and_then(|b| b.get("value").cloned()) {
+                        m.outputs.insert(
+                            name.clone(),
+                            Named {
+                                file: id,
+                                attr: Attr {
+                                    key: "value".into(),
+                                    sp: sp(&v),
+                                    value: json_expr(&v, true),
+                                },
+                            },
+                        );
+                    }
+                }
+            }
             _ => {}
         }
     }
