@@ -602,10 +602,79 @@ pub fn policy_document_value(b: &RBody, f: FileId) -> Sv {
         }
         stmts.push(Sv::new(V::Obj(m), s.span));
     }
+    // Terraform's order: source documents, then this one's statements (replacing source
+    // statements with the same Sid), then override documents (replacing by Sid again).
+    let mut merged = Vec::new();
+    for src in documents_in(b.attr("source_policy_documents")) {
+        merged.extend(statements_in(&src));
+    }
+    for stmt in stmts {
+        merge_statement(&mut merged, stmt);
+    }
+    for over in documents_in(b.attr("override_policy_documents")) {
+        for stmt in statements_in(&over) {
+            merge_statement(&mut merged, stmt);
+        }
+    }
+    let stmts = merged;
     let span = Span::new(f, 0, 0);
     doc.insert("Version".to_string(), Sv::lit("2012-10-17", span));
     doc.insert("Statement".to_string(), Sv::new(V::List(stmts), span));
     Sv::new(V::Obj(doc), span)
+}
+
+/// Add a statement, replacing the one with the same non-empty `Sid`.
+fn merge_statement(stmts: &mut Vec<Sv>, stmt: Sv) {
+    let sid = |s: &Sv| {
+        s.as_obj()
+            .and_then(|m| get_ci(m, "Sid"))
+            .and_then(Sv::as_text)
+            .filter(|t| !t.is_empty())
+    };
+    match sid(&stmt).and_then(|id| stmts.iter().position(|s| sid(s).as_ref() == Some(&id))) {
+        Some(i) => stmts[i] = stmt,
+        None => stmts.push(stmt),
+    }
+}
+
+/// The policy documents of `source_policy_documents` / `override_policy_documents`:
+/// documents' `json`, `jsonencode(…)` values, or JSON text (unknown ones are skipped).
+fn documents_in(v: Option<&Sv>) -> Vec<Sv> {
+    let items: Vec<&Sv> = match v.map(|v| &v.v) {
+        Some(V::List(items)) => items.iter().collect(),
+        _ => Vec::new(),
+    };
+    items
+        .into_iter()
+        .filter_map(|item| match &item.v {
+            V::Json(inner) => Some(Sv::clone(inner)),
+            V::Str(_) => {
+                let text = item.as_text()?;
+                let parsed = super::json::parse(&text, item.span.file, 0).ok()?;
+                // Offsets are in the string's text: the value keeps the string's span.
+                Some(super::functions::respan_all(parsed.value, item.span, 0))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The statements of a policy document value (`Statement`: a list or one statement).
+fn statements_in(doc: &Sv) -> Vec<Sv> {
+    match doc
+        .as_obj()
+        .and_then(|m| get_ci(m, "Statement"))
+        .map(|s| &s.v)
+    {
+        Some(V::List(items)) => items.clone(),
+        Some(V::Obj(_)) => doc
+            .as_obj()
+            .and_then(|m| get_ci(m, "Statement"))
+            .cloned()
+            .into_iter()
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 impl Sv {

@@ -551,7 +551,7 @@ fn flatten_into(v: &Sv, out: &mut Vec<Sv>, depth: usize) -> bool {
 
 /// Give every node of a decoded value the span of the call (string escapes make offsets
 /// inside the string unreliable).
-fn respan_all(v: Sv, span: Span, depth: usize) -> Sv {
+pub fn respan_all(v: Sv, span: Span, depth: usize) -> Sv {
     let inner = match v.v {
         V::List(items) if depth < 64 => V::List(
             items

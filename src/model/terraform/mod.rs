@@ -996,6 +996,79 @@ resource "aws_dynamodb_table" "t" {
     }
 
     #[test]
+    fn source_and_override_documents_merge_by_sid() {
+        let main = r#"
+data "aws_iam_policy_document" "base" {
+  statement {
+    sid       = "Read"
+    actions   = ["dynamodb:GetItem"]
+    resources = ["*"]
+  }
+  statement {
+    sid       = "Admin"
+    actions   = ["dynamodb:*"]
+    resources = ["*"]
+  }
+}
+data "aws_iam_policy_document" "merged" {
+  source_policy_documents = [
+    data.aws_iam_policy_document.base.json,
+    jsonencode({ Statement = [{ Sid = "Extra", Effect = "Allow", Action = "dynamodb:Query", Resource = "*" }] }),
+  ]
+  override_policy_documents = [
+    "{\"Statement\": [{\"Sid\": \"Admin\", \"Effect\": \"Deny\", \"Action\": \"dynamodb:*\", \"Resource\": \"*\"}]}",
+  ]
+  statement {
+    sid       = "Read"
+    actions   = ["dynamodb:BatchGetItem"]
+    resources = ["*"]
+  }
+  statement {
+    actions   = ["dynamodb:Scan"]
+    resources = ["*"]
+  }
+}
+"#;
+        let (scopes, _d) = load_files(&[("main.tf", main)], &Settings::default());
+        let Kind::Policy(p) = &scopes[0]
+            .resource("data.aws_iam_policy_document.merged")
+            .unwrap()
+            .kind
+        else {
+            panic!()
+        };
+        let summary: Vec<(Option<String>, String, String)> = p
+            .statements
+            .iter()
+            .map(|s| {
+                let action = s.actions[0]
+                    .get()
+                    .and_then(|a| a.as_lit())
+                    .unwrap_or_default()
+                    .to_string();
+                let effect = s.effect.as_ref().and_then(|e| e.get()).cloned();
+                (s.sid.clone(), effect.unwrap_or_default(), action)
+            })
+            .collect();
+        let row = |sid: Option<&str>, effect: &str, action: &str| {
+            (
+                sid.map(String::from),
+                effect.to_string(),
+                action.to_string(),
+            )
+        };
+        assert_eq!(
+            summary,
+            [
+                row(Some("Read"), "Allow", "dynamodb:BatchGetItem"),
+                row(Some("Admin"), "Deny", "dynamodb:*"),
+                row(Some("Extra"), "Allow", "dynamodb:Query"),
+                row(None, "Allow", "dynamodb:Scan"),
+            ]
+        );
+    }
+
+    #[test]
     fn normalize_applies_parent_components() {
         assert_eq!(normalize(Path::new("./a/b/../c")), PathBuf::from("a/c"));
         assert_eq!(normalize(Path::new("x/../../y")), PathBuf::from("../y"));
