@@ -446,6 +446,33 @@ fn module_fan_out_is_bounded() {
     assert!(start.elapsed().as_secs() < 60);
 }
 
+/// A row of [`rows`].
+fn row(rule: &str, resource: &str, file: &str, line: u32) -> (String, String, String, u32) {
+    (rule.into(), resource.into(), file.into(), line)
+}
+
+/// The only scope under `dir`: the known name of its table `table`, and the reference the
+/// alarm `aws_cloudwatch_metric_alarm.throttles` watches (`(address, attribute)`).
+type TableAndAlarm = (Option<String>, Option<(String, Option<String>)>);
+fn table_and_alarm(dir: &Path, table: &str) -> TableAndAlarm {
+    let loaded = ddbguard::load(&[dir.to_path_buf()], &Settings::default()).unwrap();
+    assert_eq!(loaded.scopes.len(), 1, "one root module");
+    let scope = &loaded.scopes[0];
+    let Kind::Table(t) = &scope.resource(table).expect("table").kind else {
+        panic!("{table} is not a table")
+    };
+    let alarm = scope.resource("aws_cloudwatch_metric_alarm.throttles");
+    let Some(Kind::Alarm(a)) = alarm.map(|a| &a.kind) else {
+        panic!("no alarm")
+    };
+    let target = a.metrics[0].dimensions[0]
+        .value
+        .get()
+        .and_then(|s| s.as_ref_part())
+        .map(|(addr, attr)| (addr.to_string(), attr.map(String::from)));
+    (t.known_name().map(String::from), target)
+}
+
 #[test]
 fn json_configuration_syntax_is_evaluated() {
     let dir = root().join("testdata/terraform/json");
@@ -453,32 +480,18 @@ fn json_configuration_syntax_is_evaluated() {
     // PITR from a variable default, reported on the template string.
     assert_eq!(
         r,
-        [(
-            "DDB101".to_string(),
-            "aws_dynamodb_table.orders".to_string(),
-            "main.tf.json".to_string(),
+        [row(
+            "DDB101",
+            "aws_dynamodb_table.orders",
+            "main.tf.json",
             17
         )]
     );
-    let loaded = ddbguard::load(&[dir], &Settings::default()).unwrap();
-    let scope = &loaded.scopes[0];
-    let Kind::Table(t) = &scope.resource("aws_dynamodb_table.orders").unwrap().kind else {
-        panic!("table")
-    };
-    assert_eq!(t.known_name(), Some("shop-dev-orders"));
-    let Kind::Alarm(a) = &scope
-        .resource("aws_cloudwatch_metric_alarm.throttles")
-        .unwrap()
-        .kind
-    else {
-        panic!("alarm")
-    };
+    let (name, target) = table_and_alarm(&dir, "aws_dynamodb_table.orders");
+    assert_eq!(name.as_deref(), Some("shop-dev-orders"));
     assert_eq!(
-        a.metrics[0].dimensions[0]
-            .value
-            .get()
-            .and_then(|s| s.as_ref_part()),
-        Some(("aws_dynamodb_table.orders", Some("name")))
+        target,
+        Some(("aws_dynamodb_table.orders".into(), Some("name".into())))
     );
 }
 
@@ -492,50 +505,22 @@ fn json_module_calls_outputs_and_documents_are_followed() {
     assert_eq!(
         r,
         [
-            (
-                "DDB601".to_string(),
-                "aws_iam_policy.app".to_string(),
-                "main.tf.json".to_string(),
-                14
-            ),
-            (
-                "DDB101".to_string(),
-                "module.store[0].aws_dynamodb_table.this".to_string(),
-                "main.tf.json".to_string(),
+            row("DDB601", "aws_iam_policy.app", "main.tf.json", 14),
+            row(
+                "DDB101",
+                "module.store[0].aws_dynamodb_table.this",
+                "main.tf.json",
                 7
             ),
         ]
     );
+    let table = "module.store[0].aws_dynamodb_table.this";
+    let (name, target) = table_and_alarm(&dir, table);
+    assert_eq!(name.as_deref(), Some("carts"));
+    assert_eq!(target, Some((table.into(), Some("name".into()))));
     let loaded = ddbguard::load(&[dir], &Settings::default()).unwrap();
-    assert_eq!(loaded.scopes.len(), 1, "the called module is not a root");
-    let scope = &loaded.scopes[0];
-    let Kind::Table(t) = &scope
-        .resource("module.store[0].aws_dynamodb_table.this")
-        .unwrap()
-        .kind
-    else {
-        panic!("table")
-    };
-    assert_eq!(t.known_name(), Some("carts"));
-    let Kind::Alarm(a) = &scope
-        .resource("aws_cloudwatch_metric_alarm.throttles")
-        .unwrap()
-        .kind
-    else {
-        panic!("alarm")
-    };
-    assert_eq!(
-        a.metrics[0].dimensions[0]
-            .value
-            .get()
-            .and_then(|s| s.as_ref_part()),
-        Some(("module.store[0].aws_dynamodb_table.this", Some("name")))
-    );
-    assert!(
-        !scope.notes.iter().any(|n| n.contains("not read")),
-        "{:?}",
-        scope.notes
-    );
+    let notes = &loaded.scopes[0].notes;
+    assert!(!notes.iter().any(|n| n.contains("not read")), "{notes:?}");
 }
 
 /// `TF_VAR_*` from the environment sets variables, below `--var` and above defaults.
