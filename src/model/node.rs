@@ -31,9 +31,67 @@ pub struct Entry {
     pub value: Node,
 }
 
+/// What [`Node::rewrite`] puts in a node's place.
+pub enum Rewrite {
+    /// This node, as it is.
+    Done(Node),
+    /// This node, with its children rewritten in turn.
+    Descend(Node),
+}
+
+/// Deepest nesting [`Node::rewrite`] follows (the YAML and JSON readers stop at 512);
+/// deeper nodes become null.
+const MAX_REWRITE_DEPTH: usize = 512;
+
 impl Node {
     pub fn new(span: Span, kind: NodeKind) -> Node {
         Node { span, kind }
+    }
+
+    /// Rebuild the tree top-down: `node` decides what stands in each node's place, and
+    /// `key` rewrites each mapping key and its span.
+    pub fn rewrite(
+        self,
+        node: &mut impl FnMut(Node) -> Rewrite,
+        key: &mut impl FnMut(Box<str>, Span) -> (Box<str>, Span),
+    ) -> Node {
+        self.rewrite_at(0, node, key)
+    }
+
+    fn rewrite_at(
+        self,
+        depth: usize,
+        node: &mut impl FnMut(Node) -> Rewrite,
+        key: &mut impl FnMut(Box<str>, Span) -> (Box<str>, Span),
+    ) -> Node {
+        let n = match node(self) {
+            Rewrite::Done(n) => return n,
+            Rewrite::Descend(n) => n,
+        };
+        let kind = match n.kind {
+            _ if depth > MAX_REWRITE_DEPTH => NodeKind::Null,
+            NodeKind::Seq(items) => NodeKind::Seq(
+                items
+                    .into_iter()
+                    .map(|i| i.rewrite_at(depth + 1, node, key))
+                    .collect(),
+            ),
+            NodeKind::Map(entries) => NodeKind::Map(
+                entries
+                    .into_iter()
+                    .map(|e| {
+                        let (k, key_span) = key(e.key, e.key_span);
+                        Entry {
+                            key: k,
+                            key_span,
+                            value: e.value.rewrite_at(depth + 1, node, key),
+                        }
+                    })
+                    .collect(),
+            ),
+            other => other,
+        };
+        Node::new(n.span, kind)
     }
 
     pub fn as_map(&self) -> Option<&[Entry]> {
@@ -113,4 +171,46 @@ pub fn duplicate_keys(node: &Node) -> Vec<(&Entry, &Entry)> {
     }
     out.sort_by_key(|(_, dropped)| dropped.key_span);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+
+    fn leaf(s: &str, at: usize) -> Node {
+        Node::new(Span::new(FileId(0), at, at + 1), NodeKind::Str(s.into()))
+    }
+
+    #[test]
+    fn rewrite_replaces_or_descends_and_maps_keys() {
+        let tree = Node::new(
+            Span::new(FileId(0), 0, 9),
+            NodeKind::Map(vec![Entry {
+                key: "k".into(),
+                key_span: Span::new(FileId(0), 1, 2),
+                value: Node::new(
+                    Span::new(FileId(0), 3, 8),
+                    NodeKind::Seq(vec![leaf("a", 4), leaf("b", 6)]),
+                ),
+            }]),
+        );
+        let mut seen = 0;
+        let out = tree.rewrite(
+            &mut |n| {
+                seen += 1;
+                match n.kind {
+                    NodeKind::Str(s) if &*s == "a" => Rewrite::Done(leaf("A", 0)),
+                    kind => Rewrite::Descend(Node::new(n.span, kind)),
+                }
+            },
+            &mut |k, span| (format!("{k}!").into(), span),
+        );
+        assert_eq!(seen, 4, "every node is offered once");
+        let entry = &out.as_map().unwrap()[0];
+        assert_eq!(&*entry.key, "k!");
+        let items = entry.value.as_seq().unwrap();
+        assert_eq!(items[0].as_scalar(), Some("A"));
+        assert_eq!(items[1].as_scalar(), Some("b"));
+    }
 }

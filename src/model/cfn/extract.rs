@@ -1,7 +1,7 @@
 //! CloudFormation resources into typed model resources.
 
 use super::resolve::{Lookup, Template};
-use crate::model::node::{Entry, Node, NodeKind};
+use crate::model::node::{Entry, Node, NodeKind, Rewrite};
 use crate::model::{
     Alarm, AttributeDef, Condition, Dax, Dimension, Index, KeyElement, KeyType, Kind, KmsAlias,
     KmsKey, Metric, Policy, Problem, Prop, Replica, Sse, Statement, Table, TableKind, Tag,
@@ -314,7 +314,7 @@ fn document(t: &Template, doc: &Node, policy: &mut Policy, may_embed: bool) {
                         _ => continue,
                     };
                     if let Some(parsed) = embedded_json(t, text) {
-                        document(t, &with_sub(parsed, vars, 0), policy, false);
+                        document(t, &with_sub(parsed, vars), policy, false);
                     }
                 }
                 Some(_) => {}
@@ -495,7 +495,7 @@ fn embedded_json(t: &Template, node: &Node) -> Option<Node> {
             end: at(sp.end).max(at(sp.start)),
         }
     };
-    Some(remap_spans(parsed, &remap, 0))
+    Some(remap_spans(parsed, &remap))
 }
 
 /// For every byte offset of `content` (a scalar's value) and one past its end, the file
@@ -580,70 +580,39 @@ fn escape_of(raw: &[u8], c: char) -> Option<usize> {
     }
 }
 
-fn remap_spans(node: Node, remap: &dyn Fn(Span) -> Span, depth: usize) -> Node {
-    let span = remap(node.span);
-    let kind = match node.kind {
-        // The JSON parser bounds nesting; this bound only guards the recursion.
-        _ if depth > super::json::MAX_DEPTH => NodeKind::Null,
-        NodeKind::Seq(items) => NodeKind::Seq(
-            items
-                .into_iter()
-                .map(|n| remap_spans(n, remap, depth + 1))
-                .collect(),
-        ),
-        NodeKind::Map(entries) => NodeKind::Map(
-            entries
-                .into_iter()
-                .map(|e| Entry {
-                    key: e.key,
-                    key_span: remap(e.key_span),
-                    value: remap_spans(e.value, remap, depth + 1),
-                })
-                .collect(),
-        ),
-        other => other,
-    };
-    Node::new(span, kind)
+fn remap_spans(node: Node, remap: &dyn Fn(Span) -> Span) -> Node {
+    node.rewrite(
+        &mut |n| Rewrite::Descend(Node::new(remap(n.span), n.kind)),
+        &mut |k, span| (k, remap(span)),
+    )
 }
 
 /// Every string of a document parsed from an `Fn::Sub` template becomes an `Fn::Sub` of
 /// its own (with the template's variables), so `${AWS::Region}` and `${Table.Arn}` inside
 /// it resolve as CloudFormation resolves them.
-fn with_sub(node: Node, vars: Option<&Node>, depth: usize) -> Node {
-    let span = node.span;
-    let kind = match node.kind {
-        _ if depth > super::json::MAX_DEPTH => NodeKind::Null,
-        NodeKind::Str(s) if s.contains("${") => {
-            let text = Node::new(span, NodeKind::Str(s));
-            let arg = match vars {
-                Some(v) => Node::new(span, NodeKind::Seq(vec![text, v.clone()])),
-                None => text,
-            };
-            NodeKind::Map(vec![Entry {
-                key: "Fn::Sub".into(),
-                key_span: span,
-                value: arg,
-            }])
-        }
-        NodeKind::Seq(items) => NodeKind::Seq(
-            items
-                .into_iter()
-                .map(|n| with_sub(n, vars, depth + 1))
-                .collect(),
-        ),
-        NodeKind::Map(entries) => NodeKind::Map(
-            entries
-                .into_iter()
-                .map(|e| Entry {
-                    key: e.key,
-                    key_span: e.key_span,
-                    value: with_sub(e.value, vars, depth + 1),
-                })
-                .collect(),
-        ),
-        other => other,
-    };
-    Node::new(span, kind)
+fn with_sub(node: Node, vars: Option<&Node>) -> Node {
+    node.rewrite(
+        &mut |n| match n.kind {
+            NodeKind::Str(s) if s.contains("${") => {
+                let span = n.span;
+                let text = Node::new(span, NodeKind::Str(s));
+                let arg = match vars {
+                    Some(v) => Node::new(span, NodeKind::Seq(vec![text, v.clone()])),
+                    None => text,
+                };
+                Rewrite::Done(Node::new(
+                    span,
+                    NodeKind::Map(vec![Entry {
+                        key: "Fn::Sub".into(),
+                        key_span: span,
+                        value: arg,
+                    }]),
+                ))
+            }
+            kind => Rewrite::Descend(Node::new(n.span, kind)),
+        },
+        &mut |k, span| (k, span),
+    )
 }
 
 /// Where to report on a list item as a whole: its first line (`- IndexName: byCustomer`),

@@ -2,7 +2,7 @@
 //! one resource per collection item before anything else reads the template.
 
 use super::resolve::Template;
-use crate::model::node::{Entry, Node, NodeKind};
+use crate::model::node::{Entry, Node, NodeKind, Rewrite};
 
 /// Nested loops deeper than this are left unexpanded.
 const MAX_NESTING: usize = 4;
@@ -98,45 +98,28 @@ fn substitute_text(text: &str, id: &str, value: &str) -> String {
 }
 
 /// Copy `node` with the loop identifier replaced: `Ref: Id` becomes the value, and
-/// `${Id}` / `&{Id}` in keys and strings are substituted. Iterative over a work stack would
-/// be longer; depth is bounded by the parser's nesting limit.
+/// `${Id}` / `&{Id}` in keys and strings are substituted.
 fn substitute(node: &Node, id: &str, value: &str) -> Node {
-    match &node.kind {
-        NodeKind::Str(s) => Node::new(
-            node.span,
-            NodeKind::Str(substitute_text(s, id, value).into()),
-        ),
-        NodeKind::Plain(s) => Node::new(
-            node.span,
-            NodeKind::Plain(substitute_text(s, id, value).into()),
-        ),
-        NodeKind::Null => node.clone(),
-        NodeKind::Seq(items) => Node::new(
-            node.span,
-            NodeKind::Seq(items.iter().map(|i| substitute(i, id, value)).collect()),
-        ),
-        NodeKind::Map(entries) => {
-            if let [e] = entries.as_slice()
-                && &*e.key == "Ref"
-                && e.value.as_scalar() == Some(id)
-            {
-                return Node::new(node.span, NodeKind::Str(value.into()));
-            }
-            Node::new(
-                node.span,
-                NodeKind::Map(
-                    entries
-                        .iter()
-                        .map(|e| Entry {
-                            key: substitute_text(&e.key, id, value).into(),
-                            key_span: e.key_span,
-                            value: substitute(&e.value, id, value),
-                        })
-                        .collect(),
-                ),
-            )
-        }
-    }
+    node.clone().rewrite(
+        &mut |n| match n.kind {
+            NodeKind::Str(s) => Rewrite::Done(Node::new(
+                n.span,
+                NodeKind::Str(substitute_text(&s, id, value).into()),
+            )),
+            NodeKind::Plain(s) => Rewrite::Done(Node::new(
+                n.span,
+                NodeKind::Plain(substitute_text(&s, id, value).into()),
+            )),
+            NodeKind::Map(entries) => match entries.as_slice() {
+                [e] if &*e.key == "Ref" && e.value.as_scalar() == Some(id) => {
+                    Rewrite::Done(Node::new(n.span, NodeKind::Str(value.into())))
+                }
+                _ => Rewrite::Descend(Node::new(n.span, NodeKind::Map(entries))),
+            },
+            kind => Rewrite::Descend(Node::new(n.span, kind)),
+        },
+        &mut |k, span| (substitute_text(&k, id, value).into(), span),
+    )
 }
 
 #[cfg(test)]
