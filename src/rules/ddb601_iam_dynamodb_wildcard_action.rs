@@ -1,4 +1,4 @@
-use super::iam::{covers_all_actions, literals, owner, resources_reach_dynamodb, statement_name};
+use super::iam::{allowed_dynamodb_actions, covers_all_actions, owner, statement_name};
 use super::{Check, Ctx, by_format};
 use crate::declare_rule;
 use crate::model::Scope;
@@ -67,43 +67,31 @@ declare_rule! {
 
 impl Check for IamDynamodbWildcardAction {
     fn run(&self, scope: &Scope, ctx: &mut Ctx) {
-        for super::iam::Located {
-            res,
-            st,
-            resource_based,
-        } in super::iam::statements(scope)
-        {
-            if !st.is_allow() || !(resource_based || resources_reach_dynamodb(scope, st)) {
+        for (at, action, span) in allowed_dynamodb_actions(scope) {
+            if !covers_all_actions(action, "dynamodb") {
                 continue;
             }
-            for prop in &st.actions {
-                for (action, span) in literals(prop) {
-                    if !covers_all_actions(action, "dynamodb") {
-                        continue;
-                    }
-                    let what = if action.contains(':') {
-                        "every DynamoDB action"
-                    } else {
-                        "every action of every service"
-                    };
-                    ctx.report(
-                            res,
-                            span,
-                            format!(
-                                "{} of {} allows {action:?}: {what}, DynamoDB's DeleteTable and UpdateContinuousBackups included",
-                                statement_name(st),
-                                owner(res, resource_based)
-                            ),
-                            by_format(
-                                scope.format,
-                                "list the DynamoDB actions the code calls (dynamodb:GetItem, dynamodb:Query, …) instead of the wildcard",
-                                "use table.grantReadData / grantReadWriteData, or list the actions in the PolicyStatement",
-                                "list the DynamoDB actions the code calls (dynamodb:GetItem, dynamodb:Query, …) instead of the wildcard",
-                            ),
-                        )
-                        .key(format!("action:{action}"));
-                }
-            }
+            let what = if action.contains(':') {
+                "every DynamoDB action"
+            } else {
+                "every action of every service"
+            };
+            ctx.report(
+                at.res,
+                span,
+                format!(
+                    "{} of {} allows {action:?}: {what}, DynamoDB's DeleteTable and UpdateContinuousBackups included",
+                    statement_name(at.st),
+                    owner(at.res, at.resource_based)
+                ),
+                by_format(
+                    scope.format,
+                    "list the DynamoDB actions the code calls (dynamodb:GetItem, dynamodb:Query, …) instead of the wildcard",
+                    "use table.grantReadData / grantReadWriteData, or list the actions in the PolicyStatement",
+                    "list the DynamoDB actions the code calls (dynamodb:GetItem, dynamodb:Query, …) instead of the wildcard",
+                ),
+            )
+            .key(format!("action:{action}"));
         }
     }
 }

@@ -1,5 +1,5 @@
 use super::iam::{
-    admin_actions, covers_all_actions, literals, owner, resources_reach_dynamodb, statement_name,
+    admin_actions, allowed_dynamodb_actions, covers_all_actions, owner, statement_name,
 };
 use super::{Check, Ctx, by_format};
 use crate::declare_rule;
@@ -70,57 +70,39 @@ declare_rule! {
 
 impl Check for IamDynamodbAdminAction {
     fn run(&self, scope: &Scope, ctx: &mut Ctx) {
-        for super::iam::Located {
-            res,
-            st,
-            resource_based,
-        } in super::iam::statements(scope)
-        {
-            if !st.is_allow() || !(resource_based || resources_reach_dynamodb(scope, st)) {
+        for (at, action, span) in allowed_dynamodb_actions(scope) {
+            // DDB601 reports the full wildcards.
+            if covers_all_actions(action, "dynamodb") {
                 continue;
             }
-            for prop in &st.actions {
-                for (action, span) in literals(prop) {
-                    // DDB601 reports the full wildcards.
-                    if covers_all_actions(action, "dynamodb") {
-                        continue;
-                    }
-                    let admin = admin_actions(action);
-                    let Some((first, does)) = admin.first() else {
-                        continue;
-                    };
-                    let message = if admin.len() == 1
-                        && action.eq_ignore_ascii_case(&format!("dynamodb:{first}"))
-                    {
-                        format!(
-                            "{} of {} allows dynamodb:{first}, which {does}",
-                            statement_name(st),
-                            owner(res, resource_based)
-                        )
-                    } else {
-                        let names: Vec<String> =
-                            admin.iter().map(|(a, _)| format!("dynamodb:{a}")).collect();
-                        format!(
-                            "{} of {} allows {action:?}, which grants {}",
-                            statement_name(st),
-                            owner(res, resource_based),
-                            names.join(", ")
-                        )
-                    };
-                    ctx.report(
-                            res,
-                            span,
-                            message,
-                            by_format(
-                                scope.format,
-                                "remove the action from the application's policy; keep table administration in the deployment role",
-                                "grant item access with table.grantReadWriteData instead; keep table administration in the deployment role",
-                                "remove the action from the policy's actions; keep table administration in the deployment role",
-                            ),
-                        )
-                        .key(format!("action:{action}"));
-                }
-            }
+            let admin = admin_actions(action);
+            let Some((first, does)) = admin.first() else {
+                continue;
+            };
+            let (statement, who) = (statement_name(at.st), owner(at.res, at.resource_based));
+            let message =
+                if admin.len() == 1 && action.eq_ignore_ascii_case(&format!("dynamodb:{first}")) {
+                    format!("{statement} of {who} allows dynamodb:{first}, which {does}")
+                } else {
+                    let names: Vec<String> =
+                        admin.iter().map(|(a, _)| format!("dynamodb:{a}")).collect();
+                    format!(
+                        "{statement} of {who} allows {action:?}, which grants {}",
+                        names.join(", ")
+                    )
+                };
+            ctx.report(
+                at.res,
+                span,
+                message,
+                by_format(
+                    scope.format,
+                    "remove the action from the application's policy; keep table administration in the deployment role",
+                    "grant item access with table.grantReadWriteData instead; keep table administration in the deployment role",
+                    "remove the action from the policy's actions; keep table administration in the deployment role",
+                ),
+            )
+            .key(format!("action:{action}"));
         }
     }
 }

@@ -282,6 +282,7 @@ pub fn admin_actions(pattern: &str) -> Vec<(&'static str, &'static str)> {
 }
 
 /// A policy statement and where it lives.
+#[derive(Clone, Copy)]
 pub struct Located<'a> {
     /// The resource that carries the statement (a policy, a role, a table).
     pub res: &'a Resource,
@@ -323,6 +324,24 @@ pub fn statements(scope: &Scope) -> Vec<Located<'_>> {
         }
     }
     out
+}
+
+/// Each literal action of the Allow statements that reach DynamoDB (a table's resource
+/// policy, or resources that name tables), with its statement and span.
+pub fn allowed_dynamodb_actions(scope: &Scope) -> Vec<(Located<'_>, &str, Span)> {
+    statements(scope)
+        .into_iter()
+        .filter(|at| {
+            at.st.is_allow() && (at.resource_based || resources_reach_dynamodb(scope, at.st))
+        })
+        .flat_map(|at| {
+            at.st
+                .actions
+                .iter()
+                .flat_map(literals)
+                .map(move |(action, span)| (at, action, span))
+        })
+        .collect()
 }
 
 /// Every known literal value of a property, with its span. Values with references or
