@@ -185,25 +185,24 @@ pub fn apply(
                 continue;
             }
         }
-        let path_glob = match glob(entry.path.as_deref()) {
-            Ok(g) => g,
-            Err(e) => {
-                emit(problem(
+        let patterns = [
+            ("path", entry.path.as_deref(), "infra/legacy/**"),
+            ("resource", entry.resource.as_deref(), "LegacyTable*"),
+        ]
+        .map(|(field, pattern, example)| {
+            glob(pattern).map_err(|e| {
+                // Boxed: a problem is large next to a matcher.
+                Box::new(problem(
                     "bad-pattern",
-                    format!("{what} has an invalid path pattern ({e}), so it does not apply"),
-                    "write the path pattern as a glob such as `infra/legacy/**`",
-                ));
-                continue;
-            }
-        };
-        let resource_glob = match glob(entry.resource.as_deref()) {
-            Ok(g) => g,
-            Err(e) => {
-                emit(problem(
-                    "bad-pattern",
-                    format!("{what} has an invalid resource pattern ({e}), so it does not apply"),
-                    "write the resource pattern as a glob such as `LegacyTable*`",
-                ));
+                    format!("{what} has an invalid {field} pattern ({e}), so it does not apply"),
+                    &format!("write the {field} pattern as a glob such as `{example}`"),
+                ))
+            })
+        });
+        let (path_glob, resource_glob) = match patterns {
+            [Ok(path), Ok(resource)] => (path, resource),
+            [Err(p), _] | [_, Err(p)] => {
+                emit(*p);
                 continue;
             }
         };

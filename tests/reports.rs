@@ -254,6 +254,26 @@ fn suppressions_apply_with_a_reason_and_report_their_problems() {
     );
 }
 
+/// A config suppression with a pattern that is not a glob does not apply, and says which.
+#[test]
+fn invalid_patterns_make_a_suppression_not_apply() {
+    let mut s = settings();
+    s.config.suppressions = vec![
+        config_entry("DDB101", Some("hand/[x"), None, Some("why"), None, 3),
+        config_entry("DDB101", None, Some("Legacy[x"), Some("why"), None, 8),
+    ];
+    let r = ddbguard::check_loaded(loaded(), &s);
+    let messages: Vec<(u32, &str)> = by_rule(&r, "DDB003")
+        .iter()
+        .filter(|f| f.message.starts_with("config suppression"))
+        .map(|f| (f.location.start_line, f.message.as_str()))
+        .collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(messages[0].0 == 3 && messages[0].1.contains("invalid path pattern"));
+    assert!(messages[1].0 == 8 && messages[1].1.contains("invalid resource pattern"));
+    assert_eq!(r.summary.suppressed, 0);
+}
+
 #[test]
 fn ddb003_follows_select_ignore_and_config_levels() {
     let mut s = settings();
