@@ -62,6 +62,28 @@ fn json(out: &Output) -> Value {
     })
 }
 
+/// The JSON report of a run, which must have exited with `code`.
+fn report_of(out: &Output, code: i32) -> Value {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    json(out)
+}
+
+/// The first finding of `rule`.
+fn first<'a>(report: &'a Value, rule: &str) -> &'a Value {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == rule)
+        .unwrap_or_else(|| panic!("no {rule} finding"))
+}
+
 /// `(rule, resource, baseline_state)` of every finding.
 fn states(report: &Value) -> Vec<(String, String, String)> {
     report["findings"]
@@ -91,20 +113,9 @@ fn git_ref_base_marks_new_unchanged_and_absent() {
         dir.path(),
         &["check", "infra", "--base", "base", "--format", "json"],
     );
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r = json(&out);
+    let r = report_of(&out, 1);
     // The LSI added to an existing table, on the new index's item in head.
-    let lsi = r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule_id"] == "DDB501")
-        .expect("DDB501");
+    let lsi = first(&r, "DDB501");
     assert_eq!(lsi["resource"]["id"], "OrdersTable");
     assert_eq!(lsi["path"], "infra/orders.yaml");
     assert_eq!(lsi["location"]["start_line"], 27);
@@ -155,8 +166,7 @@ fn only_new_drops_unchanged_findings_and_counts_only_new_ones() {
             "json",
         ],
     );
-    assert_eq!(out.status.code(), Some(1));
-    let r = json(&out);
+    let r = report_of(&out, 1);
     let s = states(&r);
     assert!(
         s.iter().all(|(_, _, st)| st == "new" || st == "absent"),
@@ -196,13 +206,7 @@ fn only_new_with_nothing_new_passes() {
             "json",
         ],
     );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let r = json(&out);
+    let r = report_of(&out, 0);
     assert_eq!(r["summary"]["findings"], 0);
     // Without --only-new the old findings still count.
     let out = run(dir.path(), &["check", "infra", "--base", "base"]);
@@ -214,19 +218,8 @@ fn a_commit_sha_and_a_subdirectory_cwd_work() {
     let (dir, sha) = repo(&pr_data().join("base"), &pr_data().join("head"));
     let infra = dir.path().join("infra");
     let out = run(&infra, &["check", ".", "--base", &sha, "--format", "json"]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r = json(&out);
-    let lsi = r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule_id"] == "DDB501")
-        .expect("DDB501");
+    let r = report_of(&out, 1);
+    let lsi = first(&r, "DDB501");
     assert_eq!(lsi["path"], "orders.yaml");
     assert!(has(&r, "DDB101", "CustomersTable", "absent"));
 }
@@ -249,8 +242,7 @@ fn a_base_directory_is_the_root_of_a_base_checkout() {
             "json",
         ],
     );
-    assert_eq!(out.status.code(), Some(1));
-    let r = json(&out);
+    let r = report_of(&out, 1);
     assert!(has(&r, "DDB501", "OrdersTable", "new"));
     assert!(has(&r, "DDB502", "SessionsTable", "new"));
     assert!(has(&r, "DDB101", "OrdersTable", "unchanged"));
@@ -307,8 +299,7 @@ fn a_path_new_in_head_is_all_new() {
         dir.path(),
         &["check", "infra", "--base", "base", "--format", "json"],
     );
-    assert_eq!(out.status.code(), Some(1));
-    let r = json(&out);
+    let r = report_of(&out, 1);
     let s = states(&r);
     assert!(
         !s.is_empty() && s.iter().all(|(_, _, st)| st == "new"),
