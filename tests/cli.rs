@@ -1,30 +1,12 @@
 //! End-to-end tests: run the `ddbguard` binary and check exit codes and reports.
 
+mod common;
+use common::{ddbguard as ddbguard_in, json};
 use std::path::Path;
 use std::process::{Command, Output};
 
 fn ddbguard(args: &[&str]) -> Output {
     ddbguard_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
-}
-
-fn ddbguard_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ddbguard"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("runs")
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
 }
 
 #[test]

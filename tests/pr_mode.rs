@@ -2,20 +2,10 @@
 //! DDB501/DDB502 against the base, and the ways a base can be missing or broken.
 
 mod common;
-use common::{copy_dir, git};
+use common::{copy_dir, ddbguard as run, git, json};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ddbguard"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("runs")
-}
+use std::process::Output;
 
 fn clear_except_git(dir: &Path) {
     for e in std::fs::read_dir(dir).unwrap().flatten() {
@@ -50,16 +40,6 @@ fn repo(base: &Path, head: &Path) -> (tempfile::TempDir, String) {
     git(d, &["add", "-A"]);
     git(d, &["commit", "-qm", "head", "--allow-empty"]);
     (dir, sha)
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
 }
 
 /// The JSON report of a run, which must have exited with `code`.
