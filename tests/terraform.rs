@@ -245,6 +245,11 @@ fn bad_input_is_reported_and_the_scan_goes_on() {
     assert!(has(&r, "DDB001", "", "main.tf", 3), "{r:?}");
     assert!(has(&r, "DDB101", "aws_dynamodb_table.fine", "ok.tf", 1));
     assert!(has(&r, "DDB001", "", "main.tf.json", 1));
+    // A .tf.json template that does not parse is located, and its value is unknown: the
+    // table's PITR is not judged.
+    assert!(has(&r, "DDB001", "", "main.tf.json", 5), "{r:?}");
+    assert!(has(&r, "DDB001", "", "main.tf.json", 7));
+    assert!(!r.iter().any(|x| x.1 == "aws_dynamodb_table.broken"));
     // A default of the wrong type is unknown, never a failure.
     assert!(!r.iter().any(|x| x.1 == "aws_dynamodb_table.typed"));
     // count on an unknown value: one instance.

@@ -89,6 +89,8 @@ pub enum E {
     For(Box<For>),
     /// An expression nested deeper than this tree keeps.
     TooDeep,
+    /// An expression that could not be read (a `.tf.json` template that does not parse).
+    Error(Box<str>),
 }
 
 #[derive(Debug)]
@@ -386,60 +388,120 @@ pub fn parse_expr(text: &str, fixed: Option<Sp>) -> Option<Expr> {
     )
 }
 
-/// A value of Terraform's JSON syntax as an expression. With `templates`, strings are
-/// templates (`"${var.x}"` is the variable's value itself); without, everything is literal
-/// (a variable's default).
-pub fn json_expr(v: &Sv, templates: bool) -> Expr {
-    json_expr_at(v, templates, 0)
+/// Converts values of Terraform's JSON syntax. Strings that are templates and do not parse
+/// become [`E::Error`] and are listed in `errors`.
+#[derive(Default)]
+pub struct FromJson {
+    pub errors: Vec<(Sp, String)>,
 }
 
-fn json_expr_at(v: &Sv, templates: bool, depth: usize) -> Expr {
-    let sp = Sp {
-        start: v.span.start,
-        end: v.span.end,
-    };
-    if depth > MAX_DEPTH {
-        return Expr { sp, e: E::TooDeep };
+impl FromJson {
+    /// A value as an expression. With `templates`, strings are templates (`"${var.x}"` is
+    /// the variable's value itself); without, everything is literal (a variable's default).
+    pub fn expr(&mut self, v: &Sv, templates: bool) -> Expr {
+        self.expr_at(v, templates, 0)
     }
-    let d = depth + 1;
-    let e = match &v.v {
-        V::Null => E::Null,
-        V::Bool(b) => E::Bool(*b),
-        V::Num(n) => E::Num(*n),
-        V::Str(s) => {
-            let text = s.as_lit().unwrap_or_default();
-            if !templates || !(text.contains("${") || text.contains("%{")) {
-                E::Str(text.into())
-            } else {
-                let aliases = HashMap::new();
-                let cv = Convert {
-                    aliases: &aliases,
-                    fixed: Some(sp),
-                };
-                match hcl_edit::parser::parse_template(text) {
-                    Ok(t) => match t.as_single_element() {
-                        Some(ht::Element::Interpolation(i)) => return cv.expr(&i.expr, d),
-                        _ => E::Template(cv.elements(t.iter(), d)),
-                    },
-                    Err(_) => E::Str(text.into()),
+
+    fn expr_at(&mut self, v: &Sv, templates: bool, depth: usize) -> Expr {
+        let sp = Sp {
+            start: v.span.start,
+            end: v.span.end,
+        };
+        if depth > MAX_DEPTH {
+            return Expr { sp, e: E::TooDeep };
+        }
+        let d = depth + 1;
+        let e = match &v.v {
+            V::Null => E::Null,
+            V::Bool(b) => E::Bool(*b),
+            V::Num(n) => E::Num(*n),
+            V::Str(s) => {
+                let text = s.as_lit().unwrap_or_default();
+                if !templates || !(text.contains("${") || text.contains("%{")) {
+                    E::Str(text.into())
+                } else {
+                    let aliases = HashMap::new();
+                    let cv = Convert {
+                        aliases: &aliases,
+                        fixed: Some(sp),
+                    };
+                    match hcl_edit::parser::parse_template(text) {
+                        Ok(t) => match t.as_single_element() {
+                            Some(ht::Element::Interpolation(i)) => return cv.expr(&i.expr, d),
+                            _ => E::Template(cv.elements(t.iter(), d)),
+                        },
+                        Err(e) => {
+                            let message = format!("template syntax error: {}", e.message());
+                            self.errors.push((sp, message.clone()));
+                            E::Error(message.into())
+                        }
+                    }
                 }
             }
+            V::List(items) => E::Array(
+                items
+                    .iter()
+                    .map(|i| self.expr_at(i, templates, d))
+                    .collect(),
+            ),
+            V::Obj(m) => E::Object(
+                m.iter()
+                    .map(|(k, i)| (Key::Ident(k.as_str().into()), self.expr_at(i, templates, d)))
+                    .collect(),
+            ),
+            // JSON values hold nothing else.
+            _ => E::Null,
+        };
+        Expr { sp, e }
+    }
+
+    /// A block: `body` is its object; `sp` and `header` its spans. Keys naming a nested
+    /// block type hold an object, or a list of objects, each a block.
+    pub fn block(
+        &mut self,
+        ident: &str,
+        labels: &[&str],
+        sp: Sp,
+        header: Sp,
+        body: &Sv,
+        depth: usize,
+    ) -> Block {
+        let mut out = Body::default();
+        for (k, v) in body.as_obj().into_iter().flatten() {
+            if JSON_BLOCKS.contains(&k.as_str()) && depth < MAX_DEPTH {
+                let items: Vec<&Sv> = match &v.v {
+                    V::Obj(_) => vec![v],
+                    V::List(l) => l.iter().filter(|i| i.as_obj().is_some()).collect(),
+                    _ => Vec::new(),
+                };
+                for it in items {
+                    let isp = Sp {
+                        start: it.span.start,
+                        end: it.span.end,
+                    };
+                    let block = self.block(k, &[], isp, isp, it, depth + 1);
+                    out.blocks.push(block);
+                }
+                continue;
+            }
+            let value = self.expr(v, true);
+            out.attrs.push(Attr {
+                key: k.as_str().into(),
+                sp: Sp {
+                    start: v.span.start,
+                    end: v.span.end,
+                },
+                value,
+            });
         }
-        V::List(items) => E::Array(
-            items
-                .iter()
-                .map(|i| json_expr_at(i, templates, d))
-                .collect(),
-        ),
-        V::Obj(m) => E::Object(
-            m.iter()
-                .map(|(k, i)| (Key::Ident(k.as_str().into()), json_expr_at(i, templates, d)))
-                .collect(),
-        ),
-        // JSON values hold nothing else.
-        _ => E::Null,
-    };
-    Expr { sp, e }
+        Block {
+            ident: ident.into(),
+            labels: labels.iter().map(|l| (*l).into()).collect(),
+            sp,
+            header,
+            body: out,
+        }
+    }
 }
 
 /// Nested block types of the resources and data sources read (Terraform's JSON syntax
@@ -464,50 +526,6 @@ const JSON_BLOCKS: &[&str] = &[
     "import_table",
     "on_demand_throughput",
 ];
-
-/// A block of Terraform's JSON syntax: `body` is its object; `sp` and `header` its spans.
-pub fn json_block(
-    ident: &str,
-    labels: &[&str],
-    sp: Sp,
-    header: Sp,
-    body: &Sv,
-    depth: usize,
-) -> Block {
-    let mut out = Body::default();
-    for (k, v) in body.as_obj().into_iter().flatten() {
-        if JSON_BLOCKS.contains(&k.as_str()) && depth < MAX_DEPTH {
-            let items: Vec<&Sv> = match &v.v {
-                V::Obj(_) => vec![v],
-                V::List(l) => l.iter().filter(|i| i.as_obj().is_some()).collect(),
-                _ => Vec::new(),
-            };
-            for it in items {
-                let isp = Sp {
-                    start: it.span.start,
-                    end: it.span.end,
-                };
-                out.blocks.push(json_block(k, &[], isp, isp, it, depth + 1));
-            }
-            continue;
-        }
-        out.attrs.push(Attr {
-            key: k.as_str().into(),
-            sp: Sp {
-                start: v.span.start,
-                end: v.span.end,
-            },
-            value: json_expr(v, true),
-        });
-    }
-    Block {
-        ident: ident.into(),
-        labels: labels.iter().map(|l| (*l).into()).collect(),
-        sp,
-        header,
-        body: out,
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -218,6 +218,7 @@ impl<'l> Inst<'l> {
             E::Num(n) => Sv::new(V::Num(*n), span),
             E::Str(s) => Sv::lit(&**s, span),
             E::TooDeep => Sv::unknown("expression nested too deeply", span),
+            E::Error(why) => Sv::unknown(format!("{ERR}{why}"), span),
             E::Array(a) => {
                 let items = a.iter().map(|x| self.eval(x, f, env, d)).collect();
                 Sv::new(V::List(items), span)

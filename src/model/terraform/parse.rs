@@ -4,7 +4,7 @@
 //! data sources and module calls; parse errors as DDB001 problems; `ddbguard:ignore`
 //! comments.
 
-use super::ast::{Attr, Block, Body, Convert, Sp, json_block, json_expr};
+use super::ast::{Attr, Block, Body, Convert, FromJson, Sp};
 use super::value::{Sv, V};
 use crate::model::{InlineSuppression, Problem};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
@@ -397,6 +397,7 @@ fn read_json_config(m: &mut Module, id: FileId, text: &str) {
         }
     };
     let decl = |block: Block| Decl { file: id, block };
+    let mut conv = FromJson::default();
     // A block is an object, or a list of objects (the first is read).
     let first_obj = |v: &Sv| match &v.v {
         V::Obj(_) => Some(v.clone()),
@@ -416,7 +417,7 @@ fn read_json_config(m: &mut Module, id: FileId, text: &str) {
                         };
                         let header = key_before(name, &body);
                         let block =
-                            json_block(section, &[rtype, name], sp(&body), header, &body, 0);
+                            conv.block(section, &[rtype, name], sp(&body), header, &body, 0);
                         if section == "resource" {
                             m.resources.push(decl(block));
                         } else {
@@ -431,7 +432,7 @@ fn read_json_config(m: &mut Module, id: FileId, text: &str) {
                         continue;
                     };
                     let header = key_before(name, &body);
-                    m.calls.push(decl(json_block(
+                    m.calls.push(decl(conv.block(
                         "module",
                         &[name],
                         sp(&body),
@@ -467,7 +468,7 @@ fn read_json_config(m: &mut Module, id: FileId, text: &str) {
                         block.body.attrs.push(Attr {
                             key: "default".into(),
                             sp: sp(def),
-                            value: json_expr(def, false),
+                            value: conv.expr(def, false),
                         });
                     }
                     m.variables.insert(name.clone(), decl(block));
@@ -482,7 +483,7 @@ fn read_json_config(m: &mut Module, id: FileId, text: &str) {
                             attr: Attr {
                                 key: name.as_str().into(),
                                 sp: sp(v),
-                                value: json_expr(v, true),
+                                value: conv.expr(v, true),
                             },
                         },
                     );
@@ -498,7 +499,7 @@ fn read_json_config(m: &mut Module, id: FileId, text: &str) {
                                 attr: Attr {
                                     key: "value".into(),
                                     sp: sp(&v),
-                                    value: json_expr(&v, true),
+                                    value: conv.expr(&v, true),
                                 },
                             },
                         );
@@ -507,6 +508,15 @@ fn read_json_config(m: &mut Module, id: FileId, text: &str) {
             }
             _ => {}
         }
+    }
+    for (at, message) in conv.errors {
+        m.problems.push(Problem {
+            rule: "DDB001",
+            span: at.at(id),
+            message,
+            help: Some("fix the template in this string".into()),
+            resource: None,
+        });
     }
 }
 
