@@ -1,7 +1,7 @@
 //! The file table: every file read in a run, with byte spans and a line index.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// An index into the [`SourceMap`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -49,25 +49,38 @@ pub struct SourceFile {
     /// The path as the user will see it (relative to the current directory when possible).
     pub path: PathBuf,
     pub text: Arc<str>,
-    line_starts: Vec<u32>,
+    /// Made when a position in the file is first asked for: most files get no finding.
+    lines: OnceLock<Lines>,
+}
+
+#[derive(Debug)]
+struct Lines {
+    starts: Vec<u32>,
     /// Whether the text is all ASCII: columns are then byte differences.
     ascii: bool,
 }
 
 impl SourceFile {
     pub fn new(path: PathBuf, text: impl Into<Arc<str>>) -> SourceFile {
-        let text: Arc<str> = text.into();
-        let mut line_starts = vec![0u32];
-        line_starts.extend(
-            memchr_newlines(text.as_bytes()).map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)),
-        );
-        let ascii = text.is_ascii();
         SourceFile {
             path,
-            text,
-            line_starts,
-            ascii,
+            text: text.into(),
+            lines: OnceLock::new(),
         }
+    }
+
+    fn lines(&self) -> &Lines {
+        self.lines.get_or_init(|| {
+            let mut starts = vec![0u32];
+            starts.extend(
+                memchr_newlines(self.text.as_bytes())
+                    .map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+            );
+            Lines {
+                starts,
+                ascii: self.text.is_ascii(),
+            }
+        })
     }
 
     /// The display path with forward slashes.
@@ -79,16 +92,17 @@ impl SourceFile {
     /// or inside a UTF-8 sequence are clamped, never a panic.
     pub fn line_col(&self, offset: u32) -> LineCol {
         let offset = (offset as usize).min(self.text.len());
-        let line = match self.line_starts.binary_search(&(offset as u32)) {
+        let lines = self.lines();
+        let line = match lines.starts.binary_search(&(offset as u32)) {
             Ok(i) => i,
             Err(i) => i - 1,
         };
-        let start = self.line_starts[line] as usize;
+        let start = lines.starts[line] as usize;
         let mut end = offset;
         while end > start && !self.text.is_char_boundary(end) {
             end -= 1;
         }
-        let column = if self.ascii {
+        let column = if lines.ascii {
             end - start + 1
         } else {
             self.text[start..end].chars().count() + 1
@@ -101,7 +115,7 @@ impl SourceFile {
 
     /// The byte offset of a 1-based line and a 0-based character column.
     pub fn offset_of(&self, line: usize, char_col: usize) -> usize {
-        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+        let Some(&start) = self.lines().starts.get(line.saturating_sub(1)) else {
             return self.text.len();
         };
         let start = start as usize;
@@ -121,16 +135,16 @@ impl SourceFile {
     /// The byte range of the 1-based line holding `offset`, without its newline.
     pub fn line_range(&self, offset: u32) -> std::ops::Range<usize> {
         let line = self.line_col(offset).line as usize;
-        let start = self.line_starts[line - 1] as usize;
-        let end = self
-            .line_starts
+        let starts = &self.lines().starts;
+        let start = starts[line - 1] as usize;
+        let end = starts
             .get(line)
             .map_or(self.text.len(), |next| (*next as usize).saturating_sub(1));
         start..end.max(start)
     }
 
     pub fn line_count(&self) -> usize {
-        self.line_starts.len()
+        self.lines().starts.len()
     }
 }
 
