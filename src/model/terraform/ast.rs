@@ -133,8 +133,18 @@ pub enum Elem {
         then: Vec<Elem>,
         otherwise: Option<Vec<Elem>>,
     },
-    /// `%{ for }` directives are not evaluated.
-    For,
+    /// `%{ for k, v in coll }…%{ endfor }`.
+    For(Box<TemplateFor>),
+    /// A directive nested deeper than this tree keeps.
+    Unread,
+}
+
+#[derive(Debug)]
+pub struct TemplateFor {
+    pub key_var: Option<Box<str>>,
+    pub value_var: Box<str>,
+    pub collection: Expr,
+    pub body: Vec<Elem>,
 }
 
 #[derive(Debug)]
@@ -348,29 +358,102 @@ impl Convert<'_> {
         Expr { sp, e }
     }
 
+    /// A template's elements. Strip markers (`~`) are applied here: the literal next to
+    /// a marked interpolation or directive loses its adjacent whitespace.
     pub fn elements<'t>(
         &self,
         els: impl Iterator<Item = &'t ht::Element>,
         depth: usize,
     ) -> Vec<Elem> {
         let d = depth + 1;
-        els.map(|el| match el {
-            ht::Element::Literal(l) => Elem::Lit(l.value().as_str().into()),
-            ht::Element::Interpolation(i) => Elem::Interp(self.expr(&i.expr, d)),
-            ht::Element::Directive(dir) => match &**dir {
-                _ if d > MAX_DEPTH => Elem::For,
-                ht::Directive::If(ifd) => Elem::If {
-                    cond: self.expr(&ifd.if_expr.cond_expr, d),
-                    then: self.elements(ifd.if_expr.template.iter(), d),
-                    otherwise: ifd
-                        .else_expr
-                        .as_ref()
-                        .map(|e| self.elements(e.template.iter(), d)),
+        // Each element with whether it strips the literal before it and the one after it.
+        let marked: Vec<(Elem, bool, bool)> = els
+            .map(|el| match el {
+                ht::Element::Literal(l) => (Elem::Lit(l.value().as_str().into()), false, false),
+                ht::Element::Interpolation(i) => (
+                    Elem::Interp(self.expr(&i.expr, d)),
+                    i.strip.strip_start(),
+                    i.strip.strip_end(),
+                ),
+                ht::Element::Directive(dir) => match &**dir {
+                    _ if d > MAX_DEPTH => (Elem::Unread, false, false),
+                    ht::Directive::If(ifd) => {
+                        let open = ifd.if_expr.strip;
+                        let close = ifd.endif_expr.strip;
+                        let then_end = match &ifd.else_expr {
+                            Some(e) => e.strip.strip_start(),
+                            None => close.strip_start(),
+                        };
+                        let then = self.inner(&ifd.if_expr.template, open.strip_end(), then_end, d);
+                        let otherwise = ifd.else_expr.as_ref().map(|e| {
+                            self.inner(&e.template, e.strip.strip_end(), close.strip_start(), d)
+                        });
+                        let cond = self.expr(&ifd.if_expr.cond_expr, d);
+                        let elem = Elem::If {
+                            cond,
+                            then,
+                            otherwise,
+                        };
+                        (elem, open.strip_start(), close.strip_end())
+                    }
+                    ht::Directive::For(fd) => {
+                        let open = fd.for_expr.strip;
+                        let close = fd.endfor_expr.strip;
+                        let body = self.inner(
+                            &fd.for_expr.template,
+                            open.strip_end(),
+                            close.strip_start(),
+                            d,
+                        );
+                        let elem = Elem::For(Box::new(TemplateFor {
+                            key_var: fd.for_expr.key_var.as_ref().map(|k| k.as_str().into()),
+                            value_var: fd.for_expr.value_var.as_str().into(),
+                            collection: self.expr(&fd.for_expr.collection_expr, d),
+                            body,
+                        }));
+                        (elem, open.strip_start(), close.strip_end())
+                    }
                 },
-                ht::Directive::For(_) => Elem::For,
-            },
-        })
-        .collect()
+            })
+            .collect();
+        let strips: Vec<(bool, bool)> = marked.iter().map(|(_, b, a)| (*b, *a)).collect();
+        let mut out: Vec<Elem> = marked.into_iter().map(|(e, _, _)| e).collect();
+        for (i, (before, after)) in strips.into_iter().enumerate() {
+            if before && i > 0 {
+                trim_lit(&mut out[i - 1], false, true);
+            }
+            if after && i + 1 < out.len() {
+                trim_lit(&mut out[i + 1], true, false);
+            }
+        }
+        out
+    }
+
+    /// The template inside a directive, its first and last literals trimmed as the
+    /// directive's markers ask.
+    fn inner(&self, t: &ht::Template, trim_first: bool, trim_last: bool, d: usize) -> Vec<Elem> {
+        let mut els = self.elements(t.iter(), d);
+        if trim_first && let Some(first) = els.first_mut() {
+            trim_lit(first, true, false);
+        }
+        if trim_last && let Some(last) = els.last_mut() {
+            trim_lit(last, false, true);
+        }
+        els
+    }
+}
+
+/// Trim a literal element's whitespace at its start and/or end.
+fn trim_lit(el: &mut Elem, start: bool, end: bool) {
+    if let Elem::Lit(l) = el {
+        let mut t: &str = l;
+        if start {
+            t = t.trim_start();
+        }
+        if end {
+            t = t.trim_end();
+        }
+        *l = t.into();
     }
 }
 

@@ -348,20 +348,12 @@ impl<'l> Inst<'l> {
             }
             E::For(fe) => {
                 let coll = self.eval(&fe.collection, f, env, d);
-                let pairs: Vec<(Sv, Sv)> = match &coll.v {
-                    V::List(items) => items
-                        .iter()
-                        .enumerate()
-                        .map(|(i, v)| (Sv::new(V::Num(i as f64), v.span), v.clone()))
-                        .collect(),
-                    V::Obj(m) => m
-                        .iter()
-                        .map(|(k, v)| (Sv::lit(k.clone(), v.span), v.clone()))
-                        .collect(),
-                    V::Null => {
+                let pairs = match iteration_pairs(&coll) {
+                    Some(p) => p,
+                    None if coll.is_null() => {
                         return Sv::unknown(format!("{ERR}for expression over null"), span);
                     }
-                    _ => return unknown_from(&coll, span),
+                    None => return unknown_from(&coll, span),
                 };
                 if pairs.len() > MAX_COLLECTION {
                     self.sh.note(format!(
@@ -376,55 +368,36 @@ impl<'l> Inst<'l> {
                 let mut obj: BTreeMap<String, Sv> = BTreeMap::new();
                 let mut groups: BTreeMap<String, Vec<Sv>> = BTreeMap::new();
                 for (k, v) in pairs {
-                    let kframe;
-                    let vframe;
-                    let env2 = if let Some(kn) = kname {
-                        kframe = Env {
-                            name: kn,
-                            value: k,
-                            parent: env,
-                        };
-                        vframe = Env {
-                            name: vname,
-                            value: v,
-                            parent: Some(&kframe),
-                        };
-                        Some(&vframe)
-                    } else {
-                        vframe = Env {
-                            name: vname,
-                            value: v,
-                            parent: env,
-                        };
-                        Some(&vframe)
-                    };
-                    if let Some(cond) = &fe.cond {
-                        let c = self.eval(cond, f, env2, d);
-                        match c.as_bool() {
-                            Some(true) => {}
-                            Some(false) => continue,
-                            None => {
-                                return Sv::unknown(
-                                    "for expression with an unknown condition",
-                                    span,
-                                );
+                    // Per element: skipped (None), or its key (with `=>`) and value.
+                    let step = with_frames(env, kname, vname, k, v, |env2| {
+                        if let Some(cond) = &fe.cond {
+                            match self.eval(cond, f, env2, d).as_bool() {
+                                Some(true) => {}
+                                Some(false) => return Ok(None),
+                                None => {
+                                    return Err("for expression with an unknown condition");
+                                }
                             }
                         }
-                    }
-                    let val = self.eval(&fe.value, f, env2, d);
-                    match &fe.key {
-                        Some(ke) => {
-                            let key = self.eval(ke, f, env2, d);
-                            let Some(key) = key.as_text() else {
-                                return Sv::unknown("for expression with an unknown key", span);
-                            };
-                            if fe.grouping {
-                                groups.entry(key).or_default().push(val);
-                            } else {
-                                obj.insert(key, val);
-                            }
+                        let val = self.eval(&fe.value, f, env2, d);
+                        match &fe.key {
+                            Some(ke) => match self.eval(ke, f, env2, d).as_text() {
+                                Some(key) => Ok(Some((Some(key), val))),
+                                None => Err("for expression with an unknown key"),
+                            },
+                            None => Ok(Some((None, val))),
                         }
-                        None => list.push(val),
+                    });
+                    match step {
+                        Err(why) => return Sv::unknown(why, span),
+                        Ok(None) => {}
+                        Ok(Some((Some(key), val))) if fe.grouping => {
+                            groups.entry(key).or_default().push(val);
+                        }
+                        Ok(Some((Some(key), val))) => {
+                            obj.insert(key, val);
+                        }
+                        Ok(Some((None, val))) => list.push(val),
                     }
                 }
                 if fe.key.is_some() {
@@ -502,7 +475,29 @@ impl<'l> Inst<'l> {
                     }
                 }
             }
-            Elem::For => out.push(Part::Unknown("template for directive".into())),
+            Elem::For(tf) => {
+                let coll = self.eval(&tf.collection, f, env, d);
+                let Some(pairs) = iteration_pairs(&coll).filter(|p| p.len() <= MAX_COLLECTION)
+                else {
+                    if is_error(&coll) {
+                        return Some(reason(&coll));
+                    }
+                    out.push(Part::Unknown("template for directive".into()));
+                    return None;
+                };
+                for (k, v) in pairs {
+                    let (key_var, value_var) = (tf.key_var.as_deref(), &*tf.value_var);
+                    let err = with_frames(env, key_var, value_var, k, v, |inner| {
+                        tf.body
+                            .iter()
+                            .find_map(|e| self.template_element(e, out, f, inner, d + 1))
+                    });
+                    if err.is_some() {
+                        return err;
+                    }
+                }
+            }
+            Elem::Unread => out.push(Part::Unknown("template directive nested too deeply".into())),
         }
         None
     }
@@ -1347,6 +1342,56 @@ pub fn frame_value(kind: &ExpKind, v: &Sv) -> (&'static str, Sv) {
             m.insert("value".to_string(), v.clone());
             ("each", Sv::new(V::Obj(m), v.span))
         }
+    }
+}
+
+/// Run `body` with `key_var` (when there is one) bound to `k` and `value_var` to `v`.
+fn with_frames<R>(
+    env: Option<&Env>,
+    key_var: Option<&str>,
+    value_var: &str,
+    k: Sv,
+    v: Sv,
+    body: impl FnOnce(Option<&Env>) -> R,
+) -> R {
+    match key_var {
+        Some(name) => {
+            let key = Env {
+                name,
+                value: k,
+                parent: env,
+            };
+            body(Some(&Env {
+                name: value_var,
+                value: v,
+                parent: Some(&key),
+            }))
+        }
+        None => body(Some(&Env {
+            name: value_var,
+            value: v,
+            parent: env,
+        })),
+    }
+}
+
+/// `(key, value)` pairs a `for` iterates over: a list's indexes and items, an object's
+/// keys and values; `None` for anything else.
+fn iteration_pairs(coll: &Sv) -> Option<Vec<(Sv, Sv)>> {
+    match &coll.v {
+        V::List(items) => Some(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (Sv::new(V::Num(i as f64), v.span), v.clone()))
+                .collect(),
+        ),
+        V::Obj(m) => Some(
+            m.iter()
+                .map(|(k, v)| (Sv::lit(k.clone(), v.span), v.clone()))
+                .collect(),
+        ),
+        _ => None,
     }
 }
 

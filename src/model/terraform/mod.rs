@@ -1069,6 +1069,27 @@ data "aws_iam_policy_document" "merged" {
     }
 
     #[test]
+    fn template_for_directives_and_strip_markers() {
+        let main = r#"
+locals {
+  tables = ["a", "b"]
+  list   = "%{ for i, t in local.tables ~}
+    ${i}=${t} %{~ if t == "a" }, %{ endif ~}
+  %{~ endfor ~}
+  !"
+}
+resource "aws_dynamodb_table" "t" {
+  name = local.list
+}
+"#;
+        let (scopes, _d) = load_files(&[("main.tf", main)], &Settings::default());
+        assert_eq!(
+            table(&scopes[0], "aws_dynamodb_table.t").known_name(),
+            Some("0=a, 1=b!")
+        );
+    }
+
+    #[test]
     fn normalize_applies_parent_components() {
         assert_eq!(normalize(Path::new("./a/b/../c")), PathBuf::from("a/c"));
         assert_eq!(normalize(Path::new("x/../../y")), PathBuf::from("../y"));
