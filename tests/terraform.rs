@@ -528,6 +528,55 @@ fn json_module_calls_outputs_and_documents_are_followed() {
     assert!(!notes.iter().any(|n| n.contains("not read")), "{notes:?}");
 }
 
+/// Policies read with `file()` and `templatefile()` are checked, and located in the file
+/// they came from when their text traces back to it.
+#[test]
+fn policies_from_files_and_templates_point_into_them() {
+    let dir = root().join("testdata/terraform/files");
+    let report = check(&dir, &["DDB001", "DDB601", "DDB602"]);
+    let mut r: Vec<_> = report
+        .findings
+        .iter()
+        .map(|f| {
+            let res = f.resource.as_ref().map_or("", |r| r.id.as_str());
+            let file = f
+                .path
+                .split("testdata/terraform/files/")
+                .last()
+                .unwrap_or("");
+            let at = (f.location.start_line, f.location.start_column);
+            format!("{} {res} {file}:{}:{}", f.rule_id, at.0, at.1)
+        })
+        .collect();
+    r.sort();
+    assert_eq!(
+        r,
+        [
+            "DDB001  templates/broken.json.tpl:2:21",
+            "DDB601 aws_iam_policy.admin policies/admin.json:6:17",
+            "DDB601 aws_iam_role_policy.app main.tf:26:12",
+            "DDB601 aws_iam_role_policy.reader templates/reader.json.tpl:6:17",
+            "DDB602 aws_iam_policy.admin policies/admin.json:7:19",
+            "DDB602 aws_iam_role_policy.app main.tf:26:12",
+        ]
+    );
+    // The rendered template keeps the table's reference in its Resource.
+    let loaded = ddbguard::load(&[dir], &Settings::default()).unwrap();
+    let Kind::Policy(p) = &loaded.scopes[0]
+        .resource("aws_iam_role_policy.reader")
+        .unwrap()
+        .kind
+    else {
+        panic!("policy")
+    };
+    assert_eq!(
+        p.statements[0].resources[0]
+            .get()
+            .and_then(|s| s.as_ref_part()),
+        Some(("aws_dynamodb_table.orders", Some("arn")))
+    );
+}
+
 /// `TF_VAR_*` from the environment sets variables, below `--var` and above defaults.
 #[test]
 fn tf_var_environment_variables_set_inputs() {

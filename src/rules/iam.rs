@@ -298,22 +298,24 @@ pub struct Located<'a> {
 /// with the resource that attaches it rather than the document.
 pub fn statements(scope: &Scope) -> Vec<Located<'_>> {
     let mut out: Vec<Located> = Vec::new();
-    let mut at: std::collections::HashMap<Span, usize> = std::collections::HashMap::new();
+    // By span and place in the policy: two statements of one policy can share a span (a
+    // policy rendered from a template is located at the template as a whole).
+    let mut at: std::collections::HashMap<(Span, usize), usize> = std::collections::HashMap::new();
     for res in &scope.resources {
         let (policies, resource_based): (Vec<&crate::model::Policy>, bool) = match &res.kind {
             Kind::Policy(policy) => (vec![policy], false),
             Kind::Table(table) => (table.resource_policies.iter().collect(), true),
             _ => continue,
         };
-        for st in policies.into_iter().flat_map(|p| &p.statements) {
-            match at.get(&st.span) {
+        for (i, st) in policies.into_iter().flat_map(|p| &p.statements).enumerate() {
+            match at.get(&(st.span, i)) {
                 Some(&i) => {
                     if out[i].res.rtype == "aws_iam_policy_document" {
                         out[i].res = res;
                     }
                 }
                 None => {
-                    at.insert(st.span, out.len());
+                    at.insert((st.span, i), out.len());
                     out.push(Located {
                         res,
                         st,

@@ -70,6 +70,10 @@ impl<'l> Shared<'l> {
     }
 }
 
+/// The name of a frame whose value is an object of variables (`templatefile`'s second
+/// argument): each attribute is a variable.
+const TEMPLATE_VARS: &str = "";
+
 /// Variables bound by `count`, `each`, `for` and `dynamic` iterators.
 pub struct Env<'a> {
     pub name: &'a str,
@@ -83,6 +87,11 @@ impl Env<'_> {
         while let Some(f) = e {
             if f.name == name {
                 return Some(&f.value);
+            }
+            if f.name == TEMPLATE_VARS
+                && let Some(v) = f.value.get(name)
+            {
+                return Some(v);
             }
             e = f.parent;
         }
@@ -272,6 +281,7 @@ impl<'l> Inst<'l> {
                     return Sv::unknown(format!("function {name}() is not evaluated"), span);
                 }
                 match name {
+                    "file" | "templatefile" => self.read_function(name, call, f, env, d, span),
                     "try" => {
                         for a in call.args.iter() {
                             let v = self.eval(a, f, env, d);
@@ -410,6 +420,73 @@ impl<'l> Inst<'l> {
                 } else {
                     Sv::new(V::List(list), span)
                 }
+            }
+        }
+    }
+
+    /// `file(path)` and `templatefile(path, vars)`. A relative path is tried as given
+    /// (`path.module` is relative to where ddbguard runs), then from the root module's
+    /// directory (where Terraform runs). The file's text keeps its own spans.
+    fn read_function(
+        &self,
+        name: &str,
+        call: &super::ast::Call,
+        f: FileId,
+        env: Option<&Env>,
+        d: usize,
+        span: Span,
+    ) -> Sv {
+        let Some(arg) = call.args.first() else {
+            return Sv::unknown(format!("{ERR}{name}() needs a path"), span);
+        };
+        let path = self.eval(arg, f, env, d);
+        let Some(p) = path.as_text() else {
+            return unknown_from(&path, span);
+        };
+        let given = PathBuf::from(&p);
+        let mut candidates = vec![given.clone()];
+        if given.is_relative() {
+            candidates.push(self.sh.root_dir.join(&given));
+        }
+        let Some((id, text)) = candidates.iter().find_map(|c| self.sh.loader.read_file(c)) else {
+            return Sv::unknown(format!("{ERR}{name}(): cannot read {p}"), span);
+        };
+        self.sh.files.borrow_mut().insert(id);
+        let whole = Span::new(id, 0, text.len());
+        if name == "file" {
+            return Sv::lit(&*text, whole);
+        }
+        let vars = match call.args.get(1) {
+            Some(a) => self.eval(a, f, env, d),
+            None => Sv::new(V::Obj(BTreeMap::new()), span),
+        };
+        if vars.as_obj().is_none() {
+            return unknown_from(&vars, span);
+        }
+        match self.sh.loader.template(id, &text) {
+            Ok(elements) => {
+                let frame = Env {
+                    name: TEMPLATE_VARS,
+                    value: vars,
+                    parent: None,
+                };
+                // Located in the template when its text traces back to the template's
+                // lines; otherwise (directives, values written in) at the call.
+                let v = self.template(&elements, id, Some(&frame), d + 1, whole);
+                match &v.v {
+                    V::Str(s) if super::extract::traces_to(s, &text) => v,
+                    _ => v.respan(span),
+                }
+            }
+            Err((offset, message)) => {
+                self.sh.problems.borrow_mut().push(Problem {
+                    rule: "DDB001",
+                    span: Span::new(id, offset, offset + 1),
+                    message: format!("template syntax error: {message}"),
+                    help: Some("fix the template at this location".into()),
+                    resource: None,
+                });
+                Sv::unknown(format!("{ERR}{p} is not a valid template"), span)
             }
         }
     }

@@ -9,7 +9,7 @@ use crate::model::{
     Metric, Policy, Problem, Prop, Replica, Resource, Statement, Str, Table, TableKind, Tag, Val,
     VpcEndpoint,
 };
-use crate::source::{FileId, Span};
+use crate::source::{FileId, SourceMap, Span};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -69,8 +69,8 @@ pub fn collect(inst: &Inst, out: &mut Vec<Resource>, used: &mut Vec<Arc<Module>>
                 return;
             }
             let mut problems = Vec::new();
-            let text = inst.m.file(f).map(|fi| fi.text.clone());
-            let kind = resource_kind(rtype, &body, header, text.as_deref(), &mut problems);
+            let sources = Some(inst.sh.loader.sources);
+            let kind = resource_kind(rtype, &body, header, sources, &mut problems);
             let res = Resource {
                 id: addr,
                 rtype: rtype.to_string(),
@@ -308,7 +308,7 @@ pub(crate) fn resource_kind(
     rtype: &str,
     b: &RBody,
     header: Span,
-    text: Option<&str>,
+    sources: Option<&SourceMap>,
     problems: &mut Vec<Problem>,
 ) -> Kind {
     match rtype {
@@ -400,7 +400,7 @@ pub(crate) fn resource_kind(
         | "aws_iam_group_policy" => {
             let statements = b
                 .attr("policy")
-                .map(|p| policy_statements(p, text, problems))
+                .map(|p| policy_statements(p, sources, problems))
                 .unwrap_or_default();
             Kind::Policy(Policy { statements })
         }
@@ -408,7 +408,7 @@ pub(crate) fn resource_kind(
             let mut statements = Vec::new();
             for ip in b.blocks("inline_policy") {
                 if let Some(p) = ip.body.attr("policy") {
-                    statements.extend(policy_statements(p, text, problems));
+                    statements.extend(policy_statements(p, sources, problems));
                 }
             }
             if statements.is_empty() {
@@ -689,32 +689,22 @@ impl Sv {
 }
 
 /// Statements of a `policy` value: `jsonencode(…)`, a JSON string, or a document's `json`.
-/// `file_text` is the text of the file the value was written in: JSON written there
-/// (a heredoc, a quoted string) gets spans into it.
+/// JSON written as text (a heredoc, a quoted string, a file read by `file()` or
+/// `templatefile()`) gets spans into the file it was written in, found in `sources`.
 pub fn policy_statements(
     p: &Sv,
-    file_text: Option<&str>,
+    sources: Option<&SourceMap>,
     problems: &mut Vec<Problem>,
 ) -> Vec<Statement> {
     match &p.v {
         V::Json(inner) => statements_from_doc(inner, problems),
         V::Str(s) => {
-            // Symbolic parts become placeholders inside the JSON text, restored after.
-            let mut text = String::new();
-            let mut parts = Vec::new();
-            for part in &s.0 {
-                match part {
-                    crate::model::Part::Lit(l) => text.push_str(l),
-                    other => {
-                        text.push_str(&format!("@@ddbguard{}@@", parts.len()));
-                        parts.push(other.clone());
-                    }
-                }
-            }
+            let (text, parts) = placeholder_text(s);
             let Ok(parsed) = super::json::parse(&text, p.span.file, 0) else {
                 return Vec::new();
             };
-            let source = file_text.and_then(|t| t.get(p.span.range()));
+            let file = sources.map(|s| s.get(p.span.file));
+            let source = file.as_ref().and_then(|f| f.text.get(p.span.range()));
             let map = source.and_then(|src| align(&text, src));
             let to_file = |sp: Span| -> Span {
                 match &map {
@@ -749,10 +739,34 @@ pub fn policy_statements(
         }
         V::OneOf(bs) => bs
             .iter()
-            .flat_map(|b| policy_statements(b, file_text, problems))
+            .flat_map(|b| policy_statements(b, sources, problems))
             .collect(),
         _ => Vec::new(),
     }
+}
+
+/// A string's text with its symbolic parts (references, unknowns) as `@@ddbguardN@@`
+/// placeholders, and those parts in order: JSON in it parses, and the parts are restored
+/// in the parsed values.
+fn placeholder_text(s: &Str) -> (String, Vec<crate::model::Part>) {
+    let mut text = String::new();
+    let mut parts = Vec::new();
+    for part in &s.0 {
+        match part {
+            crate::model::Part::Lit(l) => text.push_str(l),
+            other => {
+                text.push_str(&format!("@@ddbguard{}@@", parts.len()));
+                parts.push(other.clone());
+            }
+        }
+    }
+    (text, parts)
+}
+
+/// Whether a string made from `source` (a template's text) can be traced back to it byte
+/// by byte, so that JSON in it gets spans into `source`.
+pub fn traces_to(s: &Str, source: &str) -> bool {
+    align(&placeholder_text(s).0, source).is_some()
 }
 
 /// For each byte of `text`, its offset in `source`, when `text` is `source` with some

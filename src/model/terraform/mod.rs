@@ -28,7 +28,7 @@ pub mod value;
 
 use crate::config::Settings;
 use crate::model::{Format, Problem, Scope};
-use crate::source::{SourceFile, SourceMap, Span};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
 use eval::{Inst, Shared};
 use parse::Module;
 use rayon::prelude::*;
@@ -38,11 +38,21 @@ use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use value::{Sv, V};
 
+/// A file read by `file()` or `templatefile()`: its id in the source map and its text.
+pub type ReadFile = (FileId, Arc<str>);
+
+/// A `templatefile()` template: its elements, or the offset and message of its syntax error.
+pub type Template = Result<Arc<Vec<ast::Elem>>, (usize, String)>;
+
 /// Reads module directories once and hands them out to every root that uses them.
 pub struct Loader<'a> {
     pub sources: &'a SourceMap,
     cache: Mutex<HashMap<PathBuf, Arc<Module>>>,
     canonical: Mutex<HashMap<PathBuf, PathBuf>>,
+    /// Files read by `file()` / `templatefile()`, by canonical path.
+    read: Mutex<HashMap<PathBuf, Option<ReadFile>>>,
+    /// Templates of `templatefile()`, parsed once (or where and why they do not parse).
+    templates: Mutex<HashMap<FileId, Template>>,
     downloaded: Mutex<HashMap<PathBuf, Arc<HashMap<String, PathBuf>>>>,
 }
 
@@ -52,6 +62,8 @@ impl<'a> Loader<'a> {
             sources,
             cache: Mutex::default(),
             canonical: Mutex::default(),
+            read: Mutex::default(),
+            templates: Mutex::default(),
             downloaded: Mutex::default(),
         }
     }
@@ -75,6 +87,47 @@ impl<'a> Loader<'a> {
                 .insert(key, c.clone());
             c
         })
+    }
+
+    /// A file that `file()` or `templatefile()` reads: read once per run, into the source
+    /// map so that findings in it point at its lines. `None` unless it is a regular UTF-8
+    /// file of at most [`crate::MAX_FILE_BYTES`].
+    pub fn read_file(&self, path: &Path) -> Option<ReadFile> {
+        let key = self.canonical(path);
+        // Held while reading: two roots asking at once add the file once.
+        let mut read = self.read.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(known) = read.get(&key) {
+            return known.clone();
+        }
+        let text = std::fs::metadata(path)
+            .ok()
+            .filter(|m| m.is_file() && m.len() <= crate::MAX_FILE_BYTES)
+            .and_then(|_| std::fs::read(path).ok())
+            .and_then(|bytes| String::from_utf8(bytes).ok());
+        let got = text.map(|t| {
+            let text: Arc<str> = t.into();
+            let id = self
+                .sources
+                .add(SourceFile::new(path.to_path_buf(), text.clone()));
+            (id, text)
+        });
+        read.insert(key, got.clone());
+        got
+    }
+
+    /// The parsed template held by file `id` (`text`), parsed on first use.
+    pub fn template(&self, id: FileId, text: &str) -> Template {
+        let mut templates = self.templates.lock().unwrap_or_else(|e| e.into_inner());
+        templates
+            .entry(id)
+            .or_insert_with(|| match hcl_edit::parser::parse_template(text) {
+                Ok(t) => {
+                    let aliases = HashMap::new();
+                    Ok(Arc::new(ast::Convert::new(&aliases).elements(t.iter(), 0)))
+                }
+                Err(e) => Err((e.location().offset(), e.message().to_string())),
+            })
+            .clone()
     }
 
     /// The module in `dir`, read on first use.
