@@ -11,6 +11,8 @@
 //! (`.terraform/modules/modules.json` of the root); otherwise the call is opaque and the
 //! scope says so in its notes. `aws_dynamodb_table_replica` resources are added as
 //! replicas of the table they name when it is in scope (and kept as `Other` resources).
+//! Files named by `file()` and `templatefile()` are read (regular UTF-8 files only) and
+//! join the scope, so a policy kept in a file is reported at its line there.
 //!
 //! Limits: at most 10,000 instances per `count`/`for_each`/`dynamic` block and 100,000
 //! resource instances per root (both noted). Files in Terraform's JSON configuration
@@ -1140,6 +1142,43 @@ resource "aws_dynamodb_table" "t" {
             table(&scopes[0], "aws_dynamodb_table.t").known_name(),
             Some("0=a, 1=b!")
         );
+    }
+
+    #[test]
+    fn unreadable_files_are_unknown() {
+        let main = r#"
+resource "aws_iam_policy" "missing" {
+  policy = file("${path.module}/missing.json")
+}
+resource "aws_iam_policy" "dir" {
+  policy = file(path.module)
+}
+resource "aws_iam_policy" "fifo" {
+  policy = templatefile("${path.module}/pipe", {})
+}
+resource "aws_iam_policy" "binary" {
+  policy = file("${path.module}/binary.json")
+}
+"#;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.tf"), main).unwrap();
+        std::fs::write(dir.path().join("binary.json"), [0xff, 0xfe, b'{']).unwrap();
+        // A FIFO would block a reader forever: it must not be opened.
+        let fifo = std::process::Command::new("mkfifo")
+            .arg(dir.path().join("pipe"))
+            .status();
+        assert!(fifo.is_ok_and(|s| s.success()), "mkfifo");
+        let sources = SourceMap::default();
+        let scopes = load(&[dir.path().to_path_buf()], &sources, &Settings::default());
+        for id in ["missing", "dir", "fifo", "binary"] {
+            let r = scopes[0].resource(&format!("aws_iam_policy.{id}")).unwrap();
+            assert!(
+                matches!(&r.kind, Kind::Policy(p) if p.statements.is_empty()),
+                "{id}: {:?}",
+                r.kind
+            );
+        }
+        assert_eq!(sources.len(), 1, "only main.tf was read");
     }
 
     #[test]
