@@ -134,6 +134,22 @@ pub fn walk(paths: &[PathBuf], exclude: &globset::GlobSet) -> Result<Found, Stri
     Ok(found)
 }
 
+/// The stack directories of a CDK for Terraform app: `cdktf.out/stacks/*` holding a
+/// `cdk.tf.json`.
+fn cdktf_stacks(app: &Path) -> Vec<PathBuf> {
+    let stacks = app.join("cdktf.out").join("stacks");
+    let Ok(entries) = std::fs::read_dir(&stacks) else {
+        return Vec::new();
+    };
+    let mut out: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|d| d.join("cdk.tf.json").is_file())
+        .collect();
+    out.sort();
+    out
+}
+
 fn parent_or_dot(path: &Path) -> PathBuf {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -186,6 +202,15 @@ fn walk_dir(
                 found.assemblies.push(cdk_out);
             } else if path.join("cdk.json").is_file() {
                 found.unsynthesized_cdk_apps.push(path.to_path_buf());
+            }
+            // Likewise the stacks a CDK for Terraform app synthesized (`cdktf synth`).
+            if path.join("cdktf.json").is_file() {
+                for stack in cdktf_stacks(path) {
+                    let rel = stack.strip_prefix(root).unwrap_or(&stack);
+                    if !(exclude.is_match(rel) || exclude.is_match(&stack)) {
+                        tf_dirs.insert(stack);
+                    }
+                }
             }
             continue;
         }
@@ -243,6 +268,37 @@ mod tests {
         write(&odd.join("manifest.json"), "not json at all");
         assert!(!is_assembly_dir(&odd));
         assert!(!is_assembly_dir(&dir.path().join("missing")));
+    }
+
+    #[test]
+    fn git_ignored_cdktf_stacks_are_found() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+        write(&dir.path().join(".gitignore"), "cdktf.out/\n");
+        let app = dir.path().join("infra");
+        write(&app.join("cdktf.json"), r#"{"language": "typescript"}"#);
+        let stacks = app.join("cdktf.out/stacks");
+        write(&stacks.join("prod/cdk.tf.json"), "{}");
+        write(&stacks.join("dev/cdk.tf.json"), "{}");
+        write(&stacks.join("notes/readme.txt"), "");
+        let found = walk(&[dir.path().to_path_buf()], &globset::GlobSet::empty()).unwrap();
+        assert_eq!(
+            found.terraform_dirs,
+            vec![stacks.join("dev"), stacks.join("prod")]
+        );
+        // Excluded by the config: not read.
+        let mut b = globset::GlobSetBuilder::new();
+        b.add(globset::Glob::new("**/stacks/dev").unwrap());
+        let found = walk(&[dir.path().to_path_buf()], &b.build().unwrap()).unwrap();
+        assert_eq!(found.terraform_dirs, vec![stacks.join("prod")]);
+        // Without the app's cdktf.json the ignored directory stays ignored.
+        std::fs::remove_file(app.join("cdktf.json")).unwrap();
+        let found = walk(&[dir.path().to_path_buf()], &globset::GlobSet::empty()).unwrap();
+        assert!(
+            found.terraform_dirs.is_empty(),
+            "{:?}",
+            found.terraform_dirs
+        );
     }
 
     #[test]

@@ -577,6 +577,44 @@ fn policies_from_files_and_templates_point_into_them() {
     );
 }
 
+/// CDK for Terraform's synthesized stacks (`cdk.tf.json`) are Terraform's JSON syntax;
+/// findings carry the construct path it records.
+#[test]
+fn cdktf_stacks_carry_their_construct_paths() {
+    let dir = root().join("testdata/terraform/cdktf");
+    let report = check(&dir, &["DDB101", "DDB601"]);
+    let got: Vec<(&str, &str, Option<&str>, u32)> = report
+        .findings
+        .iter()
+        .map(|f| {
+            let r = f.resource.as_ref().expect("a resource");
+            (
+                f.rule_id,
+                r.id.as_str(),
+                r.cdk_path.as_deref(),
+                f.location.start_line,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "DDB101",
+                "aws_dynamodb_table.orders_table_8F3A1C2B",
+                Some("app/orders-table"),
+                17
+            ),
+            (
+                "DDB601",
+                "aws_iam_policy.reader_policy_12AB34CD",
+                Some("app/reader-policy"),
+                26
+            ),
+        ]
+    );
+}
+
 /// `TF_VAR_*` from the environment sets variables, below `--var` and above defaults.
 #[test]
 fn tf_var_environment_variables_set_inputs() {

@@ -76,7 +76,7 @@ pub fn collect(inst: &Inst, out: &mut Vec<Resource>, used: &mut Vec<Arc<Module>>
                 rtype: rtype.to_string(),
                 file: f,
                 span: header,
-                cdk_path: None,
+                cdk_path: construct_path(&decl.block),
                 suppressions: suppressions.clone(),
                 kind,
             };
@@ -170,6 +170,25 @@ fn instance_bodies<'a>(
             };
             (addr, body)
         })
+}
+
+/// The construct path CDK for Terraform records in a resource it synthesizes
+/// (`"//": {"metadata": {"path": "app/orders-table"}}` in `cdk.tf.json`).
+fn construct_path(block: &super::ast::Block) -> Option<String> {
+    let meta = object_field(&block.body.attr("//")?.value, "metadata")?;
+    object_field(meta, "path")?.as_str().map(str::to_string)
+}
+
+/// The expression of key `name` in an object expression.
+fn object_field<'a>(e: &'a super::ast::Expr, name: &str) -> Option<&'a super::ast::Expr> {
+    use super::ast::{E, Key};
+    match &e.e {
+        E::Object(entries) => entries.iter().find_map(|(k, v)| match k {
+            Key::Ident(k) if &**k == name => Some(v),
+            _ => None,
+        }),
+        _ => None,
+    }
 }
 
 /// `ddbguard:ignore` comments that apply to a block.
