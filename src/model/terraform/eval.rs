@@ -25,6 +25,12 @@ pub const MAX_MODULE_DEPTH: usize = 16;
 const MAX_EXPR_DEPTH: usize = 200;
 /// Evaluation steps per root module.
 const MAX_STEPS: u64 = 20_000_000;
+/// Most a value built by evaluation may hold ([`Sv::weight`]: values plus bytes of text),
+/// so that doubling locals (`a1 = "${a0}${a0}"`, `l1 = concat(l0, l0)`) end as unknowns
+/// instead of exhausting memory.
+pub const MAX_VALUE: usize = 1 << 20;
+/// Bytes of values copied per evaluation step charged to the step budget.
+const BYTES_PER_STEP: usize = 64;
 
 /// A prefix marking unknown reasons that are errors (for `try` and `can`).
 pub const ERR: &str = "error: ";
@@ -61,12 +67,26 @@ impl<'l> Shared<'l> {
     }
 
     fn step(&self) -> bool {
-        let s = self.steps.get() + 1;
+        self.charge(1)
+    }
+
+    /// Spend `n` steps of the budget; false once it is spent.
+    pub fn charge(&self, n: u64) -> bool {
+        let before = self.steps.get();
+        let s = before.saturating_add(n);
         self.steps.set(s);
-        if s == MAX_STEPS {
+        if before < MAX_STEPS && s >= MAX_STEPS {
             self.note("evaluation stopped after its step budget: later values are unknown");
         }
         s < MAX_STEPS
+    }
+
+    /// The unknown that stands for a value past [`MAX_VALUE`] (noted once).
+    pub fn too_large(&self, span: Span) -> Sv {
+        self.note(format!(
+            "a value holding more than {MAX_VALUE} elements or bytes was not built: it is unknown"
+        ));
+        Sv::unknown("value too large", span)
     }
 }
 
@@ -229,18 +249,31 @@ impl<'l> Inst<'l> {
             E::TooDeep => Sv::unknown("expression nested too deeply", span),
             E::Error(why) => Sv::unknown(format!("{ERR}{why}"), span),
             E::Array(a) => {
-                let items = a.iter().map(|x| self.eval(x, f, env, d)).collect();
+                let mut tally = Tally::default();
+                let mut items = Vec::with_capacity(a.len());
+                for x in a {
+                    let item = self.eval(x, f, env, d);
+                    if !tally.add(&item, 0) {
+                        return self.sh.too_large(span);
+                    }
+                    items.push(item);
+                }
                 Sv::new(V::List(items), span)
             }
             E::Object(o) => {
                 let mut map = BTreeMap::new();
+                let mut tally = Tally::default();
                 for (k, v) in o {
                     let key = match k {
                         Key::Ident(id) => Some(id.to_string()),
                         Key::Expr(ke) => key_text(&self.eval(ke, f, env, d)),
                     };
                     let Some(key) = key else { continue };
-                    map.insert(key, self.eval(v, f, env, d));
+                    let value = self.eval(v, f, env, d);
+                    if !tally.add(&value, key.len()) {
+                        return self.sh.too_large(span);
+                    }
+                    map.insert(key, value);
                 }
                 Sv::new(V::Obj(map), span)
             }
@@ -320,7 +353,11 @@ impl<'l> Inst<'l> {
                                 }
                             }
                         }
-                        functions::call(name, args, span)
+                        let v = functions::call(name, args, span);
+                        if v.weight(MAX_VALUE) > MAX_VALUE {
+                            return self.sh.too_large(span);
+                        }
+                        v
                     }
                 }
             }
@@ -377,6 +414,7 @@ impl<'l> Inst<'l> {
                 let mut list = Vec::new();
                 let mut obj: BTreeMap<String, Sv> = BTreeMap::new();
                 let mut groups: BTreeMap<String, Vec<Sv>> = BTreeMap::new();
+                let mut tally = Tally::default();
                 for (k, v) in pairs {
                     // Per element: skipped (None), or its key (with `=>`) and value.
                     let step = with_frames(env, kname, vname, k, v, |env2| {
@@ -398,6 +436,11 @@ impl<'l> Inst<'l> {
                             None => Ok(Some((None, val))),
                         }
                     });
+                    if let Ok(Some((key, val))) = &step
+                        && !tally.add(val, key.as_ref().map_or(0, String::len))
+                    {
+                        return self.sh.too_large(span);
+                    }
                     match step {
                         Err(why) => return Sv::unknown(why, span),
                         Ok(None) => {}
@@ -500,10 +543,14 @@ impl<'l> Inst<'l> {
         span: Span,
     ) -> Sv {
         let mut out = Str::default();
+        let mut size = 0;
         for el in elements {
-            if let Some(err) = self.template_element(el, &mut out, f, env, d) {
+            if let Some(err) = self.template_element(el, &mut out, &mut size, f, env, d) {
                 return Sv::unknown(err, span);
             }
+        }
+        if size > MAX_VALUE {
+            return self.sh.too_large(span);
         }
         Sv::new(V::Str(out), span)
     }
@@ -512,14 +559,22 @@ impl<'l> Inst<'l> {
         &self,
         el: &Elem,
         out: &mut Str,
+        size: &mut usize,
         f: FileId,
         env: Option<&Env>,
         d: usize,
     ) -> Option<String> {
+        if *size > MAX_VALUE {
+            return Some(reason(&self.sh.too_large(Span::default())));
+        }
         match el {
-            Elem::Lit(l) => out.push(Part::Lit(l.to_string())),
+            Elem::Lit(l) => {
+                *size += l.len();
+                out.push(Part::Lit(l.to_string()));
+            }
             Elem::Interp(i) => {
                 let v = self.eval(i, f, env, d);
+                *size = size.saturating_add(v.weight(MAX_VALUE));
                 if is_error(&v)
                     && let V::Unknown(why) = v.v
                 {
@@ -547,7 +602,7 @@ impl<'l> Inst<'l> {
                     }
                 };
                 for e in chosen.into_iter().flatten() {
-                    if let Some(err) = self.template_element(e, out, f, env, d + 1) {
+                    if let Some(err) = self.template_element(e, out, size, f, env, d + 1) {
                         return Some(err);
                     }
                 }
@@ -567,7 +622,7 @@ impl<'l> Inst<'l> {
                     let err = with_frames(env, key_var, value_var, k, v, |inner| {
                         tf.body
                             .iter()
-                            .find_map(|e| self.template_element(e, out, f, inner, d + 1))
+                            .find_map(|e| self.template_element(e, out, size, f, inner, d + 1))
                     });
                     if err.is_some() {
                         return err;
@@ -911,6 +966,13 @@ impl<'l> Inst<'l> {
             }
         }
         let rest = ops.get(used..).unwrap_or(&[]);
+        // Copying a large value costs steps, so references to one cannot run for ever.
+        if !self
+            .sh
+            .charge((cur.weight(MAX_VALUE) / BYTES_PER_STEP) as u64)
+        {
+            return Sv::unknown("evaluation budget exceeded", cur.span);
+        }
         if rest.is_empty() {
             return cur.clone();
         }
@@ -1419,6 +1481,19 @@ pub fn frame_value(kind: &ExpKind, v: &Sv) -> (&'static str, Sv) {
             m.insert("value".to_string(), v.clone());
             ("each", Sv::new(V::Obj(m), v.span))
         }
+    }
+}
+
+/// Adds up the weight of the parts of a value being built, against [`MAX_VALUE`].
+#[derive(Default)]
+struct Tally(usize);
+
+impl Tally {
+    /// Count `v` (and `extra` bytes, a key); false once the total is past the limit.
+    fn add(&mut self, v: &Sv, extra: usize) -> bool {
+        let room = MAX_VALUE.saturating_sub(self.0);
+        self.0 = self.0.saturating_add(v.weight(room)).saturating_add(extra);
+        self.0 <= MAX_VALUE
     }
 }
 

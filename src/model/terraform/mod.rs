@@ -1182,6 +1182,30 @@ resource "aws_iam_policy" "binary" {
     }
 
     #[test]
+    fn doubling_values_end_as_unknowns() {
+        // 2^40 copies: without a bound on built values this exhausts memory.
+        let mut main = String::from("locals {\n  s0 = \"0123456789abcdef\"\n  l0 = [\"x\"]\n");
+        for i in 1..=40 {
+            let p = i - 1;
+            main.push_str(&format!("  s{i} = \"${{local.s{p}}}${{local.s{p}}}\"\n"));
+            main.push_str(&format!("  l{i} = concat(local.l{p}, local.l{p})\n"));
+        }
+        main.push_str("}\nresource \"aws_dynamodb_table\" \"t\" {\n  name = local.s40\n  hash_key = length(local.l40)\n  range_key = local.s10\n}\n");
+        let (scopes, _d) = load_files(&[("main.tf", &main)], &Settings::default());
+        let t = table(&scopes[0], "aws_dynamodb_table.t");
+        assert!(t.known_name().is_none());
+        assert!(t.hash_key().and_then(|k| k.attribute.get()).is_none());
+        // Values under the bound are built: s10 is 16 KiB.
+        let range = t
+            .key_schema
+            .iter()
+            .find(|k| k.key_type.get() == Some(&crate::model::KeyType::Range));
+        let len = range.and_then(|k| k.attribute.get()).map(String::len);
+        assert_eq!(len, Some(16 << 10));
+        assert!(scopes[0].notes.iter().any(|n| n.contains("was not built")));
+    }
+
+    #[test]
     fn normalize_applies_parent_components() {
         assert_eq!(normalize(Path::new("./a/b/../c")), PathBuf::from("a/c"));
         assert_eq!(normalize(Path::new("x/../../y")), PathBuf::from("../y"));

@@ -55,6 +55,42 @@ impl Sv {
         matches!(self.v, V::Null)
     }
 
+    /// How much the value holds: one per value and one per byte of text, counted up to
+    /// `limit` (anything past it counts as `limit + 1`).
+    pub fn weight(&self, limit: usize) -> usize {
+        let mut total = 0usize;
+        let mut stack = vec![self];
+        while let Some(v) = stack.pop() {
+            total += 1;
+            match &v.v {
+                V::Str(s) => {
+                    for part in &s.0 {
+                        total += match part {
+                            Part::Lit(t) | Part::Unknown(t) => t.len(),
+                            Part::Ref { target, attr } => {
+                                target.len() + attr.as_ref().map_or(0, String::len)
+                            }
+                        };
+                    }
+                }
+                V::Unknown(t) | V::Res(t) => total += t.len(),
+                V::List(items) | V::OneOf(items) => stack.extend(items),
+                V::Obj(m) => {
+                    for (k, x) in m {
+                        total += k.len();
+                        stack.push(x);
+                    }
+                }
+                V::Json(inner) => stack.push(inner),
+                V::Null | V::Bool(_) | V::Num(_) => {}
+            }
+            if total > limit {
+                return limit + 1;
+            }
+        }
+        total
+    }
+
     pub fn is_unknown(&self) -> bool {
         matches!(self.v, V::Unknown(_) | V::OneOf(_))
     }
