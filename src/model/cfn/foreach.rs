@@ -8,6 +8,9 @@ use crate::model::node::{Entry, Node, NodeKind, Rewrite};
 const MAX_NESTING: usize = 4;
 /// Most resources one loop may produce.
 const MAX_ITEMS: usize = 10_000;
+/// Most resources all the loops of a template may produce (nested loops multiply;
+/// CloudFormation itself allows 500 resources in a stack).
+const MAX_EXPANDED: usize = 20_000;
 
 /// Whether the template's `Resources` use `Fn::ForEach`.
 pub fn uses_foreach(root: &Node) -> bool {
@@ -26,7 +29,13 @@ pub fn expand(root: &Node, notes: &mut Vec<String>) -> Node {
             if &*entry.key == "Resources"
                 && let NodeKind::Map(resources) = &entry.value.kind
             {
-                let expanded = expand_entries(&t, resources, 0, notes);
+                let mut budget = MAX_EXPANDED;
+                let expanded = expand_entries(&t, resources, 0, &mut budget, notes);
+                if budget == 0 {
+                    notes.push(format!(
+                        "Fn::ForEach loops make more than {MAX_EXPANDED} resources: the rest is not checked"
+                    ));
+                }
                 entry.value.kind = NodeKind::Map(expanded);
             }
         }
@@ -38,6 +47,7 @@ fn expand_entries(
     t: &Template,
     entries: &[Entry],
     depth: usize,
+    budget: &mut usize,
     notes: &mut Vec<String>,
 ) -> Vec<Entry> {
     let mut out = Vec::with_capacity(entries.len());
@@ -62,6 +72,10 @@ fn expand_entries(
             continue;
         };
         for value in values.iter().take(MAX_ITEMS) {
+            if *budget == 0 {
+                break;
+            }
+            *budget -= 1;
             let substituted: Vec<Entry> = body
                 .iter()
                 .map(|e| Entry {
@@ -70,7 +84,7 @@ fn expand_entries(
                     value: substitute(&e.value, id, value),
                 })
                 .collect();
-            out.extend(expand_entries(t, &substituted, depth + 1, notes));
+            out.extend(expand_entries(t, &substituted, depth + 1, budget, notes));
         }
     }
     out
@@ -145,5 +159,21 @@ mod tests {
             .get("TableName")
             .unwrap();
         assert_eq!(name.as_scalar(), Some("B"));
+    }
+
+    #[test]
+    fn nested_loops_are_bounded_and_detected_without_a_version() {
+        let items: Vec<String> = (0..1000).map(|i| format!("I{i}")).collect();
+        let list = items.join(", ");
+        let text = format!(
+            "Transform: AWS::LanguageExtensions\nResources:\n  Fn::ForEach::A:\n    - A\n    - [{list}]\n    - Fn::ForEach::B:\n        - B\n        - [{list}]\n        - T${{A}}x${{B}}:\n            Type: AWS::DynamoDB::Table\n"
+        );
+        let root = yaml::parse(&text, FileId(0)).unwrap();
+        assert!(crate::model::cfn::is_template(&root));
+        let mut notes = Vec::new();
+        let out = expand(&root, &mut notes);
+        let n = out.get("Resources").unwrap().as_map().unwrap().len();
+        assert!(n > 10_000 && n <= MAX_EXPANDED, "{n}");
+        assert!(notes.iter().any(|n| n.contains("the rest is not checked")));
     }
 }

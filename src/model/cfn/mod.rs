@@ -1,9 +1,9 @@
 //! CloudFormation frontend: YAML and JSON templates into a [`Scope`].
 //!
 //! Each file is read once, parsed into a spanned [`Node`] tree (`yaml`, `json`), detected
-//! (a template has `AWSTemplateFormatVersion`, or `Resources` whose entries have a `Type`),
-//! and its resources are turned into the typed model (`extract`) with values resolved
-//! where they can be (`resolve`). Problems become DDB001/DDB002 on the scope.
+//! (a template has `AWSTemplateFormatVersion`, or `Resources` whose entries have a `Type`
+//! or are `Fn::ForEach` loops), and its resources are turned into the typed model
+//! (`extract`) with values resolved where they can be (`resolve`). Problems become DDB001/DDB002 on the scope.
 
 pub mod extract;
 pub mod foreach;
@@ -122,6 +122,8 @@ pub fn is_template(root: &Node) -> bool {
                     .get("Type")
                     .and_then(Node::as_scalar)
                     .is_some_and(|t| t.contains("::"))
+                    // Resources made by `Fn::ForEach` loops only.
+                    || e.key.starts_with("Fn::ForEach::")
             }),
             // `Resources` that is not a mapping, beside other template sections.
             None => [

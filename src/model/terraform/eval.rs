@@ -17,6 +17,8 @@ use std::sync::Arc;
 
 /// Most instances a `count`, `for_each`, `for` expression or `dynamic` block expands to.
 pub const MAX_INSTANCES: usize = 10_000;
+/// Most blocks `dynamic` blocks make for one root module (nested ones multiply).
+pub const MAX_DYNAMIC_BLOCKS: usize = 100_000;
 /// Most elements a `for` expression or `range()` builds.
 pub const MAX_COLLECTION: usize = 200_000;
 /// Deepest module nesting followed.
@@ -45,6 +47,8 @@ pub struct Shared<'l> {
     pub files: RefCell<BTreeSet<FileId>>,
     pub calls_followed: Cell<usize>,
     pub instances: Cell<usize>,
+    /// Blocks made by `dynamic` blocks so far (bounded by [`MAX_DYNAMIC_BLOCKS`]).
+    dynamic_blocks: Cell<usize>,
     steps: Cell<u64>,
 }
 
@@ -58,6 +62,7 @@ impl<'l> Shared<'l> {
             files: RefCell::default(),
             calls_followed: Cell::new(0),
             instances: Cell::new(0),
+            dynamic_blocks: Cell::new(0),
             steps: Cell::new(0),
         }
     }
@@ -1216,6 +1221,15 @@ impl<'l> Inst<'l> {
             ));
         }
         for (k, v) in pairs.into_iter().take(MAX_INSTANCES) {
+            // Nested dynamic blocks multiply: the root has a budget for all of them.
+            let made = self.sh.dynamic_blocks.get() + 1;
+            self.sh.dynamic_blocks.set(made);
+            if made > MAX_DYNAMIC_BLOCKS {
+                self.sh.note(format!(
+                    "more than {MAX_DYNAMIC_BLOCKS} blocks made by dynamic blocks: the rest is not read"
+                ));
+                return;
+            }
             let mut m = BTreeMap::new();
             m.insert("key".to_string(), k);
             m.insert("value".to_string(), v);
