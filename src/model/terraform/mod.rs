@@ -1206,6 +1206,36 @@ resource "aws_iam_policy" "binary" {
     }
 
     #[test]
+    fn nested_dynamic_blocks_are_bounded() {
+        let main = r#"
+resource "aws_dynamodb_table" "t" {
+  name = "t"
+  dynamic "global_secondary_index" {
+    for_each = range(400)
+    content {
+      name = "g${global_secondary_index.value}"
+      dynamic "on_demand_throughput" {
+        for_each = range(400)
+        content {
+          max_read_request_units = on_demand_throughput.value
+        }
+      }
+    }
+  }
+}
+"#;
+        let (scopes, _d) = load_files(&[("main.tf", main)], &Settings::default());
+        let t = table(&scopes[0], "aws_dynamodb_table.t");
+        assert!(!t.gsis.is_empty() && t.gsis.len() < 400, "{}", t.gsis.len());
+        assert!(
+            scopes[0]
+                .notes
+                .iter()
+                .any(|n| n.contains("blocks made by dynamic blocks"))
+        );
+    }
+
+    #[test]
     fn normalize_applies_parent_components() {
         assert_eq!(normalize(Path::new("./a/b/../c")), PathBuf::from("a/c"));
         assert_eq!(normalize(Path::new("x/../../y")), PathBuf::from("../y"));
