@@ -550,7 +550,57 @@ impl FromJson {
         depth: usize,
     ) -> Block {
         let mut out = Body::default();
+        let sp_of = |v: &Sv| Sp {
+            start: v.span.start,
+            end: v.span.end,
+        };
         for (k, v) in body.as_obj().into_iter().flatten() {
+            // `"dynamic": {"NAME": {"for_each": …, "content": {…}}}`: one dynamic block per
+            // name, its content a block whose nested blocks are read as any other.
+            if k == "dynamic" && depth < MAX_DEPTH {
+                for (name, spec) in v.as_obj().into_iter().flatten() {
+                    let Some(fields) = spec.as_obj() else {
+                        continue;
+                    };
+                    let mut dynamic = Body::default();
+                    for (field, value) in fields {
+                        if field == "content" && value.as_obj().is_some() {
+                            let csp = sp_of(value);
+                            let content = self.block("content", &[], csp, csp, value, depth + 2);
+                            dynamic.blocks.push(content);
+                        } else if field == "iterator" {
+                            // An iterator names a variable: written as a bare string.
+                            let e = match value.as_text() {
+                                Some(t) => E::Var(t.into()),
+                                None => E::Null,
+                            };
+                            dynamic.attrs.push(Attr {
+                                key: field.as_str().into(),
+                                sp: sp_of(value),
+                                value: Expr {
+                                    sp: sp_of(value),
+                                    e,
+                                },
+                            });
+                        } else {
+                            let value_expr = self.expr(value, true);
+                            dynamic.attrs.push(Attr {
+                                key: field.as_str().into(),
+                                sp: sp_of(value),
+                                value: value_expr,
+                            });
+                        }
+                    }
+                    out.blocks.push(Block {
+                        ident: "dynamic".into(),
+                        labels: vec![name.as_str().into()],
+                        sp: sp_of(spec),
+                        header: sp_of(spec),
+                        body: dynamic,
+                    });
+                }
+                continue;
+            }
             if JSON_BLOCKS.contains(&k.as_str()) && depth < MAX_DEPTH {
                 let items: Vec<&Sv> = match &v.v {
                     V::Obj(_) => vec![v],

@@ -600,7 +600,7 @@ mod tests {
             let p = dir.path().join(name);
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(&p, text).unwrap();
-            if name.ends_with(".tf") && !name.contains(".terraform/") {
+            if parse::is_config_file(name) && !name.contains(".terraform/") {
                 dirs.insert(p.parent().unwrap().to_path_buf());
             }
         }
@@ -1232,6 +1232,31 @@ resource "aws_dynamodb_table" "t" {
                 .notes
                 .iter()
                 .any(|n| n.contains("blocks made by dynamic blocks"))
+        );
+    }
+
+    #[test]
+    fn dynamic_blocks_in_json_syntax() {
+        let main = r#"{
+  "locals": {"indexes": ["byUser", "byDate"]},
+  "resource": {"aws_dynamodb_table": {"t": {
+    "name": "t",
+    "hash_key": "id",
+    "dynamic": {
+      "global_secondary_index": {
+        "for_each": "${local.indexes}",
+        "iterator": "gsi",
+        "content": {"name": "${gsi.value}", "hash_key": "k", "projection_type": "ALL"}
+      }
+    }
+  }}}
+}"#;
+        let (scopes, _d) = load_files(&[("main.tf.json", main)], &Settings::default());
+        let t = table(&scopes[0], "aws_dynamodb_table.t");
+        let names: Vec<Option<&String>> = t.gsis.iter().map(|g| g.name.get()).collect();
+        assert_eq!(
+            names,
+            [Some(&"byUser".to_string()), Some(&"byDate".to_string())]
         );
     }
 
