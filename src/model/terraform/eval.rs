@@ -1045,11 +1045,7 @@ impl<'l> Inst<'l> {
                     None => (None, None),
                     Some((kind, v)) => (Some(kv_key(kind, v)), Some(frame_value(kind, v))),
                 };
-                let holder = frame.map(|(name, value)| Env {
-                    name,
-                    value,
-                    parent: None,
-                });
+                let holder = frame_env(frame);
                 let body = self.resolve_body(&decl.block.body, f, holder.as_ref(), d + 1);
                 out.push(Document {
                     key,
@@ -1347,18 +1343,8 @@ impl<'l> Inst<'l> {
                     )
                 }
             };
-            let frame_holder;
-            let env = match &env_frame {
-                Some((n, v)) => {
-                    frame_holder = Env {
-                        name: n,
-                        value: v.clone(),
-                        parent: None,
-                    };
-                    Some(&frame_holder)
-                }
-                None => None,
-            };
+            let holder = frame_env(env_frame);
+            let env = holder.as_ref();
             let mut inputs: HashMap<String, Sv> = HashMap::new();
             for attr in &body.attrs {
                 let k = &*attr.key;
@@ -1509,6 +1495,15 @@ impl Tally {
         self.0 = self.0.saturating_add(v.weight(room)).saturating_add(extra);
         self.0 <= MAX_VALUE
     }
+}
+
+/// The `count.index` / `each` binding of an instance ([`frame_value`]) as an environment.
+pub fn frame_env(frame: Option<(&'static str, Sv)>) -> Option<Env<'static>> {
+    frame.map(|(name, value)| Env {
+        name,
+        value,
+        parent: None,
+    })
 }
 
 /// Run `body` with `key_var` (when there is one) bound to `k` and `value_var` to `v`.

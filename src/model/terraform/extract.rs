@@ -1,6 +1,6 @@
 //! Resolved Terraform resources into the typed model.
 
-use super::eval::{Env, Expansion, Inst, RBlock, RBody, frame_value, key_suffix, kv_key};
+use super::eval::{Expansion, Inst, RBlock, RBody, frame_env, frame_value, key_suffix, kv_key};
 use super::parse::{Decl, Module, label};
 use super::value::{Sv, V};
 use crate::model::{
@@ -140,15 +140,6 @@ pub fn collect(inst: &Inst, out: &mut Vec<Resource>, used: &mut Vec<Arc<Module>>
             }
         }
     }
-}
-
-/// The `count.index` / `each` binding of an instance.
-fn frame_env(frame: Option<(&'static str, Sv)>) -> Option<Env<'static>> {
-    frame.map(|(name, value)| Env {
-        name,
-        value,
-        parent: None,
-    })
 }
 
 /// The address of each instance of a resource or data block and its resolved body (left

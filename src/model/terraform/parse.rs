@@ -399,11 +399,13 @@ fn read_json_config(m: &mut Module, id: FileId, text: &str) {
     let decl = |block: Block| Decl { file: id, block };
     let mut conv = FromJson::default();
     // A block is an object, or a list of objects (the first is read).
-    let first_obj = |v: &Sv| match &v.v {
-        V::Obj(_) => Some(v.clone()),
-        V::List(items) => items.iter().find(|i| i.as_obj().is_some()).cloned(),
-        _ => None,
-    };
+    fn first_obj(v: &Sv) -> Option<&Sv> {
+        match &v.v {
+            V::Obj(_) => Some(v),
+            V::List(items) => items.iter().find(|i| i.as_obj().is_some()),
+            _ => None,
+        }
+    }
     for (section, value) in root {
         let Some(entries) = value.as_obj() else {
             continue;
@@ -415,9 +417,8 @@ fn read_json_config(m: &mut Module, id: FileId, text: &str) {
                         let Some(body) = first_obj(body) else {
                             continue;
                         };
-                        let header = key_before(name, &body);
-                        let block =
-                            conv.block(section, &[rtype, name], sp(&body), header, &body, 0);
+                        let header = key_before(name, body);
+                        let block = conv.block(section, &[rtype, name], sp(body), header, body, 0);
                         if section == "resource" {
                             m.resources.push(decl(block));
                         } else {
@@ -431,13 +432,13 @@ fn read_json_config(m: &mut Module, id: FileId, text: &str) {
                     let Some(body) = first_obj(body) else {
                         continue;
                     };
-                    let header = key_before(name, &body);
+                    let header = key_before(name, body);
                     m.calls.push(decl(conv.block(
                         "module",
                         &[name],
-                        sp(&body),
+                        sp(body),
                         header,
-                        &body,
+                        body,
                         0,
                     )));
                 }
@@ -450,8 +451,8 @@ fn read_json_config(m: &mut Module, id: FileId, text: &str) {
                     let mut block = Block {
                         ident: "variable".into(),
                         labels: vec![name.as_str().into()],
-                        sp: sp(&body),
-                        header: key_before(name, &body),
+                        sp: sp(body),
+                        header: key_before(name, body),
                         body: Body::default(),
                     };
                     if let Some(ty) = body.get("type")
@@ -491,15 +492,15 @@ fn read_json_config(m: &mut Module, id: FileId, text: &str) {
             }
             "output" => {
                 for (name, body) in entries {
-                    if let Some(v) = first_obj(body).and_then(|b| b.get("value").cloned()) {
+                    if let Some(v) = first_obj(body).and_then(|b| b.get("value")) {
                         m.outputs.insert(
                             name.clone(),
                             Named {
                                 file: id,
                                 attr: Attr {
                                     key: "value".into(),
-                                    sp: sp(&v),
-                                    value: conv.expr(&v, true),
+                                    sp: sp(v),
+                                    value: conv.expr(v, true),
                                 },
                             },
                         );
