@@ -488,3 +488,54 @@ fn outside_a_pull_request_the_action_checks_without_a_base() {
     }));
     assert!(ann.iter().any(|a| a.message.contains("InvoicesTable")));
 }
+
+// ---- Packaging ----
+
+#[test]
+fn the_crate_package_holds_the_program_and_no_test_corpora() {
+    let out = Command::new(env!("CARGO"))
+        .args(["package", "--list", "--allow-dirty", "--offline"])
+        .current_dir(root())
+        .output()
+        .expect("cargo runs");
+    assert!(
+        out.status.success(),
+        "cargo package --list fails:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list = String::from_utf8_lossy(&out.stdout);
+    let files: Vec<&str> = list.lines().collect();
+    for needed in [
+        "Cargo.toml",
+        "Cargo.lock",
+        "LICENSE",
+        "README.md",
+        "src/main.rs",
+        "src/lib.rs",
+        "ddbguard.example.yaml",
+        "schema/ddbguard.schema.json",
+        "rules/DDB101.md",
+    ] {
+        assert!(files.contains(&needed), "{needed} is not packaged:\n{list}");
+    }
+    let stray: Vec<&&str> = files
+        .iter()
+        .filter(|f| {
+            [
+                "tests/",
+                "testdata/",
+                "fuzz/",
+                "bench/",
+                ".github/",
+                ".ci/",
+                "target/",
+            ]
+            .iter()
+            .any(|dir| f.starts_with(dir))
+        })
+        .collect();
+    assert!(
+        stray.is_empty(),
+        "packaged but not part of the program: {stray:?}"
+    );
+}
