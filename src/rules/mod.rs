@@ -342,7 +342,8 @@ pub fn run_rules(scope: &Scope, settings: &Settings, base: Option<&Scope>) -> Ve
             problem.span,
             problem.message.clone(),
             help,
-        );
+        )
+        .key(without_line_numbers(&problem.message));
     }
     for rule in RULES {
         let meta = rule.meta();
@@ -353,6 +354,20 @@ pub fn run_rules(scope: &Scope, settings: &Settings, base: Option<&Scope>) -> Ve
         rule.check(scope, &mut ctx);
     }
     ctx.findings
+}
+
+/// A problem's fingerprint detail: its message without the line numbers it names
+/// (DDB002's "the value at line 12"), so that lines added above it do not move it.
+fn without_line_numbers(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(i) = rest.find("line ") {
+        let (head, tail) = rest.split_at(i + "line ".len());
+        out.push_str(head);
+        rest = tail.trim_start_matches(|c: char| c.is_ascii_digit());
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Pick the help text for the scope's format.
@@ -373,6 +388,16 @@ pub fn by_format(
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    #[test]
+    fn problem_keys_leave_out_line_numbers() {
+        assert_eq!(
+            without_line_numbers("key A is written twice: the value at line 12 is dropped"),
+            "key A is written twice: the value at line  is dropped"
+        );
+        assert_eq!(without_line_numbers("no line here"), "no line here");
+        assert_eq!(without_line_numbers("line 3, line 40"), "line , line ");
+    }
 
     #[test]
     fn ids_and_names_are_unique_and_well_formed() {
