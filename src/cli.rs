@@ -36,6 +36,17 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Print a shell completion script.
+    Completions {
+        /// bash, zsh, fish, powershell or elvish.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print a man page (roff): ddbguard's, or a subcommand's (`ddbguard man check`).
+    Man {
+        /// A subcommand (check, rules, explain, model, init, completions).
+        subcommand: Option<String>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -99,6 +110,12 @@ pub struct CheckArgs {
     /// Say what was skipped and why.
     #[arg(long, short)]
     pub verbose: bool,
+    /// Report only findings that are not in this baseline file (see --write-baseline).
+    #[arg(long, value_name = "FILE", conflicts_with = "base")]
+    pub baseline: Option<PathBuf>,
+    /// Write today's findings to this baseline file (JSON, sorted) for --baseline.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -110,6 +127,38 @@ pub struct ModelArgs {
     pub vars: Vec<String>,
     #[arg(long = "var-file", value_name = "FILE")]
     pub var_files: Vec<PathBuf>,
+}
+
+/// The command-line interface as clap sees it (for completions and man pages).
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
+/// The man page of ddbguard, or of one of its subcommands (`ddbguard-check(1)`), in roff.
+pub fn man_page(subcommand: Option<&str>) -> Result<Vec<u8>, String> {
+    let mut cmd = command();
+    let page = match subcommand {
+        None => cmd,
+        Some(name) => {
+            let names: Vec<String> = cmd
+                .get_subcommands()
+                .map(|s| s.get_name().to_string())
+                .collect();
+            let sub = cmd
+                .find_subcommand_mut(name)
+                .ok_or_else(|| format!("no subcommand {name:?}: one of {}", names.join(", ")))?;
+            let sub = std::mem::take(sub);
+            sub.display_name(format!("ddbguard-{name}"))
+                .bin_name(format!("ddbguard {name}"))
+                .version(env!("CARGO_PKG_VERSION"))
+        }
+    };
+    let mut out = Vec::new();
+    clap_mangen::Man::new(page)
+        .source(concat!("ddbguard ", env!("CARGO_PKG_VERSION")))
+        .render(&mut out)
+        .map_err(|e| format!("cannot render the man page: {e}"))?;
+    Ok(out)
 }
 
 /// One report to write.

@@ -5,6 +5,7 @@
 //! suppressions and severity overrides, and return a sorted [`report::Report`].
 
 pub mod baseline;
+pub mod baseline_file;
 pub mod cli;
 pub mod config;
 pub mod model;

@@ -74,7 +74,24 @@ fn run(cli: Cli) -> Result<u8, String> {
             println!("wrote .ddbguard.yaml");
             Ok(0)
         }
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cli::command(), "ddbguard", &mut out);
+            write_stdout(&out);
+            Ok(0)
+        }
+        Command::Man { subcommand } => {
+            write_stdout(&cli::man_page(subcommand.as_deref())?);
+            Ok(0)
+        }
     }
+}
+
+/// Write to standard output; a closed pipe (`ddbguard man | head`) is not an error.
+fn write_stdout(bytes: &[u8]) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(bytes);
+    let _ = stdout.flush();
 }
 
 /// The config named by `--config`, else the nearest `.ddbguard.yaml` upward, else none.
@@ -121,7 +138,12 @@ fn check(args: cli::CheckArgs) -> Result<u8, String> {
             return Err(format!("no rule {id:?}: `ddbguard rules` lists them"));
         }
     }
-    let report = match &args.base {
+    // Read before anything is written: --baseline and --write-baseline may name one file.
+    let baseline = match &args.baseline {
+        Some(path) => Some(ddbguard::baseline_file::Baseline::read(path).map_err(|e| e.0)?),
+        None => None,
+    };
+    let mut report = match &args.base {
         Some(base) => {
             let spec = ddbguard::baseline::BaseSpec::parse(base);
             ddbguard::check_with_base(&args.paths, &settings, &spec, args.only_new)
@@ -129,6 +151,13 @@ fn check(args: cli::CheckArgs) -> Result<u8, String> {
         None => ddbguard::check(&args.paths, &settings),
     }
     .map_err(|e| e.0)?;
+    if let Some(path) = &args.write_baseline {
+        std::fs::write(path, ddbguard::baseline_file::render(&report))
+            .map_err(|e| format!("--write-baseline {}: {e}", path.display()))?;
+    }
+    if let Some(baseline) = baseline {
+        baseline.apply(&mut report);
+    }
     // The human report shows the messages; with other formats they go to stderr.
     let human_on_stdout = outputs
         .iter()
