@@ -1,6 +1,9 @@
-//! The GitHub Action without GitHub: `action.yml` is validated against the schema of
-//! actions (action-validator), and its steps are run the way a pull-request run would run
-//! them, in a temporary repository with a base commit and a head commit.
+//! How ddbguard ships. The GitHub Action without GitHub: `action.yml` and the workflows
+//! are validated against the schemas of actions and workflows (action-validator), its
+//! install steps download a release from a local server on 127.0.0.1, and its check steps
+//! are run the way a pull-request run would run them, in a temporary repository with a
+//! base commit and a head commit. Then shell completions, man pages, the config schema's
+//! published URL, and what the crate package holds.
 
 mod common;
 use common::{copy_dir, git};
@@ -20,7 +23,11 @@ fn action() -> Node {
         .unwrap_or_else(|e| panic!("action.yml does not parse: {e:?}"))
 }
 
+/// action-validator: `$ACTION_VALIDATOR`, else on the PATH or in `~/.cargo/bin`.
 fn find_action_validator() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("ACTION_VALIDATOR").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
     let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).collect())
         .unwrap_or_default();
@@ -33,26 +40,47 @@ fn find_action_validator() -> Option<PathBuf> {
 }
 
 #[test]
-fn action_yml_is_valid() {
+fn action_yml_and_the_workflows_are_valid() {
     let Some(validator) = find_action_validator() else {
         println!(
-            "notice: action-validator is not installed, action.yml not validated \
-             (cargo install action-validator)"
+            "notice: action-validator is not installed, action.yml and the workflows are not \
+             validated (npm install --global @action-validator/cli @action-validator/core)"
         );
         return;
     };
-    let out = Command::new(&validator)
-        .arg("--verbose")
-        .arg("action.yml")
-        .current_dir(root())
-        .output()
-        .expect("action-validator runs");
-    assert!(
-        out.status.success(),
-        "action-validator rejects action.yml:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let validate = |dir: &Path, file: &str| {
+        Command::new(&validator)
+            .arg(file)
+            .current_dir(dir)
+            .output()
+            .expect("action-validator runs")
+    };
+    for file in [
+        "action.yml",
+        ".github/workflows/ci.yml",
+        ".github/workflows/release.yml",
+    ] {
+        let out = validate(&root(), file);
+        assert!(
+            out.status.success(),
+            "action-validator rejects {file}:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        println!("action-validator {file}: valid");
+    }
+    // The validator does reject: a workflow whose job has no runner, an action without runs.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("broken.yml"),
+        "on: push\njobs:\n  x:\n    steps: 3\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("action.yml"), "name: x\ndescription: y\n").unwrap();
+    for file in ["broken.yml", "action.yml"] {
+        let out = validate(dir.path(), file);
+        assert!(!out.status.success(), "action-validator accepts {file}");
+    }
 }
 
 #[test]
@@ -237,7 +265,7 @@ fn run_action(repo: &Path, base_sha: &str, with: &[(&str, &str)]) -> Run {
         bin_dir.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let install = ["key", "cache", "build", "download", "path"];
+    let install = ["plan", "key", "cache", "build", "download", "path"];
     let mut last = None;
     for step in a
         .get("runs")
@@ -487,6 +515,390 @@ fn outside_a_pull_request_the_action_checks_without_a_base() {
             .is_some_and(|t| t.starts_with("DDB501") || t.starts_with("DDB502"))
     }));
     assert!(ann.iter().any(|a| a.message.contains("InvoicesTable")));
+}
+
+// ---- Installing: the plan and the download of a release ----
+
+/// The outputs a step wrote to `$GITHUB_OUTPUT` (`name=value` lines).
+fn step_outputs(text: &str) -> BTreeMap<String, String> {
+    text.lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// The step of action.yml with this id.
+fn step(id: &str) -> Node {
+    action()
+        .get("runs")
+        .and_then(|r| r.get("steps"))
+        .and_then(Node::as_seq)
+        .expect("steps")
+        .iter()
+        .find(|s| s.get("id").and_then(Node::as_scalar) == Some(id))
+        .unwrap_or_else(|| panic!("no step {id}"))
+        .clone()
+}
+
+/// Run one `run:` step of action.yml as the runner would (its `env:` with expressions
+/// replaced, `$GITHUB_OUTPUT`), plus `extra_env`; at most `limit`, then it is killed.
+/// Returns (exit status, stdout and stderr, outputs).
+fn run_step(
+    id: &str,
+    vars: &BTreeMap<&str, String>,
+    extra_env: &[(&str, &str)],
+    limit: std::time::Duration,
+) -> (Option<i32>, String, BTreeMap<String, String>) {
+    let step = step(id);
+    let script = step.get("run").and_then(Node::as_scalar).expect("run");
+    let runner = tempfile::tempdir().unwrap();
+    let output_path = runner.path().join("output");
+    std::fs::write(&output_path, "").unwrap();
+    let mut cmd = Command::new("bash");
+    cmd.arg("-e")
+        .arg("-c")
+        .arg(substitute(script, vars))
+        .current_dir(runner.path())
+        .env("GITHUB_OUTPUT", &output_path)
+        .env("RUNNER_TEMP", runner.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for entry in step.get("env").and_then(Node::as_map).unwrap_or(&[]) {
+        let value = entry.value.as_scalar().unwrap_or("");
+        cmd.env(&*entry.key, substitute(value, vars));
+    }
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("bash runs");
+    let deadline = std::time::Instant::now() + limit;
+    while child.try_wait().expect("wait").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("step {id} ran for more than {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().expect("output");
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let outputs = step_outputs(&std::fs::read_to_string(&output_path).unwrap_or_default());
+    (out.status.code(), log, outputs)
+}
+
+fn plan(version: &str, action_ref: &str) -> (Option<i32>, String, BTreeMap<String, String>) {
+    let mut vars = BTreeMap::new();
+    vars.insert("github.action_path", root().to_string_lossy().to_string());
+    vars.insert("inputs.version", version.to_string());
+    vars.insert("github.action_ref", action_ref.to_string());
+    run_step("plan", &vars, &[], std::time::Duration::from_secs(30))
+}
+
+/// The release target of this machine, as action/install.sh names it.
+fn this_target() -> Option<&'static str> {
+    match (std::env::consts::OS, std::env::consts::ARCH) {
+        ("linux", "x86_64") => Some("x86_64-unknown-linux-gnu"),
+        ("linux", "aarch64") => Some("aarch64-unknown-linux-gnu"),
+        ("macos", "x86_64") => Some("x86_64-apple-darwin"),
+        ("macos", "aarch64") => Some("aarch64-apple-darwin"),
+        _ => None,
+    }
+}
+
+#[test]
+fn the_action_downloads_the_release_of_its_tag_and_builds_other_refs() {
+    let Some(target) = this_target() else {
+        println!("notice: no release target for this machine: the install plan is not tested");
+        return;
+    };
+    let method = |version: &str, action_ref: &str| {
+        let (status, log, out) = plan(version, action_ref);
+        assert_eq!(status, Some(0), "{log}");
+        out
+    };
+    let out = method("", "v0.1.0");
+    assert_eq!(out["method"], "download");
+    assert_eq!(out["version"], "0.1.0");
+    assert_eq!(out["target"], target);
+    assert_eq!(method("", "v1.2.3-rc.1")["version"], "1.2.3-rc.1");
+    // A branch, a commit, a moving major tag, a local `uses: ./`: no release to download.
+    for action_ref in ["main", "3f2c1ab9d0e4c5b6a7f8e9d0c1b2a3f4e5d6c7b8", "v1", ""] {
+        assert_eq!(method("", action_ref)["method"], "source", "{action_ref:?}");
+    }
+    // Asked for: a version downloads it whatever the ref, `source` builds.
+    let out = method("0.2.0", "main");
+    assert_eq!(
+        (out["method"].as_str(), out["version"].as_str()),
+        ("download", "0.2.0")
+    );
+    assert_eq!(method("v0.2.0", "main")["version"], "0.2.0");
+    assert_eq!(method("source", "v0.1.0")["method"], "source");
+    // Anything else is an error that says what is expected.
+    let (status, log, _) = plan("latest", "v0.1.0");
+    assert_eq!(status, Some(2), "{log}");
+    assert!(
+        log.contains("::error title=ddbguard::version: latest"),
+        "{log}"
+    );
+}
+
+/// A static HTTP server on 127.0.0.1 for the files of `dir` (GET only, 404 otherwise), in a
+/// thread that lives as long as the test process. Returns its base URL and the log of
+/// the paths asked for.
+fn serve(dir: PathBuf) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let served = log.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(10)));
+            let _ = stream.set_write_timeout(Some(std::time::Duration::from_secs(60)));
+            let mut reader = BufReader::new(&stream);
+            let mut request = String::new();
+            if reader.read_line(&mut request).is_err() {
+                continue;
+            }
+            loop {
+                let mut header = String::new();
+                match reader.read_line(&mut header) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) if header.trim().is_empty() => break,
+                    Ok(_) => {}
+                }
+            }
+            let path = request.split_whitespace().nth(1).unwrap_or("/").to_string();
+            served.lock().unwrap().push(path.clone());
+            let body = if path.contains("..") {
+                None
+            } else {
+                std::fs::read(dir.join(path.trim_start_matches('/'))).ok()
+            };
+            let mut writer = &stream;
+            let _ = match body {
+                Some(body) => write!(
+                    writer,
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                )
+                .and_then(|()| writer.write_all(&body)),
+                None => writer.write_all(
+                    b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                ),
+            };
+        }
+    });
+    (base, log)
+}
+
+fn sha256_hex(path: &Path) -> String {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("sha256sum \"$1\" 2>/dev/null || shasum -a 256 \"$1\"")
+        .arg("sh")
+        .arg(path)
+        .output()
+        .expect("sha256sum runs");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .expect("a checksum")
+        .to_string()
+}
+
+#[test]
+fn the_action_installs_a_release_only_when_its_checksum_matches() {
+    let Some(target) = this_target() else {
+        println!("notice: no release target for this machine: the download is not tested");
+        return;
+    };
+    // A release v9.8.7 as release.yml publishes it: the archive holds the binary under test.
+    let server_root = tempfile::tempdir().unwrap();
+    let release = server_root.path().join("v9.8.7");
+    std::fs::create_dir(&release).unwrap();
+    let stage = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        env!("CARGO_BIN_EXE_ddbguard"),
+        stage.path().join("ddbguard"),
+    )
+    .unwrap();
+    let archive_name = format!("ddbguard-v9.8.7-{target}.tar.gz");
+    let archive = release.join(&archive_name);
+    let made = Command::new("sh")
+        .arg("-c")
+        .arg("tar -cf - -C \"$1\" ddbguard | gzip -1 > \"$2\"")
+        .arg("sh")
+        .arg(stage.path())
+        .arg(&archive)
+        .status()
+        .expect("tar runs");
+    assert!(made.success());
+    let good = format!("{}  {archive_name}\n", sha256_hex(&archive));
+    let checksum = release.join(format!("{archive_name}.sha256"));
+    let (base, served) = serve(server_root.path().to_path_buf());
+
+    let install = |version: &str| {
+        let runner = tempfile::tempdir().unwrap();
+        let mut vars = BTreeMap::new();
+        vars.insert("github.action_path", root().to_string_lossy().to_string());
+        vars.insert("steps.plan.outputs.version", version.to_string());
+        vars.insert("steps.plan.outputs.target", target.to_string());
+        vars.insert("github.action_repository", "acme/ddbguard".to_string());
+        vars.insert("runner.temp", runner.path().to_string_lossy().to_string());
+        let (status, log, _) = run_step(
+            "download",
+            &vars,
+            &[("DDBGUARD_DOWNLOAD_BASE", base.as_str())],
+            std::time::Duration::from_secs(120),
+        );
+        let bin = runner.path().join("ddbguard/bin/ddbguard");
+        (status, log, runner, bin)
+    };
+
+    // The checksum matches: installed, and the installed binary runs.
+    std::fs::write(&checksum, &good).unwrap();
+    let (status, log, _runner, bin) = install("9.8.7");
+    println!("---- good checksum\n{log}");
+    assert_eq!(status, Some(0), "{log}");
+    assert!(
+        log.contains("checksum") && log.contains("verified"),
+        "{log}"
+    );
+    let out = Command::new(&bin)
+        .args(["check", "testdata/examples", "--format", "json"])
+        .current_dir(root())
+        .output()
+        .expect("the installed ddbguard runs");
+    assert_eq!(out.status.code(), Some(1), "the examples have errors");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"rule_id\": \"DDB101\""));
+    assert!(
+        served
+            .lock()
+            .unwrap()
+            .contains(&format!("/v9.8.7/{archive_name}.sha256"))
+    );
+
+    // The checksum does not match: the step fails and says so, nothing is installed.
+    let bad: String = good
+        .chars()
+        .enumerate()
+        .map(|(i, c)| {
+            if i == 0 {
+                if c == '0' { '1' } else { '0' }
+            } else {
+                c
+            }
+        })
+        .collect();
+    std::fs::write(&checksum, &bad).unwrap();
+    let (status, log, _runner, bin) = install("9.8.7");
+    println!("---- bad checksum\n{log}");
+    assert_eq!(status, Some(2), "{log}");
+    assert!(
+        log.contains(&format!(
+            "::error title=ddbguard::checksum mismatch for {archive_name}"
+        )),
+        "{log}"
+    );
+    assert!(!bin.exists(), "installed despite the bad checksum");
+
+    // A version that was never released: the step fails and names the URL.
+    let (status, log, _runner, bin) = install("9.9.9");
+    println!("---- missing release\n{log}");
+    assert_eq!(status, Some(2), "{log}");
+    assert!(
+        log.contains("cannot download") && log.contains("/v9.9.9/"),
+        "{log}"
+    );
+    assert!(!bin.exists());
+}
+
+// ---- Shell completions, the man page, the config schema for editors ----
+
+#[test]
+fn completions_are_printed_for_each_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = common::ddbguard(&root(), &["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("ddbguard") && text.contains("write-baseline"),
+            "{shell}: {text}"
+        );
+    }
+    // bash loads the script and completes the subcommands.
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source <('{}' completions bash) && complete -p ddbguard && \
+             COMP_WORDS=(ddbguard ch) COMP_CWORD=1 COMP_LINE='ddbguard ch' COMP_POINT=11 && \
+             _ddbguard ddbguard ch ddbguard && printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            env!("CARGO_BIN_EXE_ddbguard")
+        ))
+        .output()
+        .expect("bash runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.lines().any(|l| l == "check"), "{text}");
+    assert_eq!(
+        common::ddbguard(&root(), &["completions", "tcsh"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn man_pages_are_generated_from_the_arguments() {
+    // The page `ddbguard man ARGS` prints holds its title and each of `needles`.
+    let check_page = |args: &[&str], title: &str, needles: &[&str]| {
+        let out = common::ddbguard(&root(), args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        let page = String::from_utf8_lossy(&out.stdout);
+        assert!(page.contains(&format!(".TH {title} 1")), "{page}");
+        for needle in needles {
+            assert!(page.contains(needle), "{needle} missing:\n{page}");
+        }
+    };
+    check_page(&["man"], "ddbguard", &["check", "completions", "man"]);
+    check_page(
+        &["man", "check"],
+        "ddbguard-check",
+        &["baseline", "write\\-baseline", "fail\\-on"],
+    );
+    let out = common::ddbguard(&root(), &["man", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("check"));
+}
+
+#[test]
+fn init_points_editors_at_the_published_schema() {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("schema/ddbguard.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let id = schema["$id"].as_str().expect("$id");
+    assert_eq!(
+        id,
+        "https://raw.githubusercontent.com/ddbguard/ddbguard/main/schema/ddbguard.schema.json"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = common::ddbguard(dir.path(), &["init"]);
+    assert_eq!(out.status.code(), Some(0));
+    let written = std::fs::read_to_string(dir.path().join(".ddbguard.yaml")).unwrap();
+    assert_eq!(
+        written.lines().next(),
+        Some(format!("# yaml-language-server: $schema={id}").as_str())
+    );
 }
 
 // ---- Packaging ----
