@@ -11,6 +11,10 @@
 #                  tag (v0.1.0) downloads that release; a branch, a SHA or nothing builds
 #                  from source, since no binary exists for an unreleased commit
 #   REPOSITORY     the action's repository (github.action_repository), owner/name
+#   ACTION_PATH    where the runner put the action (github.action_path):
+#                  .../_actions/<owner>/<repo>/<ref>. GitHub does not promise
+#                  github.action_ref and github.action_repository inside composite actions
+#                  (actions/runner#2473); when they are empty, they are read from this path
 #   INSTALL_ROOT   download: the binary goes to $INSTALL_ROOT/bin/ddbguard
 #   DDBGUARD_DOWNLOAD_BASE
 #                  where releases are downloaded from, instead of
@@ -46,13 +50,39 @@ release_version() {
   fi
 }
 
+# The ref the action is used at: ACTION_REF, else the last part of a runner's action path.
+action_ref() {
+  if [ -n "${ACTION_REF:-}" ]; then
+    echo "$ACTION_REF"
+    return
+  fi
+  case "${ACTION_PATH:-}" in
+    */_actions/*/*/*) basename "$ACTION_PATH" ;;
+  esac
+}
+
+# owner/name of the action's repository: REPOSITORY, else from a runner's action path.
+repository() {
+  if [ -n "${REPOSITORY:-}" ]; then
+    echo "$REPOSITORY"
+    return
+  fi
+  case "${ACTION_PATH:-}" in
+    */_actions/*/*/*)
+      local repo_dir="${ACTION_PATH%/*}"
+      echo "$(basename "$(dirname "$repo_dir")")/$(basename "$repo_dir")"
+      ;;
+  esac
+}
+
 output() {
   echo "$1" >> "${GITHUB_OUTPUT:-/dev/null}"
   echo "$1"
 }
 
 plan() {
-  local version="${VERSION:-}" ref="${ACTION_REF:-}" t
+  local version="${VERSION:-}" ref t
+  ref="$(action_ref)"
   t="$(target)"
   case "$version" in
     source)
@@ -111,7 +141,14 @@ download() {
   target="${TARGET:-$(target)}"
   [ -n "$target" ] || die "no ddbguard release for $(uname -s) $(uname -m)"
   [ -n "${INSTALL_ROOT:-}" ] || die "download: INSTALL_ROOT is not set"
-  base="${DDBGUARD_DOWNLOAD_BASE:-https://github.com/${REPOSITORY:?REPOSITORY is not set}/releases/download}"
+  if [ -n "${DDBGUARD_DOWNLOAD_BASE:-}" ]; then
+    base="$DDBGUARD_DOWNLOAD_BASE"
+  else
+    local repo
+    repo="$(repository)"
+    [ -n "$repo" ] || die "download: the action's repository is not known (REPOSITORY, ACTION_PATH)"
+    base="https://github.com/${repo}/releases/download"
+  fi
   archive="ddbguard-v${version}-${target}.tar.gz"
   tmp="$(mktemp -d)"
 

@@ -590,8 +590,20 @@ fn run_step(
 }
 
 fn plan(version: &str, action_ref: &str) -> (Option<i32>, String, BTreeMap<String, String>) {
+    plan_at(&root(), version, action_ref)
+}
+
+/// The plan step of the action checked out at `action_path`.
+fn plan_at(
+    action_path: &Path,
+    version: &str,
+    action_ref: &str,
+) -> (Option<i32>, String, BTreeMap<String, String>) {
     let mut vars = BTreeMap::new();
-    vars.insert("github.action_path", root().to_string_lossy().to_string());
+    vars.insert(
+        "github.action_path",
+        action_path.to_string_lossy().to_string(),
+    );
     vars.insert("inputs.version", version.to_string());
     vars.insert("github.action_ref", action_ref.to_string());
     run_step("plan", &vars, &[], std::time::Duration::from_secs(30))
@@ -636,6 +648,21 @@ fn the_action_downloads_the_release_of_its_tag_and_builds_other_refs() {
     );
     assert_eq!(method("v0.2.0", "main")["version"], "0.2.0");
     assert_eq!(method("source", "v0.1.0")["method"], "source");
+    // github.action_ref is not promised inside composite actions: without it, the ref is
+    // the last part of the runner's action path (_actions/<owner>/<repo>/<ref>).
+    let runner = tempfile::tempdir().unwrap();
+    for (tag, method) in [("v0.3.0", "download"), ("main", "source")] {
+        let checkout = runner.path().join("_actions/acme/ddbguard").join(tag);
+        std::fs::create_dir_all(checkout.join("action")).unwrap();
+        std::fs::copy(
+            root().join("action/install.sh"),
+            checkout.join("action/install.sh"),
+        )
+        .unwrap();
+        let (status, log, out) = plan_at(&checkout, "", "");
+        assert_eq!(status, Some(0), "{log}");
+        assert_eq!(out["method"], method, "{tag}: {log}");
+    }
     // Anything else is an error that says what is expected.
     let (status, log, _) = plan("latest", "v0.1.0");
     assert_eq!(status, Some(2), "{log}");
