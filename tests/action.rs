@@ -94,6 +94,7 @@ fn action_declares_the_inputs_and_one_check() {
         ("config", Some("")),
         ("sarif-file", Some("ddbguard.sarif")),
         ("only-new", Some("false")),
+        ("baseline", Some("")),
         ("version", Some("")),
     ] {
         let input = inputs.get(name).unwrap_or_else(|| panic!("input {name}"));
@@ -515,6 +516,57 @@ fn outside_a_pull_request_the_action_checks_without_a_base() {
             .is_some_and(|t| t.starts_with("DDB501") || t.starts_with("DDB502"))
     }));
     assert!(ann.iter().any(|a| a.message.contains("InvoicesTable")));
+}
+
+#[test]
+fn with_a_baseline_the_action_fails_only_on_findings_not_in_it() {
+    if !has_github_and_sarif() {
+        println!(
+            "notice: this build has no github/sarif reports yet: the action run is not tested"
+        );
+        return;
+    }
+    let (repo, base_sha) = pr_repo();
+    // Adopted on the base commit's findings: the pull request's new table is what fails.
+    let base_dir = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("testdata/pr/base"), base_dir.path());
+    let written = common::ddbguard(
+        base_dir.path(),
+        &["check", ".", "--write-baseline", "baseline.json"],
+    );
+    assert_ne!(written.status.code(), Some(2));
+    std::fs::copy(
+        base_dir.path().join("baseline.json"),
+        repo.path().join("baseline.json"),
+    )
+    .unwrap();
+    let run = run_action(repo.path(), &base_sha, &[("baseline", "baseline.json")]);
+    assert_eq!(run.status, Some(1), "{}\n{}", run.stdout, run.stderr);
+    let ann = annotations(&run.stdout);
+    assert!(ann.iter().any(|a| a.message.contains("InvoicesTable")));
+    assert!(
+        !ann.iter().any(|a| a
+            .message
+            .contains("point-in-time recovery is not enabled on table OrdersTable")),
+        "{}",
+        run.stdout
+    );
+    // The baseline replaces the comparison with the base: no DDB501/DDB502.
+    assert!(!ann.iter().any(|a| {
+        a.props
+            .get("title")
+            .is_some_and(|t| t.starts_with("DDB501") || t.starts_with("DDB502"))
+    }));
+
+    // Adopted on the head's findings: nothing new, the step passes.
+    let written = common::ddbguard(
+        repo.path(),
+        &["check", ".", "--write-baseline", "baseline.json"],
+    );
+    assert_eq!(written.status.code(), Some(1));
+    let run = run_action(repo.path(), &base_sha, &[("baseline", "baseline.json")]);
+    assert_eq!(run.status, Some(0), "{}\n{}", run.stdout, run.stderr);
+    assert!(run.outputs.contains("exit-code=0"));
 }
 
 // ---- Installing: the plan and the download of a release ----
