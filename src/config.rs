@@ -6,8 +6,8 @@
 //! `schema/ddbguard.schema.json` describes them.
 
 use crate::model::node::{Entry, Node, NodeKind};
-use crate::rules::Severity;
 use crate::source::{SourceFile, Span};
+use crate::vocab::Severity;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -26,6 +26,11 @@ pub const BUILTIN_TIERS: &[(&str, KeyClass)] = &[
     ("confidential", KeyClass::AwsManaged),
     ("regulated", KeyClass::CustomerManaged),
 ];
+
+/// The rules a config may name: given a rule's id (any case) or name, its id. The config
+/// sits below the rules, so whoever reads it says which rules exist
+/// (`rules::rule_id` for the built-in catalog).
+pub type RuleIds<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 /// Config files larger than this are refused.
 const MAX_CONFIG_BYTES: u64 = 4 * 1024 * 1024;
@@ -256,8 +261,8 @@ impl Config {
         None
     }
 
-    /// Read and check a config file.
-    pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
+    /// Read and check a config file; `rules` knows the rule ids and names it may use.
+    pub fn load(path: &Path, rules: RuleIds) -> Result<Config, ConfigErrors> {
         let shown = crate::source::display_path(path);
         let fail = |message: String| {
             ConfigErrors(vec![ConfigError {
@@ -279,13 +284,13 @@ impl Config {
         let bytes = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
         let text =
             String::from_utf8(bytes).map_err(|_| fail("the file is not valid UTF-8".into()))?;
-        let mut config = Config::parse(&text, path)?;
+        let mut config = Config::parse(&text, path, rules)?;
         config.path = Some(path.to_path_buf());
         Ok(config)
     }
 
     /// Check config text; `path` names it in messages.
-    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigErrors> {
+    pub fn parse(text: &str, path: &Path, rules: RuleIds) -> Result<Config, ConfigErrors> {
         let file = SourceFile::new(path.to_path_buf(), text);
         let shown = file.display_path();
         let file_id = crate::source::FileId(0);
@@ -300,13 +305,18 @@ impl Config {
                 }]));
             }
         };
-        Config::from_node(&node, &file)
+        Config::from_node(&node, &file, rules)
     }
 
     /// Check a parsed config document.
-    pub fn from_node(node: &Node, file: &SourceFile) -> Result<Config, ConfigErrors> {
+    pub fn from_node(
+        node: &Node,
+        file: &SourceFile,
+        rules: RuleIds,
+    ) -> Result<Config, ConfigErrors> {
         let mut reader = Reader {
             file,
+            rules,
             errors: Vec::new(),
         };
         let config = reader.config(node);
@@ -370,6 +380,7 @@ impl Config {
 
 /// Reads a config document, collecting every error.
 struct Reader<'a> {
+    rules: RuleIds<'a>,
     file: &'a SourceFile,
     errors: Vec<ConfigError>,
 }
@@ -628,7 +639,7 @@ impl Reader<'_> {
             return out;
         };
         for e in entries {
-            let Some(meta) = crate::rules::meta_by_id(&e.key) else {
+            let Some(id) = (self.rules)(&e.key) else {
                 self.error(
                     e.key_span,
                     format!(
@@ -638,12 +649,10 @@ impl Reader<'_> {
                 );
                 continue;
             };
-            let rule = self.rule(meta.id, &e.value);
-            if out.insert(meta.id.to_string(), rule).is_some() {
-                self.error(
-                    e.key_span,
-                    format!("rule {} is configured twice (by id and by name)", meta.id),
-                );
+            let rule = self.rule(&id, &e.value);
+            let message = format!("rule {id} is configured twice (by id and by name)");
+            if out.insert(id, rule).is_some() {
+                self.error(e.key_span, message);
             }
         }
         out
@@ -761,8 +770,8 @@ impl Reader<'_> {
                 match &*e.key {
                     "rule" => {
                         if let Some(text) = self.string(&e.value, "rule") {
-                            match crate::rules::meta_by_id(&text) {
-                                Some(meta) => rule = Some(meta.id.to_string()),
+                            match (self.rules)(&text) {
+                                Some(id) => rule = Some(id),
                                 None => self.error(
                                     e.value.span,
                                     format!(
@@ -846,10 +855,9 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// `--select`/`--ignore` hold rule ids (the command line turns names into ids).
     fn matches(list: &[String], id: &str) -> bool {
-        list.iter().any(|s| {
-            s.eq_ignore_ascii_case(id) || crate::rules::meta_by_id(s).is_some_and(|m| m.id == id)
-        })
+        list.iter().any(|s| s.eq_ignore_ascii_case(id))
     }
 
     /// Whether a rule runs: selected, not ignored, not `off` in the config.
@@ -899,7 +907,7 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<Config, ConfigErrors> {
-        Config::parse(text, Path::new("cfg.yaml"))
+        Config::parse(text, Path::new("cfg.yaml"), &crate::rules::rule_id)
     }
 
     /// The errors as `line:column: message` lines.

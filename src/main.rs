@@ -106,7 +106,7 @@ fn load_config(
             .and_then(|dir| Config::discover(&dir)),
     };
     match path {
-        Some(p) => Config::load(&p),
+        Some(p) => Config::load(&p, &ddbguard::rules::rule_id),
         None => Ok(Config::default()),
     }
 }
@@ -133,9 +133,10 @@ fn check(args: cli::CheckArgs) -> Result<u8, String> {
             return Ok(2);
         }
     }
-    for id in settings.select.iter().chain(&settings.ignore) {
-        if ddbguard::rules::meta_by_id(id).is_none() {
-            return Err(format!("no rule {id:?}: `ddbguard rules` lists them"));
+    for list in [&mut settings.select, &mut settings.ignore] {
+        for id in list.iter_mut() {
+            *id = ddbguard::rules::rule_id(id)
+                .ok_or_else(|| format!("no rule {id:?}: `ddbguard rules` lists them"))?;
         }
     }
     // Read before anything is written: --baseline and --write-baseline may name one file.

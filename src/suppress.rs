@@ -19,9 +19,9 @@
 
 use crate::config::{ConfigSuppression, Settings};
 use crate::model::{Format, InlineSuppression, Resource, ResourceRef, Scope};
-use crate::report::{self, Finding, Suppression, SuppressionKind};
 use crate::rules::{self, RuleMeta};
 use crate::source::{SourceFile, SourceMap, Span};
+use crate::vocab::{self, Finding, Suppression, SuppressionKind};
 use std::collections::HashMap;
 
 /// The rule that reports suppression problems.
@@ -399,7 +399,7 @@ fn config_problem(
         // The file could not be read back: keep the line the config loader gave.
         _ => (
             Span::default(),
-            Some(report::Location {
+            Some(vocab::Location {
                 start_line: line,
                 start_column: 1,
                 end_line: line,
@@ -426,7 +426,7 @@ fn make(
     sources: &SourceMap,
     settings: &Settings,
     span: Span,
-    location: Option<report::Location>,
+    location: Option<vocab::Location>,
     path: String,
     format: Format,
     resource: Option<ResourceRef>,
@@ -446,8 +446,8 @@ fn make(
         severity: settings.severity_override(rule_id).unwrap_or(default),
         message,
         help: help.to_string(),
-        fingerprint: report::fingerprint(&[rule_id, &path, resource_id, key]),
-        location: location.unwrap_or_else(|| report::location(sources, span)),
+        fingerprint: vocab::fingerprint(&[rule_id, &path, resource_id, key]),
+        location: location.unwrap_or_else(|| vocab::location(sources, span)),
         path,
         format,
         resource,

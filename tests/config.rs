@@ -3,6 +3,7 @@
 
 use ddbguard::config::{Config, RULE_OPTIONS};
 use ddbguard::model::node::{Node, NodeKind};
+use ddbguard::rules::rule_id;
 use ddbguard::source::FileId;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -60,7 +61,7 @@ fn schema_errors(text: &str) -> Vec<String> {
 fn bundled_example_validates_against_the_schema_and_loads() {
     let text = std::fs::read_to_string(root().join("ddbguard.example.yaml")).unwrap();
     assert_eq!(schema_errors(&text), Vec::<String>::new());
-    let config = Config::parse(&text, Path::new("ddbguard.example.yaml")).unwrap();
+    let config = Config::parse(&text, Path::new("ddbguard.example.yaml"), &rule_id).unwrap();
     assert_eq!(config.default_tier(), "standard");
     assert_eq!(config.tier_tag(), "compliance-tier");
     assert!(config.rules.contains_key("DDB102"));
@@ -85,7 +86,7 @@ fn bundled_example_validates_against_the_schema_and_loads() {
 fn full_config_validates_and_loads() {
     let text = std::fs::read_to_string(root().join("testdata/config/full.yaml")).unwrap();
     assert_eq!(schema_errors(&text), Vec::<String>::new());
-    let config = Config::parse(&text, Path::new("full.yaml")).unwrap();
+    let config = Config::parse(&text, Path::new("full.yaml"), &rule_id).unwrap();
     assert_eq!(config.default_tier(), "internal");
     assert_eq!(config.tables.len(), 3);
     assert_eq!(config.suppressions.len(), 2);
@@ -97,7 +98,12 @@ fn full_config_validates_and_loads() {
 fn init_template_is_the_example_and_loads() {
     let text = std::fs::read_to_string(root().join("ddbguard.example.yaml")).unwrap();
     assert_eq!(ddbguard::config::INIT_TEMPLATE, text);
-    Config::parse(ddbguard::config::INIT_TEMPLATE, Path::new(".ddbguard.yaml")).unwrap();
+    Config::parse(
+        ddbguard::config::INIT_TEMPLATE,
+        Path::new(".ddbguard.yaml"),
+        &rule_id,
+    )
+    .unwrap();
 }
 
 /// Configs both the loader and the schema reject.
@@ -123,7 +129,7 @@ fn schema_and_loader_agree_on_bad_configs() {
     ];
     for text in bad {
         assert!(
-            Config::parse(text, Path::new("c.yaml")).is_err(),
+            Config::parse(text, Path::new("c.yaml"), &rule_id).is_err(),
             "the loader accepts {text:?}"
         );
         assert!(
@@ -369,9 +375,9 @@ fn schema_and_loader_agree_on_good_configs() {
         );
     }
     // A rule name the catalog does not have: the schema only checks its form.
-    assert!(Config::parse(good[2], Path::new("c.yaml")).is_err());
+    assert!(Config::parse(good[2], Path::new("c.yaml"), &rule_id).is_err());
     for text in [good[0], good[1], good[3], good[4]] {
-        if let Err(e) = Config::parse(text, Path::new("c.yaml")) {
+        if let Err(e) = Config::parse(text, Path::new("c.yaml"), &rule_id) {
             panic!("the loader rejects {text:?}: {e}");
         }
     }

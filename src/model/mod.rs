@@ -17,26 +17,7 @@ use crate::source::{FileId, Span};
 use serde::Serialize;
 pub use value::{Branch, Failure, Part, Prop, Str, Val, check_prop};
 
-/// The format a scope was read from (the JSON report's `format`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Format {
-    Cloudformation,
-    Cdk,
-    Terraform,
-    TerraformPlan,
-}
-
-impl Format {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Format::Cloudformation => "cloudformation",
-            Format::Cdk => "cdk",
-            Format::Terraform => "terraform",
-            Format::TerraformPlan => "terraform-plan",
-        }
-    }
-}
+pub use crate::vocab::{Format, ResourceRef};
 
 /// One unit cross-resource rules look inside.
 #[derive(Clone, Debug, Serialize)]
@@ -126,15 +107,6 @@ pub struct Problem {
     pub help: Option<String>,
     /// The resource concerned, when known.
     pub resource: Option<ResourceRef>,
-}
-
-/// How findings name a resource.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct ResourceRef {
-    pub id: String,
-    #[serde(rename = "type")]
-    pub rtype: String,
-    pub cdk_path: Option<String>,
 }
 
 /// A suppression written in the source (CFN `Metadata.ddbguard.ignore`, a TF comment).

@@ -1,5 +1,5 @@
+use super::replacement;
 use super::{Check, Ctx};
-use crate::baseline;
 use crate::declare_rule;
 use crate::model::{Index, Scope, Table};
 
@@ -58,10 +58,10 @@ impl Check for LsiChangedAfterCreation {
             };
             let message = format!(
                 "{} table {} because its local secondary indexes ({}) changed: {}",
-                baseline::replacement_verb(scope.format, r.conditional),
+                replacement::replacement_verb(scope.format, r.conditional),
                 r.resource.id,
                 cause.path,
-                baseline::replacement_meaning(scope.format, None),
+                replacement::replacement_meaning(scope.format, None),
             );
             ctx.report_at(Some(r.resource.clone()), cause.span, message, HELP)
                 .key(format!("replace:{}", cause.path));
@@ -70,10 +70,10 @@ impl Check for LsiChangedAfterCreation {
             return;
         };
         for (res, table) in scope.tables() {
-            let Some((_, old)) = baseline::base_table(base, res) else {
+            let Some((_, old)) = replacement::base_table(base, res) else {
                 continue;
             };
-            let meaning = baseline::replacement_meaning(scope.format, Some(table));
+            let meaning = replacement::replacement_meaning(scope.format, Some(table));
             for (span, what, key) in lsi_changes(&res.id, table, old, res.span) {
                 let message = format!("{what}, and the table exists in the base: {meaning}");
                 ctx.report(res, span, message, HELP).key(key);
@@ -97,7 +97,7 @@ fn lsi_changes(
         ixs.iter()
             .map(|ix| {
                 let name = ix.name.get()?.clone();
-                let keys = baseline::known_keys(&ix.key_schema)?;
+                let keys = replacement::known_keys(&ix.key_schema)?;
                 Some((name, keys, ix.span))
             })
             .collect()
@@ -117,20 +117,20 @@ fn lsi_changes(
                 *span,
                 format!(
                     "the key schema of local secondary index {name} of table {id} changed from {} to {}",
-                    baseline::render_keys(old_keys),
-                    baseline::render_keys(keys)
+                    replacement::render_keys(old_keys),
+                    replacement::render_keys(keys)
                 ),
                 format!("lsi:{name}:keys"),
             )),
             Some(_) => {
                 // Same keys: the sort key's attribute type may still have changed.
                 if let Some(attr) = keys.iter().find_map(|(a, _)| {
-                    let (new, _) = baseline::attr_type(head, a)?;
-                    let (old, _) = baseline::attr_type(base, a)?;
+                    let (new, _) = replacement::attr_type(head, a)?;
+                    let (old, _) = replacement::attr_type(base, a)?;
                     (new != old).then(|| (a.clone(), old, new))
-                }) && !baseline::is_table_key(head, &attr.0)
+                }) && !replacement::is_table_key(head, &attr.0)
                 {
-                    let span = baseline::attr_type(head, &attr.0).map_or(*span, |(_, s)| s);
+                    let span = replacement::attr_type(head, &attr.0).map_or(*span, |(_, s)| s);
                     out.push((
                         span,
                         format!(

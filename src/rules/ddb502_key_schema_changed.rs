@@ -1,5 +1,5 @@
+use super::replacement;
 use super::{Check, Ctx};
-use crate::baseline;
 use crate::declare_rule;
 use crate::model::{Resource, Scope, Str, Table};
 use crate::source::Span;
@@ -66,8 +66,8 @@ impl Check for KeySchemaChanged {
                 // Only LSIs: DDB501.
                 continue;
             }
-            let verb = baseline::replacement_verb(scope.format, r.conditional);
-            let meaning = baseline::replacement_meaning(scope.format, None);
+            let verb = replacement::replacement_verb(scope.format, r.conditional);
+            let meaning = replacement::replacement_meaning(scope.format, None);
             let (span, why, key) = match causes.first() {
                 Some(first) => {
                     let names: Vec<&str> = causes.iter().map(|c| c.path.as_str()).collect();
@@ -87,10 +87,10 @@ impl Check for KeySchemaChanged {
             return;
         };
         for (res, table) in scope.tables() {
-            let Some((_, old)) = baseline::base_table(base, res) else {
+            let Some((_, old)) = replacement::base_table(base, res) else {
                 continue;
             };
-            let meaning = baseline::replacement_meaning(scope.format, Some(table));
+            let meaning = replacement::replacement_meaning(scope.format, Some(table));
             for (span, what, key) in key_changes(res, table, old) {
                 let message = format!("{what}, and the table exists in the base: {meaning}");
                 ctx.report(res, span, message, HELP).key(key);
@@ -105,8 +105,8 @@ fn key_changes(res: &Resource, head: &Table, base: &Table) -> Vec<(Span, String,
     let mut out = Vec::new();
     let schema_span = head.key_schema_span.unwrap_or(res.span);
     if let (Some(h), Some(b)) = (
-        baseline::known_keys(&head.key_schema),
-        baseline::known_keys(&base.key_schema),
+        replacement::known_keys(&head.key_schema),
+        replacement::known_keys(&base.key_schema),
     ) && !h.is_empty()
         && !b.is_empty()
         && h != b
@@ -123,8 +123,8 @@ fn key_changes(res: &Resource, head: &Table, base: &Table) -> Vec<(Span, String,
             format!(
                 "the key schema of table {} changed from {} to {}",
                 res.id,
-                baseline::render_keys(&b),
-                baseline::render_keys(&h)
+                replacement::render_keys(&b),
+                replacement::render_keys(&h)
             ),
             "keys".to_string(),
         ));
@@ -133,12 +133,12 @@ fn key_changes(res: &Resource, head: &Table, base: &Table) -> Vec<(Span, String,
         let Some(attr) = key.attribute.get() else {
             continue;
         };
-        if !baseline::is_table_key(base, attr) {
+        if !replacement::is_table_key(base, attr) {
             continue;
         }
         if let (Some((new, span)), Some((old, _))) = (
-            baseline::attr_type(head, attr),
-            baseline::attr_type(base, attr),
+            replacement::attr_type(head, attr),
+            replacement::attr_type(base, attr),
         ) && new != old
         {
             out.push((

@@ -39,80 +39,18 @@ mod ddb603_iam_dynamodb_admin_action;
 mod ddb604_iam_not_action_allow;
 mod ddb605_iam_condition_misuse;
 pub mod iam;
+mod replacement;
 #[cfg(test)]
 mod scope_builder;
 
 pub use registry::RULES;
 
+pub use crate::vocab::{RuleMeta, Severity};
+
 use crate::config::Settings;
 use crate::model::{Failure, Resource, ResourceRef, Scope};
-use crate::source::Span;
-use serde::Serialize;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Note,
-    Warning,
-    Error,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Note => "note",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Severity> {
-        match s {
-            "note" => Some(Severity::Note),
-            "warning" => Some(Severity::Warning),
-            "error" => Some(Severity::Error),
-            _ => None,
-        }
-    }
-}
-
-/// A rule's identity and documentation.
-#[derive(Debug)]
-pub struct RuleMeta {
-    /// `DDB101`: permanent.
-    pub id: &'static str,
-    /// `pitr-disabled`: names the problem.
-    pub name: &'static str,
-    pub severity: Severity,
-    /// One line: what the rule flags.
-    pub summary: &'static str,
-    /// The rule's documentation, in Markdown (the doc comment of its declaration).
-    pub doc: &'static str,
-    /// Tags for SARIF (`reliability`, `security`, …).
-    pub tags: &'static [&'static str],
-}
-
-impl RuleMeta {
-    /// The documentation as Markdown: the doc comment without the space after `///`.
-    pub fn documentation(&self) -> String {
-        let mut out = String::with_capacity(self.doc.len());
-        for line in self.doc.lines() {
-            out.push_str(line.strip_prefix(' ').unwrap_or(line));
-            out.push('\n');
-        }
-        out.trim().to_string()
-    }
-
-    /// The text of one `## Section` of the documentation.
-    pub fn section(&self, title: &str) -> Option<String> {
-        let doc = self.documentation();
-        let marker = format!("## {title}");
-        let start = doc.find(&marker)? + marker.len();
-        let rest = &doc[start..];
-        let end = rest.find("\n## ").unwrap_or(rest.len());
-        Some(rest[..end].trim().to_string())
-    }
-}
+use crate::source::{SourceMap, Span};
+use crate::vocab::{self, Finding, Format};
 
 /// What the registry holds: implemented by [`declare_rule!`] for every rule.
 pub trait Rule: Sync + Send {
@@ -307,6 +245,37 @@ impl RawFinding {
         self.key = key.into();
         self
     }
+
+    /// The finding as reported: its path and location, the configured severity and a
+    /// fingerprint that names the rule, path, resource and detail (never the line).
+    pub fn into_finding(self, format: Format, sources: &SourceMap, settings: &Settings) -> Finding {
+        let path = sources.get(self.span.file).display_path();
+        let severity = settings
+            .severity_override(self.rule.id)
+            .unwrap_or(self.severity);
+        let resource_id = self.resource.as_ref().map_or("", |r| r.id.as_str());
+        let key = if self.key.is_empty() {
+            self.message.as_str()
+        } else {
+            self.key.as_str()
+        };
+        let fingerprint = vocab::fingerprint(&[self.rule.id, &path, resource_id, key]);
+        Finding {
+            rule_id: self.rule.id,
+            rule_name: self.rule.name,
+            severity,
+            location: vocab::location(sources, self.span),
+            message: self.message,
+            help: self.help,
+            path,
+            format,
+            resource: self.resource,
+            fingerprint,
+            suppression: None,
+            baseline_state: None,
+            span: self.span,
+        }
+    }
 }
 
 /// The rule with this id.
@@ -317,12 +286,15 @@ pub fn by_id(id: &str) -> Option<&'static dyn Rule> {
         .find(|r| r.meta().id.eq_ignore_ascii_case(id))
 }
 
-/// Rule metadata by id or name.
+/// Rule metadata by id (any case) or name.
 pub fn meta_by_id(id: &str) -> Option<&'static RuleMeta> {
-    RULES
-        .iter()
-        .map(|r| r.meta())
-        .find(|m| m.id.eq_ignore_ascii_case(id) || m.name == id)
+    crate::vocab::find_rule(RULES.iter().map(|r| r.meta()), id)
+}
+
+/// The id of the built-in rule with this id (any case) or name: what the config reader
+/// is given to check the rules a config names ([`crate::config::RuleIds`]).
+pub fn rule_id(id_or_name: &str) -> Option<String> {
+    meta_by_id(id_or_name).map(|m| m.id.to_string())
 }
 
 /// Run every enabled rule over a scope; problems the frontend met become DDB001/DDB002.

@@ -52,11 +52,11 @@ fn read_extra_metadata(
     let size = std::fs::metadata(path)
         .map_err(|e| format!("cannot read {}: {e}", display_path(path)))?
         .len();
-    if size > crate::MAX_FILE_BYTES {
+    if size > crate::vocab::MAX_FILE_BYTES {
         return Err(format!(
             "{} is larger than {} MB",
             display_path(path),
-            crate::MAX_FILE_BYTES / 1_000_000
+            crate::vocab::MAX_FILE_BYTES / 1_000_000
         ));
     }
     let bytes =

@@ -86,12 +86,12 @@ impl Index {
     pub fn load(path: &Path, known_stacks: &HashSet<String>) -> Result<Index, String> {
         let meta =
             std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        if meta.len() > crate::MAX_FILE_BYTES {
+        if meta.len() > crate::vocab::MAX_FILE_BYTES {
             return Err(format!(
                 "{} is {} MB, larger than the {} MB ddbguard reads",
                 path.display(),
                 meta.len() / 1_000_000,
-                crate::MAX_FILE_BYTES / 1_000_000
+                crate::vocab::MAX_FILE_BYTES / 1_000_000
             ));
         }
         let bytes =

@@ -46,7 +46,7 @@ pub fn read_file(path: &Path, sources: &SourceMap) -> (FileId, Option<(Span, Str
                 Some((Span::new(id, 0, 0), "is a directory, not a file".into())),
             );
         }
-        if m.len() > crate::MAX_FILE_BYTES {
+        if m.len() > crate::vocab::MAX_FILE_BYTES {
             let id = sources.add(SourceFile::new(path.to_path_buf(), ""));
             return (
                 id,
@@ -55,7 +55,7 @@ pub fn read_file(path: &Path, sources: &SourceMap) -> (FileId, Option<(Span, Str
                     format!(
                         "the file is {} MB, larger than the {} MB ddbguard reads",
                         m.len() / 1_000_000,
-                        crate::MAX_FILE_BYTES / 1_000_000
+                        crate::vocab::MAX_FILE_BYTES / 1_000_000
                     ),
                 )),
             );

@@ -93,7 +93,7 @@ impl<'a> Loader<'a> {
 
     /// A file that `file()` or `templatefile()` reads: read once per run, into the source
     /// map so that findings in it point at its lines. `None` unless it is a regular UTF-8
-    /// file of at most [`crate::MAX_FILE_BYTES`].
+    /// file of at most [`crate::vocab::MAX_FILE_BYTES`].
     pub fn read_file(&self, path: &Path) -> Option<ReadFile> {
         let key = self.canonical(path);
         // Held while reading: two roots asking at once add the file once.
@@ -103,7 +103,7 @@ impl<'a> Loader<'a> {
         }
         let text = std::fs::metadata(path)
             .ok()
-            .filter(|m| m.is_file() && m.len() <= crate::MAX_FILE_BYTES)
+            .filter(|m| m.is_file() && m.len() <= crate::vocab::MAX_FILE_BYTES)
             .and_then(|_| std::fs::read(path).ok())
             .and_then(|bytes| String::from_utf8(bytes).ok());
         let got = text.map(|t| {

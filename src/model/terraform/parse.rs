@@ -168,11 +168,11 @@ pub fn read_module(dir: &Path, sources: &SourceMap) -> Module {
 
 fn read_file(m: &mut Module, path: &Path, sources: &SourceMap) {
     let (text, read_err) = match std::fs::metadata(path) {
-        Ok(meta) if meta.len() > crate::MAX_FILE_BYTES => (
+        Ok(meta) if meta.len() > crate::vocab::MAX_FILE_BYTES => (
             String::new(),
             Some(format!(
                 "file is larger than {} bytes",
-                crate::MAX_FILE_BYTES
+                crate::vocab::MAX_FILE_BYTES
             )),
         ),
         _ => match std::fs::read(path) {

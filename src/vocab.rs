@@ -1,0 +1,313 @@
+//! The shared vocabulary: the words every layer uses and none owns.
+//!
+//! Severities, rule metadata, the finding and its location, suppressions, the run's
+//! report, the formats and the error that stops a command. It sits just above
+//! [`crate::source`] and below `config`, `model`, `rules`, `suppress`, `baseline` and
+//! `report`, so that each of those imports it and none of them imports a higher one.
+//! The higher modules re-export what they used to define (`rules::Severity`,
+//! `report::Finding`, `model::Format`, …).
+
+use crate::source::{LineCol, SourceMap, Span};
+use serde::Serialize;
+use std::sync::Arc;
+
+/// Files larger than this are reported (DDB001) instead of parsed.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// An error that stops the command itself (exit status 2).
+#[derive(Debug)]
+pub struct Error(pub String);
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Error {}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "note" => Some(Severity::Note),
+            "warning" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+}
+
+/// A rule's identity and documentation.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// `DDB101`: permanent.
+    pub id: &'static str,
+    /// `pitr-disabled`: names the problem.
+    pub name: &'static str,
+    pub severity: Severity,
+    /// One line: what the rule flags.
+    pub summary: &'static str,
+    /// The rule's documentation, in Markdown (the doc comment of its declaration).
+    pub doc: &'static str,
+    /// Tags for SARIF (`reliability`, `security`, …).
+    pub tags: &'static [&'static str],
+}
+
+impl RuleMeta {
+    /// The documentation as Markdown: the doc comment without the space after `///`.
+    pub fn documentation(&self) -> String {
+        let mut out = String::with_capacity(self.doc.len());
+        for line in self.doc.lines() {
+            out.push_str(line.strip_prefix(' ').unwrap_or(line));
+            out.push('\n');
+        }
+        out.trim().to_string()
+    }
+
+    /// The text of one `## Section` of the documentation.
+    pub fn section(&self, title: &str) -> Option<String> {
+        let doc = self.documentation();
+        let marker = format!("## {title}");
+        let start = doc.find(&marker)? + marker.len();
+        let rest = &doc[start..];
+        let end = rest.find("\n## ").unwrap_or(rest.len());
+        Some(rest[..end].trim().to_string())
+    }
+}
+
+/// Find a rule in a catalog by id (any case) or name.
+pub fn find_rule<'a>(
+    catalog: impl IntoIterator<Item = &'a RuleMeta>,
+    id_or_name: &str,
+) -> Option<&'a RuleMeta> {
+    catalog
+        .into_iter()
+        .find(|m| m.id.eq_ignore_ascii_case(id_or_name) || m.name == id_or_name)
+}
+
+/// The format a scope was read from (the JSON report's `format`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    Cloudformation,
+    Cdk,
+    Terraform,
+    TerraformPlan,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Cloudformation => "cloudformation",
+            Format::Cdk => "cdk",
+            Format::Terraform => "terraform",
+            Format::TerraformPlan => "terraform-plan",
+        }
+    }
+}
+
+/// How findings name a resource.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ResourceRef {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub rtype: String,
+    pub cdk_path: Option<String>,
+}
+
+/// Where a finding is, 1-based.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Location {
+    pub start_line: u32,
+    pub start_column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+}
+
+/// Why a finding does not count.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Suppression {
+    /// `in_source` (template metadata or comment) or `external` (config).
+    pub kind: SuppressionKind,
+    pub justification: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuppressionKind {
+    InSource,
+    External,
+}
+
+/// Pull-request mode: how a finding compares with the base.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BaselineState {
+    New,
+    Unchanged,
+    Absent,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    pub rule_id: &'static str,
+    pub rule_name: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub help: String,
+    pub path: String,
+    pub format: Format,
+    pub resource: Option<ResourceRef>,
+    pub location: Location,
+    pub fingerprint: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppression: Option<Suppression>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline_state: Option<BaselineState>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// What one scope held: for JUnit test cases and `--verbose`.
+#[derive(Clone, Debug)]
+pub struct ScopeInfo {
+    pub name: String,
+    pub format: Format,
+    /// Each resource with the path of the file it is in and its class
+    /// (`report::junit::resource_class`: `table`, `dax`, `vpc`, `policy`, …).
+    pub resources: Vec<(String, ResourceRef, &'static str)>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub scopes: usize,
+    pub resources: usize,
+    pub findings: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub notes: usize,
+    pub suppressed: usize,
+}
+
+impl Summary {
+    /// Count the findings that count (not absent) by severity; suppressed ones apart.
+    pub fn count(&mut self, findings: &[Finding]) {
+        self.findings = 0;
+        self.errors = 0;
+        self.warnings = 0;
+        self.notes = 0;
+        self.suppressed = 0;
+        for f in findings {
+            if f.baseline_state == Some(BaselineState::Absent) {
+                continue;
+            }
+            if f.suppression.is_some() {
+                self.suppressed += 1;
+                continue;
+            }
+            self.findings += 1;
+            match f.severity {
+                Severity::Error => self.errors += 1,
+                Severity::Warning => self.warnings += 1,
+                Severity::Note => self.notes += 1,
+            }
+        }
+    }
+}
+
+/// The result of a run.
+#[derive(Debug)]
+pub struct Report {
+    /// Sorted (path, line, column, rule); suppressed ones included.
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+    pub scopes: Vec<ScopeInfo>,
+    /// Files looked at and not checked, with why (`--verbose`).
+    pub skipped: Vec<(String, String)>,
+    /// Plain messages for the user (`no cdk.out found: run cdk synth first`).
+    pub messages: Vec<String>,
+    pub sources: Arc<SourceMap>,
+}
+
+impl Report {
+    /// Findings that count: not suppressed, and not fixed by the change (`--base` lists
+    /// those as absent, for SARIF only).
+    pub fn active(&self) -> impl Iterator<Item = &Finding> {
+        self.findings
+            .iter()
+            .filter(|f| f.suppression.is_none() && f.baseline_state != Some(BaselineState::Absent))
+    }
+
+    /// Whether any counted finding is at or above `threshold`.
+    pub fn fails(&self, threshold: Option<Severity>) -> bool {
+        threshold.is_some_and(|t| self.active().any(|f| f.severity >= t))
+    }
+}
+
+/// The 1-based location of a span.
+/// An offset at the very end of a file that ends with a newline (an error at end of input)
+/// is placed at the end of the last line: no line past the last one is ever reported.
+pub fn location(sources: &SourceMap, span: Span) -> Location {
+    let file = sources.get(span.file);
+    let len = file.text.len();
+    let last = if file.text.ends_with('\n') {
+        len.saturating_sub(1)
+    } else {
+        len
+    };
+    let clamp = |o: u32| (o as usize).min(last) as u32;
+    let LineCol { line, column } = file.line_col(clamp(span.start));
+    let end = file.line_col(clamp(span.end.max(span.start)));
+    Location {
+        start_line: line,
+        start_column: column,
+        end_line: end.line,
+        end_column: end.column,
+    }
+}
+
+/// A 64-bit FNV-1a hash as 16 hex digits: stable across runs, platforms and Rust versions.
+pub fn fingerprint(parts: &[&str]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for b in part.bytes().chain(std::iter::once(0xff)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn fingerprint_is_stable_and_separates_parts() {
+        assert_eq!(
+            super::fingerprint(&["a", "b"]),
+            super::fingerprint(&["a", "b"])
+        );
+        assert_ne!(
+            super::fingerprint(&["ab", ""]),
+            super::fingerprint(&["a", "b"])
+        );
+        assert_eq!(super::fingerprint(&[]).len(), 16);
+    }
+}
