@@ -16,8 +16,8 @@
 use crate::config::Settings;
 use crate::load::{Loaded, load};
 use crate::source::{SourceFile, SourceMap, Span};
-use crate::vocab::Error;
 use crate::vocab::{BaselineState, Finding, Report};
+use crate::vocab::{Error, relative};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -109,27 +109,6 @@ fn dir_of(path: &Path) -> PathBuf {
 fn repo_root(path: &Path) -> Option<PathBuf> {
     let top = git(&dir_of(path), &["rev-parse", "--show-toplevel"], None).ok()?;
     std::fs::canonicalize(top).ok()
-}
-
-/// The relative path from `from` to `to` (both absolute), `..` where needed.
-fn relative(from: &Path, to: &Path) -> PathBuf {
-    let f: Vec<_> = from.components().collect();
-    let t: Vec<_> = to.components().collect();
-    let common = f.iter().zip(&t).take_while(|(a, b)| a == b).count();
-    if common == 0 {
-        return to.to_path_buf();
-    }
-    let mut out = PathBuf::new();
-    for _ in common..f.len() {
-        out.push("..");
-    }
-    for c in &t[common..] {
-        out.push(c);
-    }
-    if out.as_os_str().is_empty() {
-        out.push(".");
-    }
-    out
 }
 
 /// Write the tree of `rev` into `dest` without touching the repository's index or work tree.

@@ -178,19 +178,28 @@ fn check(args: cli::CheckArgs) -> Result<u8, String> {
             }
         }
     }
-    for out in &outputs {
-        let text = match out.format {
-            OutputFormat::Human => {
-                let color = out.file.is_none()
-                    && std::io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-                ddbguard::report::human::render(&report, color)
-            }
+    // The terminal report keeps the paths as given (clickable from here); the machine-read
+    // reports get paths relative to the repository root, whatever the arguments were.
+    let cwd = std::env::current_dir().map_err(|e| format!("the current directory: {e}"))?;
+    let root = ddbguard::vocab::report_root(&cwd);
+    let mut texts: Vec<Option<String>> = vec![None; outputs.len()];
+    for (out, text) in outputs.iter().zip(&mut texts) {
+        if out.format == OutputFormat::Human {
+            let color = out.file.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            *text = Some(ddbguard::report::human::render(&report, color));
+        }
+    }
+    report.rebase_paths(&cwd, &root);
+    for (out, text) in outputs.iter().zip(&mut texts) {
+        if text.is_some() {
+            continue;
+        }
+        *text = Some(match out.format {
+            OutputFormat::Human => unreachable!("rendered above"),
             OutputFormat::Json => ddbguard::report::json::render(&report),
-            OutputFormat::Sarif => {
-                let cwd = std::env::current_dir().ok();
-                ddbguard::report::sarif::render(&report, cwd.as_deref())
-            }
+            OutputFormat::Sarif => ddbguard::report::sarif::render(&report, Some(&root)),
             OutputFormat::Github => {
                 write_step_summary(&report)?;
                 ddbguard::report::github::render(&report)
@@ -203,7 +212,10 @@ fn check(args: cli::CheckArgs) -> Result<u8, String> {
                     .collect();
                 ddbguard::report::junit::render(&report, &enabled)
             }
-        };
+        });
+    }
+    for (out, text) in outputs.iter().zip(texts) {
+        let text = text.unwrap_or_default();
         match &out.file {
             Some(path) => {
                 std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?

@@ -9,6 +9,7 @@
 
 use crate::source::{LineCol, SourceMap, Span};
 use serde::Serialize;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Files larger than this are reported (DDB001) instead of parsed.
@@ -248,6 +249,16 @@ pub struct Report {
 }
 
 impl Report {
+    /// Give every finding its path relative to `root` (the repository root, or the current
+    /// directory outside a repository), whatever form the arguments had: relative paths are
+    /// taken from `cwd`, absolute ones as they are. For the machine-read reports (JSON,
+    /// SARIF, GitHub, JUnit), whose readers resolve paths against the repository.
+    pub fn rebase_paths(&mut self, cwd: &Path, root: &Path) {
+        for f in &mut self.findings {
+            f.path = rebase_path(&f.path, cwd, root);
+        }
+    }
+
     /// Findings that count: not suppressed, and not fixed by the change (`--base` lists
     /// those as absent, for SARIF only).
     pub fn active(&self) -> impl Iterator<Item = &Finding> {
@@ -260,6 +271,63 @@ impl Report {
     pub fn fails(&self, threshold: Option<Severity>) -> bool {
         threshold.is_some_and(|t| self.active().any(|f| f.severity >= t))
     }
+}
+
+/// The directory report paths are relative to: the root of the git repository `cwd` is in
+/// (the nearest directory upward holding `.git`), else `cwd` itself.
+pub fn report_root(cwd: &Path) -> PathBuf {
+    cwd.ancestors()
+        .find(|d| d.join(".git").exists())
+        .unwrap_or(cwd)
+        .to_path_buf()
+}
+
+/// `path` (relative to `cwd`, or absolute) relative to `root`, with `/` separators and `..`
+/// where it lies outside `root`. `cwd` and `root` are absolute.
+pub fn rebase_path(path: &str, cwd: &Path, root: &Path) -> String {
+    let absolute = normalize(&cwd.join(path));
+    let rel = relative(&normalize(root), &absolute);
+    crate::source::display_path(&rel)
+}
+
+/// Remove `.` and resolve `..` without touching the file system.
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The relative path from `from` to `to` (both absolute), `..` where needed; `to` itself
+/// when they share nothing (another drive).
+pub fn relative(from: &Path, to: &Path) -> PathBuf {
+    let f: Vec<_> = from.components().collect();
+    let t: Vec<_> = to.components().collect();
+    let common = f.iter().zip(&t).take_while(|(a, b)| a == b).count();
+    if common == 0 {
+        return to.to_path_buf();
+    }
+    let mut out = PathBuf::new();
+    for _ in common..f.len() {
+        out.push("..");
+    }
+    for c in &t[common..] {
+        out.push(c);
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
 }
 
 /// The 1-based location of a span.
@@ -309,5 +377,21 @@ mod tests {
             super::fingerprint(&["a", "b"])
         );
         assert_eq!(super::fingerprint(&[]).len(), 16);
+    }
+
+    #[test]
+    fn report_paths_are_relative_to_the_root_whatever_the_argument() {
+        use super::rebase_path;
+        use std::path::Path;
+        let root = Path::new("/r");
+        let sub = Path::new("/r/infra/prod");
+        assert_eq!(rebase_path("main.tf", sub, root), "infra/prod/main.tf");
+        assert_eq!(rebase_path("../../app.yaml", sub, root), "app.yaml");
+        assert_eq!(
+            rebase_path("/r/infra/a.yaml", Path::new("/elsewhere"), root),
+            "infra/a.yaml"
+        );
+        assert_eq!(rebase_path("./a/./b.yaml", root, root), "a/b.yaml");
+        assert_eq!(rebase_path("../shared/x.tf", root, root), "../shared/x.tf");
     }
 }

@@ -377,3 +377,56 @@ fn hostile_documents_are_bounded() {
     let big_tables = findings.iter().filter(|f| f["path"] == "big.json").count();
     assert_eq!(big_tables as u64, i);
 }
+
+/// A temporary git repository holding the examples' CloudFormation template under
+/// `infra/prod/`.
+fn repo_with_template() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("infra/prod");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/examples/cloudformation/orders.yaml"),
+        sub.join("orders.yaml"),
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    dir
+}
+
+#[test]
+fn report_paths_are_relative_to_the_repository_root_whatever_the_arguments() {
+    let dir = repo_with_template();
+    let root = dir.path();
+    let absolute = root.join("infra/prod").to_string_lossy().to_string();
+    let runs = [
+        (root.to_path_buf(), "infra".to_string()),
+        (root.join("infra/prod"), ".".to_string()),
+        (root.join("infra/prod"), "orders.yaml".to_string()),
+        (root.join("infra"), absolute),
+    ];
+    for (cwd, arg) in runs {
+        let out = ddbguard_in(&cwd, &["check", &arg, "--format", "json"]);
+        let report = json(&out);
+        for f in report["findings"].as_array().unwrap() {
+            assert_eq!(f["path"], "infra/prod/orders.yaml", "{arg} from {cwd:?}");
+        }
+        let out = ddbguard_in(&cwd, &["check", &arg, "--format", "sarif"]);
+        let sarif = json(&out);
+        let run = &sarif["runs"][0];
+        for r in run["results"].as_array().unwrap() {
+            let artifact = &r["locations"][0]["physicalLocation"]["artifactLocation"];
+            assert_eq!(
+                artifact["uri"], "infra/prod/orders.yaml",
+                "{arg} from {cwd:?}"
+            );
+            assert_eq!(artifact["uriBaseId"], "%SRCROOT%");
+        }
+        let base = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+            .as_str()
+            .unwrap();
+        assert!(
+            base.starts_with("file:///") && base.ends_with('/'),
+            "{base}"
+        );
+    }
+}

@@ -200,7 +200,8 @@ fn a_commit_sha_and_a_subdirectory_cwd_work() {
     let out = run(&infra, &["check", ".", "--base", &sha, "--format", "json"]);
     let r = report_of(&out, 1);
     let lsi = first(&r, "DDB501");
-    assert_eq!(lsi["path"], "orders.yaml");
+    // Report paths are relative to the repository root, whatever directory the run is in.
+    assert_eq!(lsi["path"], "infra/orders.yaml");
     assert!(has(&r, "DDB101", "CustomersTable", "absent"));
 }
 

@@ -7,9 +7,10 @@
 //! column after the last character). Suppressed findings are results with `suppressions[]`;
 //! DDB001 problems are also `toolExecutionNotifications` of the invocation.
 
-use super::{BaselineState, Finding, Location, Report, SuppressionKind};
+use super::{BaselineState, Finding, Location, Report, Summary, SuppressionKind};
 use crate::rules::{RULES, RuleMeta, Severity};
-use serde_json::{Value, json};
+use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// The project's home.
 pub const INFORMATION_URI: &str = "https://github.com/ddbguard/ddbguard";
@@ -47,150 +48,389 @@ pub fn security_severity(s: Severity) -> &'static str {
 }
 
 /// Render the report. `srcroot` is the absolute directory relative paths start from (the
-/// current directory); when `None`, `%SRCROOT%` is left for the consumer to set.
+/// repository root, or the current directory); when `None`, `%SRCROOT%` is left for the
+/// consumer to set.
 pub fn render(report: &Report, srcroot: Option<&std::path::Path>) -> String {
-    let mut s = serde_json::to_string_pretty(&sarif(report, srcroot))
+    let mut s = serde_json::to_string_pretty(&log(report, srcroot))
         .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
 }
 
-/// The SARIF log as a JSON value.
-pub fn sarif(report: &Report, srcroot: Option<&std::path::Path>) -> Value {
-    let rules: Vec<Value> = RULES.iter().map(|r| rule(r.meta())).collect();
-    let results: Vec<Value> = report.findings.iter().map(result).collect();
-    let notifications: Vec<Value> = report
+/// The SARIF log as a JSON value (for tests and tools that edit it).
+pub fn sarif(report: &Report, srcroot: Option<&std::path::Path>) -> serde_json::Value {
+    serde_json::to_value(log(report, srcroot)).unwrap_or_default()
+}
+
+/// The SARIF log.
+pub fn log<'a>(report: &'a Report, srcroot: Option<&std::path::Path>) -> Log<'a> {
+    let notifications: Vec<Notification> = report
         .findings
         .iter()
         .filter(|f| f.rule_id == "DDB001" && f.baseline_state != Some(BaselineState::Absent))
-        .map(|f| {
-            json!({
-                "level": level(f.severity),
-                "message": {"text": f.message},
-                "locations": [physical(f)],
-                "associatedRule": {"id": f.rule_id, "index": rule_index(f.rule_id)},
-            })
+        .map(|f| Notification {
+            level: level(f.severity),
+            message: Message::text(f.message.clone()),
+            locations: vec![physical(&f.path, f.location)],
+            associated_rule: RuleReference {
+                id: f.rule_id,
+                index: rule_index(f.rule_id),
+            },
         })
         .collect();
-    let mut invocation = json!({"executionSuccessful": true});
-    if !notifications.is_empty() {
-        invocation["toolExecutionNotifications"] = Value::Array(notifications);
-    }
     let root = match srcroot.and_then(dir_uri) {
-        Some(uri) => json!({"uri": uri}),
-        None => json!({"description": {"text": "The directory ddbguard was run from."}}),
+        Some(uri) => ArtifactRoot {
+            uri: Some(uri),
+            description: None,
+        },
+        None => ArtifactRoot {
+            uri: None,
+            description: Some(Message::text(
+                "The repository root, or the directory ddbguard was run from outside a repository."
+                    .into(),
+            )),
+        },
     };
-    json!({
-        "$schema": SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "ddbguard",
-                "version": env!("CARGO_PKG_VERSION"),
-                "semanticVersion": env!("CARGO_PKG_VERSION"),
-                "informationUri": INFORMATION_URI,
-                "rules": rules,
-            }},
-            "invocations": [invocation],
-            "originalUriBaseIds": {SRCROOT: root},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-            "properties": {"summary": report.summary},
+    Log {
+        schema: SCHEMA_URI,
+        version: "2.1.0",
+        runs: vec![Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "ddbguard",
+                    version: env!("CARGO_PKG_VERSION"),
+                    semantic_version: env!("CARGO_PKG_VERSION"),
+                    information_uri: INFORMATION_URI,
+                    rules: RULES.iter().map(|r| rule(r.meta())).collect(),
+                },
+            },
+            invocations: vec![Invocation {
+                execution_successful: true,
+                tool_execution_notifications: notifications,
+            }],
+            original_uri_base_ids: std::iter::once((SRCROOT, root)).collect(),
+            column_kind: "unicodeCodePoints",
+            results: report.findings.iter().map(result).collect(),
+            properties: RunProperties {
+                summary: report.summary,
+            },
         }],
-    })
+    }
 }
 
-fn rule(m: &RuleMeta) -> Value {
-    json!({
-        "id": m.id,
-        "name": m.name,
-        "shortDescription": {"text": m.summary},
-        "fullDescription": {"text": m.section("What it checks").unwrap_or_else(|| m.summary.to_string())},
-        "help": {
-            "text": m.documentation(),
-            "markdown": crate::rules::docs::rule_page(m),
+// The SARIF 2.1.0 objects ddbguard writes, each with only the properties it uses, in the
+// order the specification lists them. Serialized from these types, the output does not
+// depend on how serde_json orders maps.
+
+/// `sarifLog`.
+#[derive(Debug, Serialize)]
+pub struct Log<'a> {
+    #[serde(rename = "$schema")]
+    pub schema: &'static str,
+    pub version: &'static str,
+    pub runs: Vec<Run<'a>>,
+}
+
+/// `run`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Run<'a> {
+    pub tool: Tool,
+    pub invocations: Vec<Invocation>,
+    pub original_uri_base_ids: BTreeMap<&'static str, ArtifactRoot>,
+    pub column_kind: &'static str,
+    pub results: Vec<SarifResult<'a>>,
+    pub properties: RunProperties,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Tool {
+    pub driver: Driver,
+}
+
+/// `toolComponent`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Driver {
+    pub name: &'static str,
+    pub version: &'static str,
+    pub semantic_version: &'static str,
+    pub information_uri: &'static str,
+    pub rules: Vec<ReportingDescriptor>,
+}
+
+/// `reportingDescriptor`: one rule of the catalog.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportingDescriptor {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub short_description: Message,
+    pub full_description: Message,
+    pub help: MultiformatMessage,
+    pub help_uri: String,
+    pub default_configuration: Configuration,
+    pub properties: RuleProperties,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Configuration {
+    pub level: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RuleProperties {
+    pub tags: &'static [&'static str],
+    #[serde(rename = "security-severity")]
+    pub security_severity: &'static str,
+}
+
+/// `message` with text only.
+#[derive(Debug, Serialize)]
+pub struct Message {
+    pub text: String,
+}
+
+impl Message {
+    fn text(text: String) -> Message {
+        Message { text }
+    }
+}
+
+/// `multiformatMessageString`.
+#[derive(Debug, Serialize)]
+pub struct MultiformatMessage {
+    pub text: String,
+    pub markdown: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Invocation {
+    pub execution_successful: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Notification {
+    pub level: &'static str,
+    pub message: Message,
+    pub locations: Vec<SarifLocation>,
+    pub associated_rule: RuleReference,
+}
+
+/// `reportingDescriptorReference`.
+#[derive(Debug, Serialize)]
+pub struct RuleReference {
+    pub id: &'static str,
+    pub index: usize,
+}
+
+/// `artifactLocation` of `originalUriBaseIds`: a URI, or a description when unknown.
+#[derive(Debug, Serialize)]
+pub struct ArtifactRoot {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<Message>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RunProperties {
+    pub summary: Summary,
+}
+
+/// `result`: one finding.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SarifResult<'a> {
+    pub rule_id: &'static str,
+    pub rule_index: usize,
+    pub level: &'static str,
+    pub message: Message,
+    pub locations: Vec<SarifLocation>,
+    /// The way a value travelled (module call, variable default), when the finding says.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related_locations: Vec<SarifLocation>,
+    pub partial_fingerprints: BTreeMap<&'static str, &'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suppressions: Vec<SarifSuppression<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline_state: Option<&'static str>,
+    pub properties: ResultProperties<'a>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultProperties<'a> {
+    pub format: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_type: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SarifSuppression<'a> {
+    pub kind: &'static str,
+    pub status: &'static str,
+    pub justification: &'a str,
+}
+
+/// `location`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SarifLocation {
+    /// `relatedLocations` entries are numbered (0, 1, …); primary locations are not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<usize>,
+    pub physical_location: PhysicalLocation,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub logical_locations: Vec<LogicalLocation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<Message>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhysicalLocation {
+    pub artifact_location: ArtifactLocation,
+    pub region: Region,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArtifactLocation {
+    pub uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uri_base_id: Option<&'static str>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogicalLocation {
+    pub name: String,
+    pub fully_qualified_name: String,
+    pub kind: &'static str,
+}
+
+/// `region`: 1-based lines and columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Region {
+    pub start_line: u32,
+    pub start_column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+}
+
+fn rule(m: &RuleMeta) -> ReportingDescriptor {
+    ReportingDescriptor {
+        id: m.id,
+        name: m.name,
+        short_description: Message::text(m.summary.to_string()),
+        full_description: Message::text(
+            m.section("What it checks")
+                .unwrap_or_else(|| m.summary.to_string()),
+        ),
+        help: MultiformatMessage {
+            text: m.documentation(),
+            markdown: crate::rules::docs::rule_page(m),
         },
-        "helpUri": help_uri(m.id),
-        "defaultConfiguration": {"level": level(m.severity)},
-        "properties": {
-            "tags": m.tags,
-            "security-severity": security_severity(m.severity),
+        help_uri: help_uri(m.id),
+        default_configuration: Configuration {
+            level: level(m.severity),
         },
-    })
+        properties: RuleProperties {
+            tags: m.tags,
+            security_severity: security_severity(m.severity),
+        },
+    }
 }
 
 fn rule_index(id: &str) -> usize {
     RULES.iter().position(|r| r.meta().id == id).unwrap_or(0)
 }
 
-fn result(f: &Finding) -> Value {
+fn result(f: &Finding) -> SarifResult<'_> {
     let mut text = f.message.clone();
     if !f.help.is_empty() {
         text.push_str("\nHelp: ");
         text.push_str(&f.help);
     }
-    let mut location = physical(f);
+    let mut location = physical(&f.path, f.location);
     if let Some(r) = &f.resource {
-        let mut logical = vec![json!({
-            "name": r.id,
-            "fullyQualifiedName": r.id,
-            "kind": "resource",
-        })];
+        location.logical_locations.push(LogicalLocation {
+            name: r.id.clone(),
+            fully_qualified_name: r.id.clone(),
+            kind: "resource",
+        });
         if let Some(p) = &r.cdk_path {
-            logical.push(json!({
-                "name": p.rsplit('/').next().unwrap_or(p),
-                "fullyQualifiedName": p,
-                "kind": "module",
-            }));
+            location.logical_locations.push(LogicalLocation {
+                name: p.rsplit('/').next().unwrap_or(p).to_string(),
+                fully_qualified_name: p.clone(),
+                kind: "module",
+            });
         }
-        location["logicalLocations"] = Value::Array(logical);
     }
-    let mut v = json!({
-        "ruleId": f.rule_id,
-        "ruleIndex": rule_index(f.rule_id),
-        "level": level(f.severity),
-        "message": {"text": text},
-        "locations": [location],
-        "partialFingerprints": {"ddbguard/v1": f.fingerprint},
-        "properties": {"format": f.format.as_str()},
-    });
-    if let Some(r) = &f.resource {
-        v["properties"]["resourceType"] = json!(r.rtype);
-    }
-    if let Some(s) = &f.suppression {
-        v["suppressions"] = json!([{
-            "kind": match s.kind {
-                SuppressionKind::InSource => "inSource",
-                SuppressionKind::External => "external",
-            },
-            "status": "accepted",
-            "justification": s.justification,
-        }]);
-    }
-    if let Some(b) = f.baseline_state {
-        v["baselineState"] = json!(match b {
+    SarifResult {
+        rule_id: f.rule_id,
+        rule_index: rule_index(f.rule_id),
+        level: level(f.severity),
+        message: Message::text(text),
+        locations: vec![location],
+        related_locations: Vec::new(),
+        partial_fingerprints: std::iter::once(("ddbguard/v1", f.fingerprint.as_str())).collect(),
+        suppressions: f
+            .suppression
+            .iter()
+            .map(|s| SarifSuppression {
+                kind: match s.kind {
+                    SuppressionKind::InSource => "inSource",
+                    SuppressionKind::External => "external",
+                },
+                status: "accepted",
+                justification: &s.justification,
+            })
+            .collect(),
+        baseline_state: f.baseline_state.map(|b| match b {
             BaselineState::New => "new",
             BaselineState::Unchanged => "unchanged",
             BaselineState::Absent => "absent",
-        });
+        }),
+        properties: ResultProperties {
+            format: f.format.as_str(),
+            resource_type: f.resource.as_ref().map(|r| r.rtype.as_str()),
+        },
     }
-    v
 }
 
-fn physical(f: &Finding) -> Value {
-    let artifact = if is_absolute(&f.path) {
-        json!({"uri": file_uri(&f.path)})
+/// A location at `path` (relative to `%SRCROOT%`, or absolute when it cannot be).
+pub fn physical(path: &str, at: Location) -> SarifLocation {
+    let artifact_location = if is_absolute(path) {
+        ArtifactLocation {
+            uri: file_uri(path),
+            uri_base_id: None,
+        }
     } else {
-        json!({"uri": encode_path(&f.path), "uriBaseId": SRCROOT})
+        ArtifactLocation {
+            uri: encode_path(path),
+            uri_base_id: Some(SRCROOT),
+        }
     };
-    json!({"physicalLocation": {
-        "artifactLocation": artifact,
-        "region": region(f.location),
-    }})
+    SarifLocation {
+        id: None,
+        physical_location: PhysicalLocation {
+            artifact_location,
+            region: region(at),
+        },
+        logical_locations: Vec::new(),
+        message: None,
+    }
 }
 
 /// A region with every number ≥ 1 and the end never before the start.
-pub fn region(l: Location) -> Value {
+pub fn region(l: Location) -> Region {
     let start_line = l.start_line.max(1);
     let start_column = l.start_column.max(1);
     let end_line = l.end_line.max(start_line);
@@ -198,12 +438,12 @@ pub fn region(l: Location) -> Value {
     if end_line == start_line {
         end_column = end_column.max(start_column);
     }
-    json!({
-        "startLine": start_line,
-        "startColumn": start_column,
-        "endLine": end_line,
-        "endColumn": end_column,
-    })
+    Region {
+        start_line,
+        start_column,
+        end_line,
+        end_column,
+    }
 }
 
 /// `/…`, or a Windows drive path (`C:/…`, `C:\\…`).
@@ -279,7 +519,12 @@ mod tests {
         });
         assert_eq!(
             r,
-            json!({"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 1})
+            Region {
+                start_line: 1,
+                start_column: 1,
+                end_line: 1,
+                end_column: 1
+            }
         );
         let r = region(Location {
             start_line: 3,
@@ -287,8 +532,7 @@ mod tests {
             end_line: 2,
             end_column: 1,
         });
-        assert_eq!(r["endLine"], 3);
-        assert_eq!(r["endColumn"], 5);
+        assert_eq!((r.end_line, r.end_column), (3, 5));
     }
 
     #[test]
