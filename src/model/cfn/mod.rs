@@ -69,22 +69,32 @@ pub fn read_file(path: &Path, sources: &SourceMap) -> (FileId, Option<(Span, Str
                 Some((Span::new(id, 0, 0), format!("cannot read the file: {e}"))),
             )
         }
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => (sources.add(SourceFile::new(path.to_path_buf(), text)), None),
-            Err(e) => {
-                let at = e.utf8_error().valid_up_to();
-                let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-                // The lossy text has the same bytes up to `at`.
-                let id = sources.add(SourceFile::new(path.to_path_buf(), text));
-                (
-                    id,
-                    Some((
-                        Span::new(id, at, at + 1),
-                        "the file is not valid UTF-8".into(),
-                    )),
-                )
-            }
-        },
+        Ok(bytes) => add_bytes(path, bytes, sources),
+    }
+}
+
+/// Add a file's bytes, read from `path`, to the source map: [`read_file`] once the bytes
+/// are in memory.
+pub fn add_bytes(
+    path: &Path,
+    bytes: Vec<u8>,
+    sources: &SourceMap,
+) -> (FileId, Option<(Span, String)>) {
+    match String::from_utf8(bytes) {
+        Ok(text) => (sources.add(SourceFile::new(path.to_path_buf(), text)), None),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            // The lossy text has the same bytes up to `at`.
+            let id = sources.add(SourceFile::new(path.to_path_buf(), text));
+            (
+                id,
+                Some((
+                    Span::new(id, at, at + 1),
+                    "the file is not valid UTF-8".into(),
+                )),
+            )
+        }
     }
 }
 
@@ -149,8 +159,26 @@ fn mentions_template(text: &str) -> bool {
 /// Read one YAML/JSON document. Returns its scopes (none when it is not a template) and,
 /// when skipped, why.
 pub fn load_document(path: &Path, sources: &SourceMap) -> (Vec<Scope>, Skipped) {
-    let name = display_path(path);
     let (file, problem) = read_file(path, sources);
+    document_scopes(path, file, problem, sources)
+}
+
+/// [`load_document`] on bytes already in memory, as if read from `path` (whose name
+/// decides between JSON and YAML): the entry point of the fuzz targets.
+pub fn load_bytes(path: &Path, bytes: Vec<u8>, sources: &SourceMap) -> (Vec<Scope>, Skipped) {
+    let (file, problem) = add_bytes(path, bytes, sources);
+    document_scopes(path, file, problem, sources)
+}
+
+/// The scopes of a document added to the source map as `file` (with the problem met
+/// while reading it, if any).
+fn document_scopes(
+    path: &Path,
+    file: FileId,
+    problem: Option<(Span, String)>,
+    sources: &SourceMap,
+) -> (Vec<Scope>, Skipped) {
+    let name = display_path(path);
     let scope_with = |problem: Problem| {
         let mut scope = Scope::new(Format::Cloudformation, name.clone());
         scope.files.push(file);
