@@ -197,6 +197,9 @@ impl Baseline {
                         end_column: e.location.end_column,
                     },
                     path: e.path,
+                    // The baseline keeps fingerprints, which name the scope when it matters.
+                    scope: String::new(),
+                    related: Vec::new(),
                     fingerprint: e.fingerprint,
                     suppression: None,
                     baseline_state: None,

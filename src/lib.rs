@@ -83,21 +83,24 @@ pub fn check_loaded_with_base(
             let base = base_scopes.get(scope.name.as_str()).copied();
             let raw = rules::run_rules(scope, settings, base);
             raw.into_iter()
-                .map(|f| (i, f.into_finding(scope.format, &sources, settings)))
+                .map(|f| (i, f.into_finding(scope, &sources, settings)))
                 .collect::<Vec<_>>()
         })
         .collect();
     let problems = suppress::apply(&mut tagged, &scopes, &sources, settings, &suppress::today());
     let mut findings: Vec<Finding> = tagged.into_iter().map(|(_, f)| f).chain(problems).collect();
+    // Two scopes never merge their findings, even on a line they share (a module two
+    // root modules call): each scope's findings are its own.
     findings.sort_by(|a, b| {
-        (&a.path, a.location, a.rule_id, &a.message)
-            .cmp(&(&b.path, b.location, b.rule_id, &b.message))
+        (&a.path, a.location, a.rule_id, &a.message, &a.scope)
+            .cmp(&(&b.path, b.location, b.rule_id, &b.message, &b.scope))
     });
     findings.dedup_by(|a, b| {
         a.path == b.path
             && a.location == b.location
             && a.rule_id == b.rule_id
             && a.message == b.message
+            && a.scope == b.scope
     });
     let mut summary = Summary {
         files,

@@ -173,6 +173,19 @@ fn check(args: cli::CheckArgs) -> Result<u8, String> {
             eprintln!("skipped {path}: {why}");
         }
         for scope in &report.scopes {
+            let kind = match scope.format {
+                ddbguard::model::Format::Terraform => "root module",
+                ddbguard::model::Format::Cdk => "assembly",
+                _ => "template",
+            };
+            eprintln!(
+                "{} {kind} {}: {} resource(s)",
+                scope.format.as_str(),
+                scope.name,
+                scope.resources.len()
+            );
+        }
+        for scope in &report.scopes {
             for note in &scope.notes {
                 eprintln!("{}: {note}", scope.name);
             }

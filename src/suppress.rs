@@ -52,39 +52,55 @@ pub fn apply(
             on.entry((*i, r.id.clone())).or_default().push(n);
         }
     }
+    // A suppression on a Terraform `module` block is carried by every resource it covers:
+    // it is judged once, over all of them.
+    let mut module_sups: HashMap<(usize, Span), ModuleSup> = HashMap::new();
     for (scope_index, scope) in scopes.iter().enumerate() {
         for res in &scope.resources {
             for sup in &res.suppressions {
+                let shared = sup.module.as_ref().map(|m| {
+                    module_sups
+                        .entry((scope_index, sup.span))
+                        .or_insert_with(|| ModuleSup {
+                            module: m.clone(),
+                            rule: sup.rule.clone(),
+                            first: res,
+                            seen: false,
+                            used: false,
+                        })
+                });
+                let first_time = match shared {
+                    Some(m) => !std::mem::replace(&mut m.seen, true),
+                    None => true,
+                };
+                let target = sup.module.as_deref().unwrap_or(&res.id);
+                let problem = |what: &str, message: String, help: &str| {
+                    inline_problem(scope, res, sup, sources, settings, what, message, help)
+                };
                 let Some(meta) = rules::meta_by_id(sup.rule.trim()) else {
-                    emit(inline_problem(
-                        scope,
-                        res,
-                        sup,
-                        sources,
-                        settings,
-                        "unknown",
-                        format!(
-                            "suppression on {} names no rule {:?}, so it does not apply",
-                            res.id, sup.rule
-                        ),
-                        "use a rule id or name that `ddbguard rules` lists",
-                    ));
+                    if first_time {
+                        emit(problem(
+                            "unknown",
+                            format!(
+                                "suppression on {target} names no rule {:?}, so it does not apply",
+                                sup.rule
+                            ),
+                            "use a rule id or name that `ddbguard rules` lists",
+                        ));
+                    }
                     continue;
                 };
                 let Some(reason) = reason(sup.reason.as_deref()) else {
-                    emit(inline_problem(
-                        scope,
-                        res,
-                        sup,
-                        sources,
-                        settings,
-                        "no-reason",
-                        format!(
-                            "suppression of {} {} on {} has no reason, so it does not apply",
-                            meta.id, meta.name, res.id
-                        ),
-                        "add a reason that says why this finding is accepted",
-                    ));
+                    if first_time {
+                        emit(problem(
+                            "no-reason",
+                            format!(
+                                "suppression of {} {} on {target} has no reason, so it does not apply",
+                                meta.id, meta.name
+                            ),
+                            "add a reason that says why this finding is accepted",
+                        ));
+                    }
                     continue;
                 };
                 let mut used = false;
@@ -105,13 +121,12 @@ pub fn apply(
                         }
                     }
                 }
+                if let Some(m) = module_sups.get_mut(&(scope_index, sup.span)) {
+                    m.used |= used;
+                    continue;
+                }
                 if !used && settings.rule_enabled(meta.id) {
-                    emit(inline_problem(
-                        scope,
-                        res,
-                        sup,
-                        sources,
-                        settings,
+                    emit(problem(
                         "unused",
                         format!(
                             "suppression of {} {} on {} matched no finding",
@@ -122,6 +137,33 @@ pub fn apply(
                 }
             }
         }
+    }
+    let mut unused: Vec<(&(usize, Span), &ModuleSup)> =
+        module_sups.iter().filter(|(_, m)| !m.used).collect();
+    unused.sort_by_key(|(k, _)| **k);
+    for (&(scope_index, span), m) in unused {
+        let Some(meta) = rules::meta_by_id(m.rule.trim()) else {
+            continue;
+        };
+        let Some(sup) = m.first.suppressions.iter().find(|s| s.span == span) else {
+            continue;
+        };
+        if reason(sup.reason.as_deref()).is_none() || !settings.rule_enabled(meta.id) {
+            continue;
+        }
+        emit(inline_problem(
+            &scopes[scope_index],
+            m.first,
+            sup,
+            sources,
+            settings,
+            "unused",
+            format!(
+                "suppression of {} {} on {} matched no finding",
+                meta.id, meta.name, m.module
+            ),
+            "delete the suppression, or correct its rule if it was meant to match something",
+        ));
     }
 
     // Config entries. An entry whose path pattern matches no file of this run is out of its
@@ -242,6 +284,17 @@ pub fn apply(
     out
 }
 
+/// A suppression on a `module` block, over the resources it covers.
+struct ModuleSup<'a> {
+    module: String,
+    rule: String,
+    /// The first resource seen carrying it.
+    first: &'a Resource,
+    /// Whether its problems (no rule, no reason) were reported.
+    seen: bool,
+    used: bool,
+}
+
 /// A reason, when there is one that is not blank.
 fn reason(r: Option<&str>) -> Option<&str> {
     r.map(str::trim).filter(|r| !r.is_empty())
@@ -338,7 +391,7 @@ fn inline_problem(
         sup.span,
         None,
         path,
-        scope.format,
+        (scope.format, &scope.name),
         Some(res.reference()),
         &key,
         message,
@@ -407,13 +460,14 @@ fn config_problem(
             }),
         ),
     };
+    // A config entry belongs to no scope: it names the config file as its own.
     make(
         sources,
         settings,
         span,
         fixed,
         config.path.clone(),
-        format,
+        (format, &config.path),
         None,
         &key,
         message,
@@ -428,7 +482,7 @@ fn make(
     span: Span,
     location: Option<vocab::Location>,
     path: String,
-    format: Format,
+    (format, scope): (Format, &str),
     resource: Option<ResourceRef>,
     key: &str,
     message: String,
@@ -450,6 +504,8 @@ fn make(
         location: location.unwrap_or_else(|| vocab::location(sources, span)),
         path,
         format,
+        scope: scope.to_string(),
+        related: Vec::new(),
         resource,
         suppression: None,
         baseline_state: None,

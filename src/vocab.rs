@@ -176,6 +176,12 @@ pub struct Finding {
     pub format: Format,
     pub resource: Option<ResourceRef>,
     pub location: Location,
+    /// The scope the finding belongs to: the template, the CDK assembly directory, the
+    /// Terraform root module directory.
+    pub scope: String,
+    /// The way the value travelled, or what else the finding concerns (the module block
+    /// that calls a resource's module, a variable's default): may be empty.
+    pub related: Vec<Related>,
     pub fingerprint: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppression: Option<Suppression>,
@@ -183,6 +189,27 @@ pub struct Finding {
     pub baseline_state: Option<BaselineState>,
     #[serde(skip)]
     pub span: Span,
+}
+
+/// A secondary location of a finding, with what it is there.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Related {
+    pub path: String,
+    pub location: Location,
+    pub message: String,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+impl Related {
+    pub fn new(sources: &SourceMap, span: Span, message: impl Into<String>) -> Related {
+        Related {
+            path: sources.get(span.file).display_path(),
+            location: location(sources, span),
+            message: message.into(),
+            span,
+        }
+    }
 }
 
 /// What one scope held: for JUnit test cases and `--verbose`.

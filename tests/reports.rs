@@ -61,16 +61,19 @@ fn loaded() -> Loaded {
             rule: "DDB103".into(),
             reason: Some("deletion is guarded by the backup plan".into()),
             span: span_of(app, APP, "- rule: DDB103"),
+            module: None,
         },
         InlineSuppression {
             rule: "table-not-retained".into(),
             reason: None,
             span: span_of(app, APP, "- rule: table-not-retained"),
+            module: None,
         },
         InlineSuppression {
             rule: "DDB504".into(),
             reason: Some("the table will get many indexes".into()),
             span: span_of(app, APP, "- rule: DDB504"),
+            module: None,
         },
     ];
     let mut legacy = table("Legacy Table", app, span_of(app, APP, "Legacy Table"));

@@ -96,13 +96,13 @@ fn contract_shapes_count_variables_and_modules() {
         "fail.tf",
         7
     ));
-    // A value from a variable is reported where it is used.
+    // A value from a variable is reported where it is set: the variable's default.
     assert!(has(
         &r,
         "DDB101",
         "aws_dynamodb_table.fail_variable",
         "fail.tf",
-        36
+        4
     ));
     assert!(has(
         &r,
@@ -119,14 +119,15 @@ fn application_with_module_for_each_tfvars_and_references() {
     let app = root().join("testdata/terraform/app");
     let report = check(&app, &["DDB101", "DDB103", "DDB104"]);
     let r = rows(&report);
-    // terraform.tfvars gives two tables through the module; carts has PITR off.
+    // terraform.tfvars gives two tables through the module; carts has PITR off, and the
+    // finding stands on the tfvars line that says so.
     assert!(
         has(
             &r,
             "DDB101",
             "module.tables[\"carts\"].aws_dynamodb_table.this",
-            "main.tf",
-            32
+            "terraform.tfvars",
+            4
         ),
         "{r:?}"
     );
@@ -482,14 +483,14 @@ fn table_and_alarm(dir: &Path, table: &str) -> TableAndAlarm {
 fn json_configuration_syntax_is_evaluated() {
     let dir = root().join("testdata/terraform/json");
     let r = rows(&check(&dir, &["DDB101", "DDB103", "DDB104"]));
-    // PITR from a variable default, reported on the template string.
+    // PITR from a variable default, reported on the default.
     assert_eq!(
         r,
         [row(
             "DDB101",
             "aws_dynamodb_table.orders",
             "main.tf.json",
-            17
+            4
         )]
     );
     let (name, target) = table_and_alarm(&dir, "aws_dynamodb_table.orders");

@@ -9,6 +9,7 @@ pub mod cdk;
 pub mod cfn;
 pub mod changes;
 pub mod node;
+pub mod provenance;
 pub mod terraform;
 pub mod tfplan;
 pub mod value;
@@ -38,6 +39,9 @@ pub struct Scope {
     /// Replacements a Terraform plan or a CloudFormation change set announces.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub replacements: Vec<Replacement>,
+    /// Where values came from, to put findings where the user sets them.
+    #[serde(skip)]
+    pub provenance: provenance::Provenance,
 }
 
 /// A resource a Terraform plan (`resource_changes`) or a CloudFormation change set
@@ -82,6 +86,7 @@ impl Scope {
             problems: Vec::new(),
             notes: Vec::new(),
             replacements: Vec::new(),
+            provenance: provenance::Provenance::default(),
         }
     }
 
@@ -116,6 +121,10 @@ pub struct InlineSuppression {
     pub reason: Option<String>,
     #[serde(serialize_with = "value::ser_span")]
     pub span: Span,
+    /// Written on a Terraform `module` block (its address): it covers every resource of
+    /// that module instance and of the modules it calls.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub module: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]

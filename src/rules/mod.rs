@@ -50,7 +50,7 @@ pub use crate::vocab::{RuleMeta, Severity};
 use crate::config::Settings;
 use crate::model::{Failure, Resource, ResourceRef, Scope};
 use crate::source::{SourceMap, Span};
-use crate::vocab::{self, Finding, Format};
+use crate::vocab::{self, Finding};
 
 /// What the registry holds: implemented by [`declare_rule!`] for every rule.
 pub trait Rule: Sync + Send {
@@ -118,6 +118,8 @@ pub struct RawFinding {
     pub resource: Option<ResourceRef>,
     /// Stable detail for the fingerprint (index name, replica region, action), not the line.
     pub key: String,
+    /// Secondary locations, each with what it is there.
+    pub related: Vec<(Span, String)>,
 }
 
 /// What a rule sees besides the scope, and where its findings go.
@@ -229,6 +231,7 @@ impl<'a> Ctx<'a> {
             span,
             resource,
             key: String::new(),
+            related: Vec::new(),
         });
         self.findings.last_mut().expect("just pushed")
     }
@@ -248,7 +251,7 @@ impl RawFinding {
 
     /// The finding as reported: its path and location, the configured severity and a
     /// fingerprint that names the rule, path, resource and detail (never the line).
-    pub fn into_finding(self, format: Format, sources: &SourceMap, settings: &Settings) -> Finding {
+    pub fn into_finding(self, scope: &Scope, sources: &SourceMap, settings: &Settings) -> Finding {
         let path = sources.get(self.span.file).display_path();
         let severity = settings
             .severity_override(self.rule.id)
@@ -259,22 +262,40 @@ impl RawFinding {
         } else {
             self.key.as_str()
         };
-        let fingerprint = vocab::fingerprint(&[self.rule.id, &path, resource_id, key]);
+        // A finding outside its scope's own directory (a module several root modules
+        // share) can be reported by each of them: its scope tells them apart.
+        let fingerprint = if scope.name == "." || path.starts_with(&scope.name) {
+            vocab::fingerprint(&[self.rule.id, &path, resource_id, key])
+        } else {
+            vocab::fingerprint(&[self.rule.id, &path, resource_id, key, &scope.name])
+        };
         Finding {
             rule_id: self.rule.id,
             rule_name: self.rule.name,
             severity,
             location: vocab::location(sources, self.span),
+            scope: scope.name.clone(),
+            related: self
+                .related
+                .iter()
+                .map(|(span, m)| vocab::Related::new(sources, *span, m.clone()))
+                .collect(),
             message: self.message,
             help: self.help,
             path,
-            format,
+            format: scope.format,
             resource: self.resource,
             fingerprint,
             suppression: None,
             baseline_state: None,
             span: self.span,
         }
+    }
+
+    /// Add a secondary location.
+    pub fn related(&mut self, span: Span, message: impl Into<String>) -> &mut Self {
+        self.related.push((span, message.into()));
+        self
     }
 }
 
@@ -325,6 +346,9 @@ pub fn run_rules(scope: &Scope, settings: &Settings, base: Option<&Scope>) -> Ve
         ctx.rule = Some(meta);
         rule.check(scope, &mut ctx);
     }
+    for f in &mut ctx.findings {
+        to_the_line_to_change(scope, f);
+    }
     ctx.findings
 }
 
@@ -340,6 +364,25 @@ fn without_line_numbers(message: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// Move a finding from where a resource uses a value to where the user sets it (see
+/// [`crate::model::provenance`]); the way the value travelled becomes related locations.
+fn to_the_line_to_change(scope: &Scope, f: &mut RawFinding) {
+    let Some(r) = &f.resource else { return };
+    let Some(moved) = scope.provenance.relocate(&r.id, f.span) else {
+        return;
+    };
+    f.span = moved.span;
+    f.related.extend(
+        moved
+            .related
+            .into_iter()
+            .filter(|(span, _)| *span != moved.span),
+    );
+    if let Some(change) = moved.help {
+        f.help = change.apply(&f.help);
+    }
 }
 
 /// Pick the help text for the scope's format.

@@ -375,6 +375,7 @@ fn suppressions(metadata: &Node) -> Vec<InlineSuppression> {
                 rule: rule.to_string(),
                 reason: None,
                 span: item.span,
+                module: None,
             }),
             NodeKind::Map(_) => Some(InlineSuppression {
                 rule: item.get("rule").and_then(Node::as_scalar)?.to_string(),
@@ -384,6 +385,7 @@ fn suppressions(metadata: &Node) -> Vec<InlineSuppression> {
                     .map(str::to_string)
                     .filter(|r| !r.trim().is_empty()),
                 span: item.span,
+                module: None,
             }),
             _ => None,
         })

@@ -5,7 +5,8 @@
 use super::ast::{Block, Body, E, Elem, Expr, Key, Op, OpKind};
 use super::functions;
 use super::parse::{Module, label};
-use super::value::{Sv, V, push_into_str};
+use super::value::{Sv, V, VarHow, VarSet, push_into_str};
+use crate::model::provenance::{Hop, ModuleCall, Provenance, Trace};
 use crate::model::{Part, Problem, Str};
 use crate::source::{FileId, Span};
 use hcl_edit::expr::BinaryOperator;
@@ -50,6 +51,8 @@ pub struct Shared<'l> {
     /// Blocks made by `dynamic` blocks so far (bounded by [`MAX_DYNAMIC_BLOCKS`]).
     dynamic_blocks: Cell<usize>,
     steps: Cell<u64>,
+    /// How the values resources hold got there, and the module calls.
+    pub provenance: RefCell<Provenance>,
 }
 
 impl<'l> Shared<'l> {
@@ -64,7 +67,39 @@ impl<'l> Shared<'l> {
             instances: Cell::new(0),
             dynamic_blocks: Cell::new(0),
             steps: Cell::new(0),
+            provenance: RefCell::default(),
         }
+    }
+
+    /// Keep how the values of resource `addr` travelled.
+    pub fn remember(&self, addr: &str, traces: Vec<(Span, Trace)>) {
+        if traces.is_empty() {
+            return;
+        }
+        let mut p = self.provenance.borrow_mut();
+        for (span, t) in traces {
+            p.values.insert((addr.to_string(), span), t);
+        }
+    }
+
+    /// Keep the `module` block (`name`, its header) that calls instance `child`.
+    pub fn called(
+        &self,
+        child: &Inst,
+        name: &str,
+        header: Span,
+        suppressions: Vec<crate::model::InlineSuppression>,
+    ) {
+        let files: Arc<[FileId]> = child.m.files.iter().map(|f| f.id).collect();
+        self.provenance.borrow_mut().calls.insert(
+            child.prefix.clone(),
+            ModuleCall {
+                name: name.to_string(),
+                header,
+                files,
+                suppressions,
+            },
+        );
     }
 
     pub fn note(&self, n: impl Into<String>) {
@@ -124,6 +159,9 @@ impl Env<'_> {
     }
 }
 
+/// A variable's value, and how the variable got it.
+pub type VarValue = (Rc<Sv>, Arc<VarSet>);
+
 /// A module call's instances (or why it is opaque).
 pub enum Children<'l> {
     Opaque,
@@ -147,7 +185,7 @@ pub struct Inst<'l> {
     pub sh: Rc<Shared<'l>>,
     locals: RefCell<HashMap<String, Option<Rc<Sv>>>>,
     /// Variable values made so far (`None`: declared without a value).
-    vars: RefCell<HashMap<String, Option<Rc<Sv>>>>,
+    vars: RefCell<HashMap<String, Option<VarValue>>>,
     /// The instances of each policy document evaluated so far, by name.
     documents: RefCell<HashMap<String, Rc<Vec<Document>>>>,
     children: RefCell<HashMap<String, Rc<Children<'l>>>>,
@@ -285,15 +323,25 @@ impl<'l> Inst<'l> {
             E::Template(t) => self.template(t, f, env, d, span),
             E::Paren(p) => self.eval(p, f, env, d).respan(span),
             E::Var(v) => match env.and_then(|e| e.lookup(v)) {
-                Some(val) => val.clone().respan(span),
+                Some(val) => val.clone().arrive(span, None),
                 None => Sv::unknown(format!("{ERR}unknown name {v}"), span),
             },
             E::Cond(c) => {
                 let [cond_expr, true_expr, false_expr] = &**c;
                 let cond = self.eval(cond_expr, f, env, d);
                 match cond.as_bool() {
-                    Some(true) => self.eval(true_expr, f, env, d),
-                    Some(false) => self.eval(false_expr, f, env, d),
+                    Some(b) => {
+                        let mut v = self.eval(if b { true_expr } else { false_expr }, f, env, d);
+                        // A literal chosen by a condition is set where the condition is.
+                        if v.from.is_none() && cond.from.is_some() {
+                            v.from = Some(Arc::new(Hop {
+                                span: cond.span,
+                                var: None,
+                                prev: cond.from,
+                            }));
+                        }
+                        v
+                    }
                     None if is_error(&cond) => cond.respan(span),
                     None => {
                         let t = self.eval(true_expr, f, env, d);
@@ -651,7 +699,9 @@ impl<'l> Inst<'l> {
         if let E::Var(name) = &root.e {
             return match env.and_then(|e| e.lookup(name)) {
                 None => self.reference(name, ops, f, env, d, span),
-                Some(bound) => self.apply_borrowed(bound, ops, f, env, d).respan(span),
+                Some(bound) => self
+                    .apply_borrowed(bound, ops, f, env, d)
+                    .arrive(span, None),
             };
         }
         let base = self.eval(root, f, env, d);
@@ -694,7 +744,11 @@ impl<'l> Inst<'l> {
                     return Sv::unknown("var used without a name", span);
                 };
                 let base = match self.var(var, d) {
-                    Some(v) => return self.apply_borrowed(&v, rest, f, env, d).respan(span),
+                    Some((v, set)) => {
+                        return self
+                            .apply_borrowed(&v, rest, f, env, d)
+                            .arrive(span, Some(&set));
+                    }
                     None => {
                         if self.m.has_variable(var) {
                             Sv::unknown(format!("var.{var} has no value"), span)
@@ -710,7 +764,8 @@ impl<'l> Inst<'l> {
                     return Sv::unknown("local used without a name", span);
                 };
                 let base = self.local(l, d);
-                self.apply_borrowed(&base, rest, f, env, d).respan(span)
+                self.apply_borrowed(&base, rest, f, env, d)
+                    .arrive(span, None)
             }
             "path" => {
                 let dir = crate::source::display_path(&self.m.dir);
@@ -883,24 +938,39 @@ impl<'l> Inst<'l> {
         v
     }
 
-    /// The value of variable `name`: its input, else its default, converted to its type;
-    /// `None` when it is declared without a value, or not declared.
-    pub fn var(&self, name: &str, d: usize) -> Option<Rc<Sv>> {
+    /// The value of variable `name`: its input, else its default, converted to its type,
+    /// with how it got it; `None` when it is declared without a value, or not declared.
+    pub fn var(&self, name: &str, d: usize) -> Option<VarValue> {
         if let Some(known) = self.vars.borrow().get(name) {
             return known.clone();
         }
         // A default that refers to its own variable (Terraform rejects it) ends here.
+        let set = |how| {
+            Arc::new(VarSet {
+                name: name.into(),
+                how,
+            })
+        };
         self.vars.borrow_mut().insert(
             name.to_string(),
-            Some(Rc::new(Sv::unknown(
-                format!("{ERR}var.{name} refers to itself"),
-                Span::default(),
-            ))),
+            Some((
+                Rc::new(Sv::unknown(
+                    format!("{ERR}var.{name} refers to itself"),
+                    Span::default(),
+                )),
+                set(VarHow::Default),
+            )),
         );
         let given = self.inputs.get(name).filter(|v| !v.is_null()).cloned();
+        let mut how = if self.prefix.is_empty() {
+            VarHow::Given
+        } else {
+            VarHow::Input
+        };
         let value = if let Some(decl) = self.m.variables.get(name) {
             let value = given.or_else(|| {
                 let def = decl.block.body.attr("default")?;
+                how = VarHow::Default;
                 Some(self.eval(&def.value, decl.file, None, d + 1))
             });
             match (value, decl.block.body.attr("type")) {
@@ -910,7 +980,7 @@ impl<'l> Inst<'l> {
         } else {
             None
         };
-        let value = value.map(Rc::new);
+        let value = value.map(|v| (Rc::new(v), set(how)));
         self.vars
             .borrow_mut()
             .insert(name.to_string(), value.clone());

@@ -70,7 +70,10 @@ pub fn collect(inst: &Inst, out: &mut Vec<Resource>, used: &mut Vec<Arc<Module>>
             }
             let mut problems = Vec::new();
             let sources = Some(inst.sh.loader.sources);
-            let kind = resource_kind(rtype, &body, header, sources, &mut problems);
+            let (kind, traces) = super::value::traced(|| {
+                resource_kind(rtype, &body, header, sources, &mut problems)
+            });
+            inst.sh.remember(&addr, traces);
             let res = Resource {
                 id: addr,
                 rtype: rtype.to_string(),
@@ -136,6 +139,12 @@ pub fn collect(inst: &Inst, out: &mut Vec<Resource>, used: &mut Vec<Arc<Module>>
                 if full(inst, out) {
                     return;
                 }
+                inst.sh.called(
+                    child,
+                    name,
+                    call.block.header.at(call.file),
+                    block_suppressions(inst, call),
+                );
                 collect(child, out, used);
             }
         }
@@ -234,6 +243,7 @@ pub fn attach_replicas(resources: &mut [Resource], sh: &super::eval::Shared) {
 // ------------------------------------------------------------------ conversions
 
 fn conv_val<T>(v: &Sv, conv: &dyn Fn(&Sv) -> Option<T>, what: &str) -> Option<Val<T>> {
+    super::value::remember(v);
     match &v.v {
         V::Null => None,
         V::Unknown(why) => Some(Val::Unknown(

@@ -263,9 +263,11 @@ pub fn load(dirs: &[PathBuf], sources: &SourceMap, settings: &Settings) -> Vec<S
     let env_vars: Vec<(String, String)> = std::env::vars()
         .filter_map(|(k, v)| k.strip_prefix("TF_VAR_").map(|n| (n.to_string(), v)))
         .collect();
+    // Module directories of the checked tree: a module elsewhere never holds a finding.
+    let checked: HashSet<PathBuf> = modules.iter().map(|(d, _)| loader.canonical(d)).collect();
     let mut out: Vec<(Scope, BTreeSet<PathBuf>)> = roots
         .par_iter()
-        .map(|d| evaluate_root(d, &loader, settings, &env_vars))
+        .map(|d| evaluate_root(d, &loader, settings, &env_vars, &checked))
         .collect();
     // Modules only reachable through a cycle, or from nowhere: evaluate them as roots too.
     let reached: HashSet<PathBuf> = out.iter().flat_map(|(_, s)| s.iter().cloned()).collect();
@@ -276,7 +278,7 @@ pub fn load(dirs: &[PathBuf], sources: &SourceMap, settings: &Settings) -> Vec<S
         .collect();
     out.extend(
         rest.par_iter()
-            .map(|d| evaluate_root(d, &loader, settings, &env_vars))
+            .map(|d| evaluate_root(d, &loader, settings, &env_vars, &checked))
             .collect::<Vec<_>>(),
     );
     // Freeing every module's tree takes a while: it is done while the rules run.
@@ -291,6 +293,7 @@ fn evaluate_root(
     loader: &Loader,
     settings: &Settings,
     env_vars: &[(String, String)],
+    checked: &HashSet<PathBuf>,
 ) -> (Scope, BTreeSet<PathBuf>) {
     let m = loader.module(dir);
     let mut scope = Scope::new(Format::Terraform, crate::source::display_path(dir));
@@ -320,8 +323,12 @@ fn evaluate_root(
     extract::attach_replicas(&mut scope.resources, &sh);
     let mut dirs = BTreeSet::new();
     let mut seen = HashSet::new();
+    let mut provenance = sh.provenance.take();
     for module in &used {
         let key = loader.canonical(&module.dir);
+        if !checked.contains(&key) {
+            provenance.outside.extend(module.files.iter().map(|f| f.id));
+        }
         if seen.insert(key.clone()) {
             scope.problems.extend(module.problems.iter().cloned());
             scope.notes.extend(module.notes.iter().cloned());
@@ -337,6 +344,13 @@ fn evaluate_root(
         scope.notes.push(format!("{calls} module call(s) followed"));
     }
     scope.notes.extend(sh.notes.borrow().iter().cloned());
+    // A suppression on a `module` block covers every resource under it.
+    if !provenance.calls.is_empty() {
+        for r in &mut scope.resources {
+            r.suppressions.extend(provenance.module_suppressions(&r.id));
+        }
+    }
+    scope.provenance = provenance;
     drop(root);
     (scope, dirs)
 }
@@ -351,11 +365,11 @@ fn convert(v: Sv, ty: &ast::Expr, inst: &Inst, f: crate::source::FileId, depth: 
     match &ty.e {
         E::Var(t) => match &**t {
             "bool" => match v.as_bool() {
-                Some(b) => Sv::new(V::Bool(b), v.span),
+                Some(b) => Sv { v: V::Bool(b), ..v },
                 None => v,
             },
             "number" => match v.as_num() {
-                Some(n) => Sv::new(V::Num(n), v.span),
+                Some(n) => Sv { v: V::Num(n), ..v },
                 None => v,
             },
             _ => v,

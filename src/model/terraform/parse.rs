@@ -78,6 +78,7 @@ impl FileInfo {
                 rule: s.rule.clone(),
                 reason: s.reason.clone(),
                 span: s.span,
+                module: None,
             })
             .collect()
     }

@@ -4,13 +4,29 @@
 
 use crate::model::{Part, Str};
 use crate::source::Span;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub use crate::model::provenance::{Hop, VarHow, VarSet};
 
 /// A value and where it was written.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Sv {
     pub v: V,
     pub span: Span,
+    /// Where the value was before it reached `span` (a reference carries it from a
+    /// variable's default, a module argument, a local): most recent place first. Shared,
+    /// never copied: a hop is made once per reference.
+    pub from: Option<Arc<Hop>>,
+}
+
+/// Two values are equal when they hold the same thing at the same place, however they
+/// travelled there.
+impl PartialEq for Sv {
+    fn eq(&self, other: &Sv) -> bool {
+        self.v == other.v && self.span == other.span
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -35,7 +51,27 @@ pub enum V {
 
 impl Sv {
     pub fn new(v: V, span: Span) -> Sv {
-        Sv { v, span }
+        Sv {
+            v,
+            span,
+            from: None,
+        }
+    }
+
+    /// The value as used at `span`, having come from where it was (as the value of `var`,
+    /// when it is a variable's).
+    pub fn arrive(mut self, span: Span, var: Option<&Arc<VarSet>>) -> Sv {
+        if self.span == span && var.is_none() {
+            return self;
+        }
+        let hop = Hop {
+            span: self.span,
+            var: var.cloned(),
+            prev: self.from.take(),
+        };
+        self.from = Some(Arc::new(hop));
+        self.span = span;
+        self
     }
 
     pub fn unknown(why: impl Into<String>, span: Span) -> Sv {
@@ -258,4 +294,43 @@ pub fn push_into_str(out: &mut Str, v: &Sv) -> bool {
         V::Null | V::List(_) | V::Obj(_) => return false,
     }
     true
+}
+
+thread_local! {
+    /// Where [`traced`] collects the travelled values it is asked to remember.
+    static TRACES: RefCell<Option<Vec<(Span, crate::model::provenance::Trace)>>> =
+        const { RefCell::new(None) };
+}
+
+/// Run `f`, and return with its result every value [`remember`]ed meanwhile: where the
+/// model holds it and how it got there.
+pub fn traced<R>(f: impl FnOnce() -> R) -> (R, Vec<(Span, crate::model::provenance::Trace)>) {
+    let outer = TRACES.with(|t| t.borrow_mut().replace(Vec::new()));
+    let r = f();
+    let got = TRACES.with(|t| std::mem::replace(&mut *t.borrow_mut(), outer));
+    (r, got.unwrap_or_default())
+}
+
+/// Remember how a value the model takes travelled (inside [`traced`]; a no-op elsewhere).
+pub fn remember(v: &Sv) {
+    let Some(from) = &v.from else { return };
+    TRACES.with(|t| {
+        if let Some(list) = t.borrow_mut().as_mut() {
+            let shown = match &v.v {
+                V::Bool(_) | V::Num(_) => v.as_text(),
+                V::Str(s) => s
+                    .as_lit()
+                    .filter(|l| l.len() <= 40)
+                    .map(|l| format!("{l:?}")),
+                _ => None,
+            };
+            list.push((
+                v.span,
+                crate::model::provenance::Trace {
+                    from: from.clone(),
+                    shown,
+                },
+            ));
+        }
+    });
 }

@@ -1,0 +1,303 @@
+//! Where values come from, and the line a finding belongs on.
+//!
+//! A Terraform value that reaches a resource through variables, module arguments and
+//! locals carries the places it passed through ([`Hop`]s, most recent first). The frontend
+//! keeps, for each value a resource holds, those places, and for each module instance the
+//! `module` block that calls it. [`Provenance::relocate`] then moves a finding from where
+//! the resource uses the value to where the user sets it: the outermost place in the
+//! checked tree (a module argument, a `.tfvars` line, a root variable's default), or, when
+//! a module variable's default applies, the `module` block that could set it. A file of a
+//! module outside the checked tree (downloaded under `.terraform/`, or beyond the paths
+//! given) never holds a finding: its caller's `module` block does. The other places become
+//! related locations.
+
+use crate::source::{FileId, Span};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// A place a value passed through on its way to where it is used.
+#[derive(Debug)]
+pub struct Hop {
+    pub span: Span,
+    /// The variable whose value it was at this place, and how the variable got it.
+    pub var: Option<Arc<VarSet>>,
+    pub prev: Option<Arc<Hop>>,
+}
+
+/// How a variable got its value.
+#[derive(Debug)]
+pub struct VarSet {
+    pub name: Box<str>,
+    pub how: VarHow,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VarHow {
+    /// The argument of the `module` block that calls the module.
+    Input,
+    /// The variable's `default`.
+    Default,
+    /// A root variable's value from a `.tfvars` file, `TF_VAR_*` or `--var`.
+    Given,
+}
+
+impl Hop {
+    /// Every place, most recent first.
+    pub fn chain(&self) -> Vec<&Hop> {
+        let mut out = Vec::new();
+        let mut cur = Some(self);
+        while let Some(h) = cur {
+            out.push(h);
+            cur = h.prev.as_deref();
+        }
+        out
+    }
+}
+
+/// A `module` block's call of one module instance.
+#[derive(Clone, Debug)]
+pub struct ModuleCall {
+    /// The call's label (`dynamodb_table`).
+    pub name: String,
+    /// The `module "…"` line.
+    pub header: Span,
+    /// The files of the called module.
+    pub files: Arc<[FileId]>,
+    /// `ddbguard:ignore` comments on the `module` block.
+    pub suppressions: Vec<crate::model::InlineSuppression>,
+}
+
+/// How a value a resource holds travelled there.
+#[derive(Clone, Debug)]
+pub struct Trace {
+    pub from: Arc<Hop>,
+    /// The value as text when it is a primitive (`false`, `7`).
+    pub shown: Option<String>,
+}
+
+/// The provenance of one scope's values (empty for formats without modules).
+#[derive(Clone, Debug, Default)]
+pub struct Provenance {
+    /// Module calls by the address prefix of their instance (`module.db.`,
+    /// `module.db["a"].module.inner.`).
+    pub calls: HashMap<String, ModuleCall>,
+    /// (resource id, span where the resource holds the value) → how it got there.
+    pub values: HashMap<(String, Span), Trace>,
+    /// Files of modules outside the checked tree.
+    pub outside: HashSet<FileId>,
+}
+
+/// Where a finding moves, and what comes with it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Moved {
+    pub span: Span,
+    pub related: Vec<(Span, String)>,
+    pub help: Option<HelpChange>,
+}
+
+/// How the help changes once a finding moved to a `module` block.
+#[derive(Clone, Debug, PartialEq)]
+pub enum HelpChange {
+    /// Set variable `name` (an input of module `module`, or a root variable) that holds
+    /// `shown` now, or whose default applies.
+    SetInput {
+        name: String,
+        module: Option<String>,
+        shown: Option<String>,
+    },
+    /// The module (outside the checked tree) offers no input for it.
+    NoInput { module: String },
+}
+
+impl HelpChange {
+    /// The help in the module user's terms; `help` is the rule's, for the resource.
+    pub fn apply(&self, help: &str) -> String {
+        match self {
+            HelpChange::SetInput {
+                name,
+                module,
+                shown,
+            } => {
+                let place = module
+                    .as_ref()
+                    .map_or_else(String::new, |m| format!(" in module \"{m}\""));
+                match shown.as_deref() {
+                    Some("false") => format!("set {name} = true{place}"),
+                    Some(v) => {
+                        format!("set {name}{place} (now {v}) so that the table meets this: {help}")
+                    }
+                    None => format!("set {name}{place}: {help}"),
+                }
+            }
+            HelpChange::NoInput { module } => format!(
+                "module \"{module}\" (outside the checked tree) offers no input for this: {help}"
+            ),
+        }
+    }
+}
+
+impl Provenance {
+    pub fn is_empty(&self) -> bool {
+        self.calls.is_empty() && self.values.is_empty()
+    }
+
+    /// The suppressions written on the `module` blocks that lead to resource `id`, each
+    /// with the address of the module instance it covers.
+    pub fn module_suppressions(&self, id: &str) -> Vec<crate::model::InlineSuppression> {
+        let mut out = Vec::new();
+        for (i, _) in id.match_indices('.') {
+            if let Some(c) = self.calls.get(&id[..=i]) {
+                out.extend(
+                    c.suppressions
+                        .iter()
+                        .map(|s| crate::model::InlineSuppression {
+                            module: Some(id[..i].to_string()),
+                            ..s.clone()
+                        }),
+                );
+            }
+        }
+        out
+    }
+
+    /// The module calls from the root down to the module holding resource `id`.
+    fn chain(&self, id: &str) -> Vec<&ModuleCall> {
+        let mut out = Vec::new();
+        // A prefix ends at `.` after `module.NAME` or its instance key.
+        for (i, _) in id.match_indices('.') {
+            if let Some(c) = self.calls.get(&id[..=i]) {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    fn inside(&self, span: Span) -> bool {
+        !self.outside.contains(&span.file)
+    }
+
+    /// Where a finding on resource `id` at `span` belongs, when not there.
+    pub fn relocate(&self, id: &str, span: Span) -> Option<Moved> {
+        if self.is_empty() {
+            return None;
+        }
+        let calls = self.chain(id);
+        // The innermost call whose `module` block is in the checked tree.
+        let reachable = |upto: usize| -> Option<&ModuleCall> {
+            calls[..upto]
+                .iter()
+                .rev()
+                .find(|c| self.inside(c.header))
+                .copied()
+        };
+        let module_of = |file: FileId| calls.iter().rposition(|c| c.files.contains(&file));
+        let Some(trace) = self.values.get(&(id.to_string(), span)) else {
+            return self.without_trace(&calls, span, module_of(span.file), reachable);
+        };
+        let hops = trace.from.chain();
+        let origin = hops.last()?;
+        let mut related = vec![(span, "used here".to_string())];
+        for h in &hops[..hops.len() - 1] {
+            related.push((h.span, describe(h)));
+        }
+        // A module variable's default applies: the `module` block could set it.
+        if let Some(set) = origin.var.as_ref().filter(|s| s.how == VarHow::Default)
+            && let Some(level) = module_of(origin.span.file)
+        {
+            related.push((origin.span, describe(origin)));
+            let call = reachable(level + 1)?;
+            let help = if std::ptr::eq(call, calls[level]) {
+                HelpChange::SetInput {
+                    name: set.name.to_string(),
+                    module: Some(call.name.clone()),
+                    shown: trace.shown.clone(),
+                }
+            } else {
+                HelpChange::NoInput {
+                    module: calls[level].name.clone(),
+                }
+            };
+            return Some(Moved {
+                span: call.header,
+                related,
+                help: Some(help),
+            });
+        }
+        if self.inside(origin.span) {
+            // Set by a variable: the help names it (and the module block it is given in).
+            let help = origin.var.as_ref().map(|set| HelpChange::SetInput {
+                name: set.name.to_string(),
+                module: (set.how == VarHow::Input)
+                    .then(|| calls.iter().find(|c| c.header.file == origin.span.file))
+                    .flatten()
+                    .map(|c| c.name.clone()),
+                shown: trace.shown.clone(),
+            });
+            return (origin.span != span).then_some(Moved {
+                span: origin.span,
+                related,
+                help,
+            });
+        }
+        // Written in a module outside the checked tree: its caller's block.
+        related.push((origin.span, describe(origin)));
+        let level = module_of(origin.span.file).unwrap_or(calls.len().saturating_sub(1));
+        let call = reachable(level + 1)?;
+        Some(Moved {
+            span: call.header,
+            related,
+            help: Some(HelpChange::NoInput {
+                module: calls
+                    .get(level)
+                    .map_or_else(|| call.name.clone(), |c| c.name.clone()),
+            }),
+        })
+    }
+
+    /// A finding on a value written where it is used, or on a missing property.
+    fn without_trace<'a>(
+        &'a self,
+        calls: &[&'a ModuleCall],
+        span: Span,
+        level: Option<usize>,
+        reachable: impl Fn(usize) -> Option<&'a ModuleCall>,
+    ) -> Option<Moved> {
+        let level = level?;
+        let here = calls[level];
+        if self.inside(span) {
+            // The module is the user's: the finding stays, and names its caller.
+            let header = reachable(level + 1)?.header;
+            return Some(Moved {
+                span,
+                related: vec![(header, format!("module \"{}\" is called here", here.name))],
+                help: None,
+            });
+        }
+        let call = reachable(level + 1)?;
+        Some(Moved {
+            span: call.header,
+            related: vec![(span, "in the module's code".to_string())],
+            help: Some(HelpChange::NoInput {
+                module: here.name.clone(),
+            }),
+        })
+    }
+}
+
+fn describe(h: &Hop) -> String {
+    match h.var.as_deref() {
+        Some(VarSet {
+            name,
+            how: VarHow::Input,
+        }) => format!("given to input {name} here"),
+        Some(VarSet {
+            name,
+            how: VarHow::Default,
+        }) => format!("default of variable {name}"),
+        Some(VarSet {
+            name,
+            how: VarHow::Given,
+        }) => format!("value of variable {name}"),
+        None => "passes through here".to_string(),
+    }
+}

@@ -1,0 +1,244 @@
+//! End to end: Terraform findings stand where the user changes the value (the module
+//! block's argument, the `.tfvars` line, the `module` block whose input's default applies),
+//! never under `.terraform/`; each root module is its own scope; a suppression on a
+//! `module` block covers the module's resources.
+//!
+//! `testdata/terraform/repo`: two root modules (`live/prod`, `live/staging`) share the
+//! local module `modules/table`; prod also calls a registry module downloaded under
+//! `live/prod/.terraform/modules` (with its `modules.json`).
+
+use ddbguard::Settings;
+use ddbguard::report::{Finding, Report};
+use std::path::PathBuf;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/terraform/repo")
+}
+
+fn check(path: PathBuf) -> Report {
+    let settings = Settings {
+        select: ["DDB101", "DDB103", "DDB104", "DDB003"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        ..Settings::default()
+    };
+    ddbguard::check(&[path], &settings).expect("check runs")
+}
+
+/// (rule, resource, path under the repository, line, scope under the repository).
+fn rows(report: &Report) -> Vec<(String, String, String, u32, String)> {
+    let base = format!("{}/", repo().display());
+    let rel = |p: &str| {
+        p.strip_prefix(&base)
+            .or_else(|| p.split_once("terraform/repo/").map(|(_, r)| r))
+            .unwrap_or(p)
+            .to_string()
+    };
+    let mut out: Vec<_> = report
+        .findings
+        .iter()
+        .map(|f: &Finding| {
+            (
+                f.rule_id.to_string(),
+                f.resource
+                    .as_ref()
+                    .map_or_else(String::new, |r| r.id.clone()),
+                rel(&f.path),
+                f.location.start_line,
+                rel(&f.scope),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn find<'a>(report: &'a Report, rule: &str, id: &str, scope_end: &str) -> &'a Finding {
+    report
+        .findings
+        .iter()
+        .find(|f| {
+            f.rule_id == rule
+                && f.resource.as_ref().is_some_and(|r| r.id == id)
+                && f.scope.ends_with(scope_end)
+        })
+        .unwrap_or_else(|| panic!("no {rule} on {id} in {scope_end}: {:?}", rows(report)))
+}
+
+#[test]
+fn findings_stand_where_the_user_sets_the_value() {
+    let report = check(repo());
+    let r = rows(&report);
+    let row = |rule: &str, id: &str, path: &str, line: u32, scope: &str| {
+        (
+            rule.to_string(),
+            id.to_string(),
+            path.to_string(),
+            line,
+            scope.to_string(),
+        )
+    };
+    assert_eq!(
+        r,
+        [
+            // The suppression on `module "sessions"` has no reason.
+            row(
+                "DDB003",
+                "module.sessions.aws_dynamodb_table.this",
+                "live/staging/main.tf",
+                7,
+                "live/staging"
+            ),
+            // The suppression on `module "orders"` covers the table: it is used.
+            row(
+                "DDB101",
+                "module.orders.aws_dynamodb_table.this",
+                "live/staging/main.tf",
+                2,
+                "live/staging"
+            ),
+            // The registry module's variable default applies: its module block.
+            row(
+                "DDB103",
+                "module.cache.aws_dynamodb_table.this",
+                "live/prod/main.tf",
+                13,
+                "live/prod"
+            ),
+            // false comes from terraform.tfvars, through var.protect and the module input.
+            row(
+                "DDB103",
+                "module.orders.aws_dynamodb_table.this",
+                "live/prod/terraform.tfvars",
+                1,
+                "live/prod"
+            ),
+            // The shared module lacks prevent_destroy: on its resource, once per root.
+            row(
+                "DDB104",
+                "module.events.aws_dynamodb_table.this",
+                "modules/table/main.tf",
+                15,
+                "live/staging"
+            ),
+            row(
+                "DDB104",
+                "module.orders.aws_dynamodb_table.this",
+                "modules/table/main.tf",
+                15,
+                "live/prod"
+            ),
+            row(
+                "DDB104",
+                "module.orders.aws_dynamodb_table.this",
+                "modules/table/main.tf",
+                15,
+                "live/staging"
+            ),
+            row(
+                "DDB104",
+                "module.sessions.aws_dynamodb_table.this",
+                "modules/table/main.tf",
+                15,
+                "live/staging"
+            ),
+        ],
+        "{r:#?}"
+    );
+    assert!(
+        report
+            .findings
+            .iter()
+            .all(|f| !f.path.contains(".terraform/")),
+        "a finding under .terraform/"
+    );
+
+    let staging = find(
+        &report,
+        "DDB101",
+        "module.orders.aws_dynamodb_table.this",
+        "staging",
+    );
+    assert!(staging.suppression.is_some());
+    assert_eq!(staging.help, "set pitr = true in module \"orders\"");
+    let related: Vec<(&str, u32, &str)> = staging
+        .related
+        .iter()
+        .map(|x| {
+            (
+                x.path.rsplit_once("repo/").map_or(&*x.path, |p| p.1),
+                x.location.start_line,
+                x.message.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        related,
+        [
+            ("modules/table/main.tf", 27, "used here"),
+            ("modules/table/main.tf", 7, "default of variable pitr"),
+        ]
+    );
+
+    let cache = find(
+        &report,
+        "DDB103",
+        "module.cache.aws_dynamodb_table.this",
+        "prod",
+    );
+    assert_eq!(
+        cache.help,
+        "set deletion_protection = true in module \"cache\""
+    );
+    let tfvars = find(
+        &report,
+        "DDB103",
+        "module.orders.aws_dynamodb_table.this",
+        "prod",
+    );
+    assert_eq!(tfvars.help, "set protect = true");
+    assert!(
+        tfvars
+            .related
+            .iter()
+            .any(|x| x.path.ends_with("live/prod/main.tf") && x.location.start_line == 10),
+        "{:?}",
+        tfvars.related
+    );
+    // The shared module's own resource names the module block that calls it.
+    let shared = find(
+        &report,
+        "DDB104",
+        "module.orders.aws_dynamodb_table.this",
+        "prod",
+    );
+    assert!(
+        shared
+            .related
+            .iter()
+            .any(|x| x.path.ends_with("live/prod/main.tf") && x.location.start_line == 6)
+    );
+    assert!(report.findings.iter().all(|f| !f.scope.is_empty()));
+}
+
+#[test]
+fn the_repository_reports_the_union_of_its_roots() {
+    let whole = rows(&check(repo()));
+    let mut each = rows(&check(repo().join("live/prod")));
+    each.extend(rows(&check(repo().join("live/staging"))));
+    // Checked alone, a root has the shared module outside its tree: those findings move
+    // to its module blocks. Compare what does not depend on that.
+    let key = |r: &(String, String, String, u32, String)| (r.0.clone(), r.1.clone(), r.4.clone());
+    let mut a: Vec<_> = whole.iter().map(key).collect();
+    let mut b: Vec<_> = each.iter().map(key).collect();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b);
+    // Checked alone, prod's shared module is outside the tree: its module block holds them.
+    assert!(
+        each.iter()
+            .any(|r| r.0 == "DDB104" && r.2 == "live/prod/main.tf" && r.3 == 6),
+        "{each:#?}"
+    );
+}
