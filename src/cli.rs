@@ -44,7 +44,7 @@ pub enum Command {
     },
     /// Print a man page (roff): ddbguard's, or a subcommand's (`ddbguard man check`).
     Man {
-        /// A subcommand (check, rules, explain, model, init, completions).
+        /// A subcommand (`check`); without one, ddbguard's own page.
         subcommand: Option<String>,
     },
 }
