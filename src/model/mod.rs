@@ -8,6 +8,7 @@
 pub mod cdk;
 pub mod cfn;
 pub mod changes;
+pub mod index;
 pub mod node;
 pub mod provenance;
 pub mod terraform;
@@ -42,6 +43,9 @@ pub struct Scope {
     /// Where values came from, to put findings where the user sets them.
     #[serde(skip)]
     pub provenance: provenance::Provenance,
+    /// Built at first use (when the rules run), once the frontend has finished the scope.
+    #[serde(skip)]
+    index: std::sync::OnceLock<index::ScopeIndex>,
 }
 
 /// A resource a Terraform plan (`resource_changes`) or a CloudFormation change set
@@ -87,18 +91,43 @@ impl Scope {
             notes: Vec::new(),
             replacements: Vec::new(),
             provenance: provenance::Provenance::default(),
+            index: std::sync::OnceLock::new(),
         }
     }
 
+    /// The scope's index (resources by id and kind, values by what they name), built once
+    /// at first use. Resources added after that are still found by [`Scope::resource`],
+    /// but the kind lists and buckets do not see them: build scopes fully before rules run.
+    pub fn index(&self) -> &index::ScopeIndex {
+        self.index
+            .get_or_init(|| index::ScopeIndex::build(&self.resources))
+    }
+
     pub fn tables(&self) -> impl Iterator<Item = (&Resource, &Table)> {
-        self.resources.iter().filter_map(|r| match &r.kind {
-            Kind::Table(t) => Some((r, &**t)),
-            _ => None,
+        self.index().tables.iter().filter_map(|&i| {
+            let r = self.resources.get(i)?;
+            match &r.kind {
+                Kind::Table(t) => Some((r, &**t)),
+                _ => None,
+            }
         })
     }
 
+    /// The resources at the given positions (from [`Scope::index`]).
+    pub fn at<'a>(&'a self, positions: &'a [usize]) -> impl Iterator<Item = &'a Resource> + 'a {
+        positions.iter().filter_map(|&i| self.resources.get(i))
+    }
+
+    /// The first resource with this id.
     pub fn resource(&self, id: &str) -> Option<&Resource> {
-        self.resources.iter().find(|r| r.id == id)
+        let ix = self.index();
+        let indexed = ix.by_id.get(id).and_then(|&i| self.resources.get(i));
+        match indexed.filter(|r| r.id == id) {
+            Some(r) => Some(r),
+            // A miss is certain unless resources changed since the index was built.
+            None if ix.len == self.resources.len() => None,
+            None => self.resources.iter().find(|r| r.id == id),
+        }
     }
 }
 

@@ -178,18 +178,10 @@ fn resolve_key<'s>(scope: &'s Scope, key: &Str, depth: u32) -> Option<&'s Resour
         Some(i) if i == 0 || (text.starts_with("arn:") && text[..i].ends_with(':')) => &text[i..],
         _ => return None,
     };
-    let alias = scope.resources.iter().find_map(|r| match &r.kind {
-        Kind::KmsAlias(a)
-            if a.name
-                .as_ref()
-                .and_then(|n| n.get())
-                .and_then(|n| n.as_lit())
-                == Some(alias_name) =>
-        {
-            Some(a)
-        }
-        _ => None,
-    })?;
+    let at = *scope.index().kms_alias_by_name.get(alias_name)?;
+    let Kind::KmsAlias(alias) = &scope.resources[at].kind else {
+        return None;
+    };
     resolve_key(scope, alias.target_key.as_ref()?.get()?, depth + 1)
 }
 

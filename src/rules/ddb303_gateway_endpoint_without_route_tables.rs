@@ -64,7 +64,7 @@ fn names_endpoint(scope: &Scope, s: &Str, id: &str) -> Match {
 
 impl Check for GatewayEndpointWithoutRouteTables {
     fn run(&self, scope: &Scope, ctx: &mut Ctx) {
-        for r in &scope.resources {
+        for r in scope.at(&scope.index().endpoints) {
             let Kind::VpcEndpoint(ep) = &r.kind else {
                 continue;
             };
@@ -74,7 +74,8 @@ impl Check for GatewayEndpointWithoutRouteTables {
             if !ep.route_tables.is_empty() {
                 continue;
             }
-            let associated = scope.resources.iter().any(|a| match &a.kind {
+            let candidates = scope.index().endpoint_associations.candidates(&r.id, None);
+            let associated = scope.at(&candidates).any(|a| match &a.kind {
                 Kind::EndpointRouteTable(assoc) => assoc.endpoint.as_ref().is_some_and(|p| {
                     match_prop(p, &|s: &Str| names_endpoint(scope, s, &r.id)).possible()
                 }),

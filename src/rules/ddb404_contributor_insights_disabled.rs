@@ -78,8 +78,11 @@ impl Check for ContributorInsightsDisabled {
             let failure = check_prop(table.contributor_insights.as_ref(), off);
             let covered = || {
                 scope
-                    .resources
-                    .iter()
+                    .index()
+                    .insights
+                    .candidates(&res.id, table.name.as_ref())
+                    .into_iter()
+                    .filter_map(|i| scope.resources.get(i))
                     .any(|r| insights_cover(r, res, table))
             };
             match failure {

@@ -480,14 +480,22 @@ fn literal_or_pattern(s: &Str, options: &[&str]) -> Match {
 
 /// Whether some alarm in scope (any metric of it, metric math included) may watch one of
 /// `names` for the table `t`: see [`metric_watches`].
+///
+/// Only the metrics the scope's index files under the table (by reference, by its literal
+/// name, or as values that may name any table) are matched: O(those) per table.
 pub fn has_alarm(scope: &Scope, names: &[&str], t: &TableId, dims: Dimensions) -> bool {
-    scope.resources.iter().any(|r| match &r.kind {
-        Kind::Alarm(alarm) => alarm
-            .metrics
-            .iter()
-            .any(|m| metric_watches(scope, m, names, t, dims).possible()),
-        _ => false,
-    })
+    scope
+        .index()
+        .alarm_metrics
+        .candidates(t.id, t.name)
+        .into_iter()
+        .any(|(r, m)| match scope.resources.get(r).map(|r| &r.kind) {
+            Some(Kind::Alarm(alarm)) => alarm
+                .metrics
+                .get(m)
+                .is_some_and(|m| metric_watches(scope, m, names, t, dims).possible()),
+            _ => false,
+        })
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
