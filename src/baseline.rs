@@ -16,7 +16,7 @@
 use crate::config::Settings;
 use crate::load::{Loaded, load};
 use crate::source::{SourceFile, SourceMap, Span};
-use crate::vocab::{BaselineState, Finding, Report};
+use crate::vocab::{BaselineState, Changes, Finding, Report};
 use crate::vocab::{Error, relative};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -324,7 +324,15 @@ pub fn compare(head: &mut Report, base: Report, only_new: bool) {
             _ => BaselineState::New,
         });
     }
+    let mut changes = Changes::default();
+    for f in head.findings.iter().filter(|f| f.suppression.is_none()) {
+        match f.baseline_state {
+            Some(BaselineState::New) => changes.new += 1,
+            _ => changes.unchanged += 1,
+        }
+    }
     if only_new {
+        changes.hidden = changes.unchanged;
         head.findings
             .retain(|f| f.baseline_state != Some(BaselineState::Unchanged));
     }
@@ -347,6 +355,7 @@ pub fn compare(head: &mut Report, base: Report, only_new: bool) {
         });
         f.span = Span { file, ..f.span };
         f.baseline_state = Some(BaselineState::Absent);
+        changes.fixed += 1;
         head.findings.push(f);
     }
     head.findings.sort_by(|a, b| {
@@ -354,6 +363,7 @@ pub fn compare(head: &mut Report, base: Report, only_new: bool) {
             .cmp(&(&b.path, b.location, b.rule_id, &b.message))
     });
     head.summary.count(&head.findings);
+    head.summary.changes = Some(changes);
 }
 
 /// Recount the findings of a summary: absent ones do not count.

@@ -3,11 +3,20 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+/// What the exit status means, at the end of `--help`.
+pub const EXIT_STATUS_HELP: &str = "\
+Exit status:
+  0  no finding at or above --fail-on
+  1  findings at or above --fail-on (a template that does not parse is an error finding;
+     with --fail-on warning or note, a run that found no template fails too)
+  2  the command could not run (bad arguments, a bad config, a path that does not exist)";
+
 #[derive(Parser, Debug)]
 #[command(
     name = "ddbguard",
     version,
-    about = "Checks CloudFormation, CDK and Terraform for DynamoDB production readiness"
+    about = "Checks CloudFormation, CDK and Terraform for DynamoDB production readiness",
+    after_help = EXIT_STATUS_HELP
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -17,6 +26,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Check templates and report findings.
+    #[command(after_help = EXIT_STATUS_HELP)]
     Check(CheckArgs),
     /// List the rule catalog.
     Rules {
@@ -65,6 +75,32 @@ pub enum OutputFormat {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour output going to a terminal (`is_terminal`), given the environment
+    /// (`env`: a variable's value, if set). `--color always|never` wins; then
+    /// `FORCE_COLOR`/`CLICOLOR_FORCE` (set, not empty or `0`) turn colour on even in a pipe;
+    /// then `NO_COLOR` (set, not empty) and `TERM=dumb` turn it off; then the terminal decides.
+    pub fn enabled(self, is_terminal: bool, env: impl Fn(&str) -> Option<String>) -> bool {
+        let set = |name: &str| env(name).is_some_and(|v| !v.is_empty());
+        let forced = |name: &str| env(name).is_some_and(|v| !v.is_empty() && v != "0");
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto if forced("FORCE_COLOR") || forced("CLICOLOR_FORCE") => true,
+            ColorChoice::Auto if set("NO_COLOR") => false,
+            ColorChoice::Auto if env("TERM").as_deref() == Some("dumb") => false,
+            ColorChoice::Auto => is_terminal,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub enum FailOn {
     Error,
     Warning,
@@ -101,12 +137,16 @@ pub struct CheckArgs {
     /// A Terraform variables file.
     #[arg(long = "var-file", value_name = "FILE")]
     pub var_files: Vec<PathBuf>,
-    /// Run only these rules (ids or names).
-    #[arg(long, num_args = 1.., value_delimiter = ',')]
+    /// Run only these rules: ids or names, comma-separated (repeatable).
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
     pub select: Vec<String>,
-    /// Skip these rules (ids or names).
-    #[arg(long, num_args = 1.., value_delimiter = ',')]
+    /// Skip these rules: ids or names, comma-separated (repeatable).
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
     pub ignore: Vec<String>,
+    /// Colour in the terminal report: auto (a terminal, unless NO_COLOR or TERM=dumb;
+    /// FORCE_COLOR or CLICOLOR_FORCE turn it on), always or never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
     /// Say what was skipped and why.
     #[arg(long, short)]
     pub verbose: bool,
@@ -212,6 +252,54 @@ mod tests {
         assert_eq!(o[0].file, Some(PathBuf::from("r.json")));
         assert!(outputs(&["json".into(), "human".into()], None).is_err());
         assert!(outputs(&["xml".into()], None).is_err());
+    }
+
+    #[test]
+    fn colour_follows_the_flag_then_the_environment_then_the_terminal() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        use ColorChoice::*;
+        assert!(Auto.enabled(true, env(&[])));
+        assert!(!Auto.enabled(false, env(&[])));
+        assert!(!Auto.enabled(true, env(&[("NO_COLOR", "1")])));
+        assert!(Auto.enabled(true, env(&[("NO_COLOR", "")])));
+        assert!(!Auto.enabled(true, env(&[("TERM", "dumb")])));
+        assert!(Auto.enabled(false, env(&[("FORCE_COLOR", "1")])));
+        assert!(Auto.enabled(false, env(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")])));
+        assert!(!Auto.enabled(false, env(&[("FORCE_COLOR", "0")])));
+        assert!(Always.enabled(false, env(&[("NO_COLOR", "1")])));
+        assert!(!Never.enabled(true, env(&[("FORCE_COLOR", "1")])));
+    }
+
+    #[test]
+    fn select_and_ignore_never_take_a_path() {
+        let cli = Cli::try_parse_from([
+            "ddbguard",
+            "check",
+            "--select",
+            "DDB101,DDB102",
+            "testdata/examples",
+            "--ignore",
+            "DDB103",
+            "--select",
+            "pitr-disabled",
+            "other",
+        ])
+        .unwrap();
+        let Command::Check(args) = cli.command else {
+            panic!("check")
+        };
+        assert_eq!(args.select, ["DDB101", "DDB102", "pitr-disabled"]);
+        assert_eq!(args.ignore, ["DDB103"]);
+        assert_eq!(
+            args.paths,
+            [PathBuf::from("testdata/examples"), PathBuf::from("other")]
+        );
     }
 
     #[test]

@@ -53,11 +53,10 @@ pub fn load(paths: &[PathBuf], settings: &Settings) -> Result<Loaded, Error> {
         .flat_map_iter(|dir| model::cdk::load_assembly(dir, &sources))
         .collect();
     scopes.extend(assemblies);
-    scopes.extend(model::terraform::load(
-        &found.terraform_dirs,
-        &sources,
-        settings,
-    ));
+    let (terraform, declared) =
+        model::terraform::load_with_variables(&found.terraform_dirs, &sources, settings);
+    scopes.extend(terraform);
+    messages.extend(unknown_variables(&settings.tf_vars, &declared));
     model::tfplan::link_plans(&mut scopes, &sources);
     let files = sources.len();
     scopes.sort_by(|a, b| a.name.cmp(&b.name));
@@ -78,4 +77,26 @@ fn build_globset(patterns: &[String]) -> Result<globset::GlobSet, Error> {
         b.add(glob);
     }
     b.build().map_err(|e| Error(e.to_string()))
+}
+
+/// A warning for each `--var` no root module declares (a typo would otherwise go unseen),
+/// naming the variables that exist.
+fn unknown_variables(
+    given: &[(String, String)],
+    declared: &std::collections::BTreeSet<String>,
+) -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    given
+        .iter()
+        .filter(|(name, _)| !declared.contains(name) && seen.insert(name.as_str()))
+        .map(|(name, _)| {
+            let known = if declared.is_empty() {
+                "no Terraform root module checked declares any variable".to_string()
+            } else {
+                let names: Vec<&str> = declared.iter().map(String::as_str).collect();
+                format!("the variables are: {}", names.join(", "))
+            };
+            format!("warning: --var {name}: no Terraform root module declares it; {known}")
+        })
+        .collect()
 }

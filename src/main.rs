@@ -17,14 +17,47 @@ fn main() -> ExitCode {
     };
     match run(cli) {
         Ok(code) => ExitCode::from(code),
-        Err(e) => {
-            eprintln!("ddbguard: {e}");
+        // The reader went away (`ddbguard explain DDB101 | head -2`): nothing to say.
+        Err(Stop::Closed(code)) => ExitCode::from(code),
+        Err(Stop::Failed(e)) => {
+            warn(&format!("ddbguard: {e}"));
             ExitCode::from(2)
         }
     }
 }
 
-fn run(cli: Cli) -> Result<u8, String> {
+/// Why a command stops early.
+enum Stop {
+    /// It could not run (exit status 2), with why.
+    Failed(String),
+    /// Standard output was closed: a quiet exit with this status.
+    Closed(u8),
+}
+
+impl From<String> for Stop {
+    fn from(message: String) -> Stop {
+        Stop::Failed(message)
+    }
+}
+
+/// Write to standard output through one locked handle. A closed pipe stops the command
+/// quietly (with `status`); any other write error is a failure.
+fn emit(bytes: &[u8], status: u8) -> Result<(), Stop> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Stop::Closed(status)),
+        Err(e) => Err(Stop::Failed(format!("standard output: {e}"))),
+    }
+}
+
+/// A line on standard error; an error writing it is ignored (there is nowhere to say so).
+fn warn(line: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "{line}");
+}
+
+fn run(cli: Cli) -> Result<u8, Stop> {
     match cli.command {
         Command::Check(args) => check(args),
         Command::Rules { format } => {
@@ -32,13 +65,13 @@ fn run(cli: Cli) -> Result<u8, String> {
                 CatalogFormat::Text => ddbguard::rules::docs::catalog_text(),
                 CatalogFormat::Json => ddbguard::rules::docs::catalog_json(),
             };
-            print!("{text}");
+            emit(text.as_bytes(), 0)?;
             Ok(0)
         }
         Command::Explain { id } => {
             let meta = ddbguard::rules::meta_by_id(&id)
                 .ok_or_else(|| format!("no rule {id:?}: `ddbguard rules` lists them"))?;
-            print!("{}", ddbguard::rules::docs::rule_page(meta));
+            emit(ddbguard::rules::docs::rule_page(meta).as_bytes(), 0)?;
             Ok(0)
         }
         Command::Model(args) => {
@@ -46,7 +79,7 @@ fn run(cli: Cli) -> Result<u8, String> {
             let config = match load_config(None) {
                 Ok(config) => config,
                 Err(errors) => {
-                    eprintln!("{errors}");
+                    warn(&errors.to_string());
                     return Ok(2);
                 }
             };
@@ -56,42 +89,37 @@ fn run(cli: Cli) -> Result<u8, String> {
                     .vars
                     .iter()
                     .map(|v| cli::parse_var(v))
-                    .collect::<Result<_, _>>()?,
+                    .collect::<Result<_, String>>()?,
                 tf_var_files: args.var_files,
                 ..Default::default()
             };
             let loaded = ddbguard::load(&args.paths, &settings).map_err(|e| e.0)?;
-            print!("{}", ddbguard::model_json(&loaded));
+            emit(ddbguard::model_json(&loaded).as_bytes(), 0)?;
             Ok(0)
         }
         Command::Init { force } => {
             let path = std::path::Path::new(".ddbguard.yaml");
             if path.exists() && !force {
-                return Err(".ddbguard.yaml exists: use --force to overwrite it".into());
+                return Err(Stop::Failed(
+                    ".ddbguard.yaml exists: use --force to overwrite it".into(),
+                ));
             }
             std::fs::write(path, ddbguard::config::INIT_TEMPLATE)
                 .map_err(|e| format!(".ddbguard.yaml: {e}"))?;
-            println!("wrote .ddbguard.yaml");
+            emit(b"wrote .ddbguard.yaml\n", 0)?;
             Ok(0)
         }
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut cli::command(), "ddbguard", &mut out);
-            write_stdout(&out);
+            emit(&out, 0)?;
             Ok(0)
         }
         Command::Man { subcommand } => {
-            write_stdout(&cli::man_page(subcommand.as_deref())?);
+            emit(&cli::man_page(subcommand.as_deref())?, 0)?;
             Ok(0)
         }
     }
-}
-
-/// Write to standard output; a closed pipe (`ddbguard man | head`) is not an error.
-fn write_stdout(bytes: &[u8]) {
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(bytes);
-    let _ = stdout.flush();
 }
 
 /// The config named by `--config`, else the nearest `.ddbguard.yaml` upward, else none.
@@ -111,7 +139,7 @@ fn load_config(
     }
 }
 
-fn check(args: cli::CheckArgs) -> Result<u8, String> {
+fn check(args: cli::CheckArgs) -> Result<u8, Stop> {
     let outputs = cli::outputs(&args.format, args.output.as_ref())?;
     let mut settings = ddbguard::Settings {
         select: args.select,
@@ -124,12 +152,12 @@ fn check(args: cli::CheckArgs) -> Result<u8, String> {
         .vars
         .iter()
         .map(|v| cli::parse_var(v))
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<_, String>>()?;
     match load_config(args.config.as_deref()) {
         Ok(config) => settings.config = config,
         Err(errors) => {
             // `path:line:column: message`, one per line, as compilers write them.
-            eprintln!("{errors}");
+            warn(&errors.to_string());
             return Ok(2);
         }
     }
@@ -165,12 +193,18 @@ fn check(args: cli::CheckArgs) -> Result<u8, String> {
         .any(|o| o.format == OutputFormat::Human && o.file.is_none());
     if !human_on_stdout {
         for m in &report.messages {
-            eprintln!("ddbguard: {m}");
+            warn(&format!("ddbguard: {m}"));
+        }
+        if report.found_nothing() {
+            warn(&format!(
+                "ddbguard: {} (--verbose says what was skipped)",
+                ddbguard::report::human::NOTHING_CHECKED
+            ));
         }
     }
     if args.verbose {
         for (path, why) in &report.skipped {
-            eprintln!("skipped {path}: {why}");
+            warn(&format!("skipped {path}: {why}"));
         }
         for scope in &report.scopes {
             let kind = match scope.format {
@@ -187,7 +221,7 @@ fn check(args: cli::CheckArgs) -> Result<u8, String> {
         }
         for scope in &report.scopes {
             for note in &scope.notes {
-                eprintln!("{}: {note}", scope.name);
+                warn(&format!("{}: {note}", scope.name));
             }
         }
     }
@@ -198,9 +232,11 @@ fn check(args: cli::CheckArgs) -> Result<u8, String> {
     let mut texts: Vec<Option<String>> = vec![None; outputs.len()];
     for (out, text) in outputs.iter().zip(&mut texts) {
         if out.format == OutputFormat::Human {
+            let terminal = out.file.is_none() && std::io::stdout().is_terminal();
             let color = out.file.is_none()
-                && std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+                && args
+                    .color
+                    .enabled(terminal, |name| std::env::var(name).ok());
             *text = Some(ddbguard::report::human::render(&report, color));
         }
     }
@@ -227,26 +263,23 @@ fn check(args: cli::CheckArgs) -> Result<u8, String> {
             }
         });
     }
-    for (out, text) in outputs.iter().zip(texts) {
-        let text = text.unwrap_or_default();
-        match &out.file {
-            Some(path) => {
-                std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?
-            }
-            None => {
-                let mut stdout = std::io::stdout().lock();
-                let _ = stdout.write_all(text.as_bytes());
-                let _ = stdout.flush();
-            }
-        }
-    }
     let threshold = match args.fail_on {
         FailOn::Error => Some(Severity::Error),
         FailOn::Warning => Some(Severity::Warning),
         FailOn::Note => Some(Severity::Note),
         FailOn::Never => None,
     };
-    Ok(u8::from(report.fails(threshold)))
+    let status = u8::from(report.fails(threshold));
+    for (out, text) in outputs.iter().zip(texts) {
+        let text = text.unwrap_or_default();
+        match &out.file {
+            Some(path) => {
+                std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?
+            }
+            None => emit(text.as_bytes(), status)?,
+        }
+    }
+    Ok(status)
 }
 
 /// With `GITHUB_STEP_SUMMARY` set (in a GitHub Actions job), append the Markdown summary.

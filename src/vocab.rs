@@ -233,6 +233,20 @@ pub struct Summary {
     pub warnings: usize,
     pub notes: usize,
     pub suppressed: usize,
+    /// Pull-request mode (`--base`, `--baseline`): how the findings compare with the base.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<Changes>,
+}
+
+/// How head's findings compare with the base: each counted finding is new or unchanged;
+/// the base's findings head no longer has are fixed; `hidden` are the unchanged ones
+/// `--only-new` (or `--baseline`) left out of the report.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Changes {
+    pub new: usize,
+    pub unchanged: usize,
+    pub fixed: usize,
+    pub hidden: usize,
 }
 
 impl Summary {
@@ -294,9 +308,19 @@ impl Report {
             .filter(|f| f.suppression.is_none() && f.baseline_state != Some(BaselineState::Absent))
     }
 
-    /// Whether any counted finding is at or above `threshold`.
+    /// Whether the run fails at `threshold` (`--fail-on`): a counted finding at or above it,
+    /// or, at `warning` and `note`, a run that found no template at all (nothing checked
+    /// must not pass where warnings fail).
     pub fn fails(&self, threshold: Option<Severity>) -> bool {
-        threshold.is_some_and(|t| self.active().any(|f| f.severity >= t))
+        threshold.is_some_and(|t| {
+            self.active().any(|f| f.severity >= t)
+                || (self.found_nothing() && t <= Severity::Warning)
+        })
+    }
+
+    /// Whether the run found no template to check.
+    pub fn found_nothing(&self) -> bool {
+        self.summary.scopes == 0
     }
 }
 

@@ -105,9 +105,171 @@ fn a_clean_template_exits_0() {
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.starts_with("nothing checked: no templates found"),
+        text.starts_with("no template found: nothing was checked"),
         "{text}"
     );
+}
+
+#[test]
+fn a_run_that_found_no_template_says_so_and_fail_on_decides() {
+    let empty = tempfile::tempdir().unwrap();
+    std::fs::write(empty.path().join("package.json"), "{}").unwrap();
+    for (fail_on, code) in [("error", 0), ("never", 0), ("warning", 1), ("note", 1)] {
+        let out = ddbguard_in(
+            empty.path(),
+            &["check", ".", "--format", "json", "--fail-on", fail_on],
+        );
+        assert_eq!(out.status.code(), Some(code), "--fail-on {fail_on}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("no template found: nothing was checked"),
+            "{stderr}"
+        );
+        assert_eq!(json(&out)["summary"]["scopes"], 0);
+    }
+}
+
+#[test]
+fn select_and_ignore_take_comma_separated_lists_and_never_a_path() {
+    let out = ddbguard(&[
+        "check",
+        "--select",
+        "DDB101",
+        "testdata/examples",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json(&out);
+    let ids: std::collections::BTreeSet<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.into_iter().collect::<Vec<_>>(), ["DDB101"]);
+    let out = ddbguard(&[
+        "check",
+        "--select",
+        "DDB101,table-not-retained",
+        "--ignore",
+        "DDB104",
+        "testdata/examples",
+        "--format",
+        "json",
+    ]);
+    let report = json(&out);
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["rule_id"] == "DDB101")
+    );
+}
+
+#[test]
+fn an_unknown_var_is_a_warning_that_names_the_known_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "variable \"table_name\" {\n  default = \"orders\"\n}\nvariable \"pitr\" {}\n",
+    )
+    .unwrap();
+    let out = ddbguard_in(
+        dir.path(),
+        &[
+            "check",
+            ".",
+            "--var",
+            "tabel_name=x",
+            "--var",
+            "pitr=true",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--var tabel_name"), "{stderr}");
+    assert!(stderr.contains("pitr, table_name"), "{stderr}");
+    assert!(!stderr.contains("--var pitr"), "{stderr}");
+}
+
+#[test]
+fn exit_statuses_are_in_the_help() {
+    for args in [&["--help"][..], &["check", "--help"]] {
+        let out = ddbguard(args);
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("Exit status:"), "{text}");
+        assert!(text.contains("2  the command could not run"), "{text}");
+    }
+}
+
+#[test]
+fn a_closed_pipe_is_a_quiet_exit() {
+    use std::io::Read;
+    use std::process::Stdio;
+    for args in [
+        &["explain", "DDB101"][..],
+        &["rules"],
+        &["rules", "--format", "json"],
+        &["check", "testdata/examples"],
+        &["check", "testdata/examples", "--format", "sarif"],
+        &["model", "testdata/examples"],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ddbguard"))
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Read one byte, then close the pipe (as `| head -c1` does).
+        let mut stdout = child.stdout.take().unwrap();
+        let mut byte = [0u8; 1];
+        let _ = stdout.read(&mut byte);
+        drop(stdout);
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{args:?}: {:?}",
+            out.status
+        );
+    }
+}
+
+#[test]
+fn colour_follows_color_and_the_environment() {
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ddbguard"));
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["check", "testdata/examples"])
+            .args(args)
+            .env_remove("NO_COLOR")
+            .env_remove("FORCE_COLOR")
+            .env_remove("CLICOLOR_FORCE");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        String::from_utf8_lossy(&out.stdout).contains('\x1b')
+    };
+    // Standard output is a pipe here: no colour unless asked for.
+    assert!(!run(&[], &[]));
+    assert!(run(&["--color", "always"], &[]));
+    assert!(run(&[], &[("FORCE_COLOR", "1")]));
+    assert!(run(&[], &[("CLICOLOR_FORCE", "1")]));
+    assert!(!run(&["--color", "never"], &[("FORCE_COLOR", "1")]));
+    assert!(!run(&[], &[("FORCE_COLOR", "0")]));
 }
 
 #[test]

@@ -470,3 +470,51 @@ fn the_base_tree_honours_gitignore_like_the_head() {
     assert!(!s.is_empty());
     assert!(s.iter().all(|(_, _, st)| st == "unchanged"), "{s:?}");
 }
+
+#[test]
+fn the_summary_counts_new_unchanged_and_fixed_and_what_only_new_hid() {
+    let (dir, _) = repo(&pr_data().join("base"), &pr_data().join("head"));
+    let out = run(
+        dir.path(),
+        &["check", ".", "--base", "HEAD~1", "--format", "json"],
+    );
+    let r = report_of(&out, 1);
+    let count = |state: &str| states(&r).iter().filter(|(_, _, s)| s == state).count();
+    let changes = &r["summary"]["changes"];
+    assert_eq!(changes["new"], count("new"));
+    assert_eq!(changes["unchanged"], count("unchanged"));
+    assert_eq!(changes["fixed"], count("absent"));
+    assert_eq!(changes["hidden"], 0);
+    assert!(count("new") > 0 && count("unchanged") > 0 && count("absent") > 0);
+    let unchanged = count("unchanged");
+
+    let out = run(
+        dir.path(),
+        &[
+            "check",
+            ".",
+            "--base",
+            "HEAD~1",
+            "--only-new",
+            "--format",
+            "json",
+        ],
+    );
+    let r = report_of(&out, 1);
+    assert_eq!(r["summary"]["changes"]["hidden"], unchanged);
+    assert_eq!(r["summary"]["changes"]["unchanged"], unchanged);
+
+    let out = run(
+        dir.path(),
+        &["check", ".", "--base", "HEAD~1", "--only-new"],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("compared with the base: "), "{text}");
+    assert!(
+        text.contains(&format!("; {unchanged} unchanged findings are not shown")),
+        "{text}"
+    );
+    // Without a base, the JSON summary has no changes.
+    let out = run(dir.path(), &["check", ".", "--format", "json"]);
+    assert!(report_of(&out, 1)["summary"].get("changes").is_none());
+}

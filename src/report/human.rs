@@ -91,37 +91,56 @@ fn plain_line(f: &Finding) -> String {
     s
 }
 
+/// What a run that found no template says (its exit status is 0 unless `--fail-on` is
+/// `warning` or `note`).
+pub const NOTHING_CHECKED: &str = "no template found: nothing was checked (ddbguard reads \
+CloudFormation, CDK output in cdk.out, Terraform and Terraform plan JSON)";
+
+/// `n thing` or `n things`.
+pub fn plural(n: usize, one: &str) -> String {
+    if n == 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {one}s")
+    }
+}
+
 pub fn summary_line(report: &Report) -> String {
     let s = report.summary;
-    if s.scopes == 0 && s.findings == 0 && s.suppressed == 0 {
+    if report.found_nothing() && s.findings == 0 && s.suppressed == 0 {
         // Zero templates must not read as "all good".
         return format!(
-            "nothing checked: no templates found in {} (--verbose says what was skipped)",
-            match s.files {
-                1 => "1 file".to_string(),
-                n => format!("{n} files"),
-            }
+            "{NOTHING_CHECKED}; {} looked at (--verbose says what was skipped)",
+            plural(s.files, "file")
         );
     }
-    let plural = |n: usize, one: &str| {
-        if n == 1 {
-            format!("{n} {one}")
-        } else {
-            format!("{n} {one}s")
-        }
-    };
     let mut line = format!(
-        "{}: {}, {}, {} in {} ({} checked, {} resources)",
+        "{}: {}, {}, {} in {} ({} checked, {})",
         if s.findings == 0 { "ok" } else { "found" },
         plural(s.errors, "error"),
         plural(s.warnings, "warning"),
         plural(s.notes, "note"),
         plural(s.files, "file"),
         plural(s.scopes, "scope"),
-        s.resources,
+        plural(s.resources, "resource"),
     );
     if s.suppressed > 0 {
         line.push_str(&format!(", {} suppressed", s.suppressed));
+    }
+    if let Some(c) = s.changes {
+        line.push_str(&format!(
+            "\ncompared with the base: {} new, {} unchanged, {} fixed",
+            c.new, c.unchanged, c.fixed
+        ));
+        if c.hidden > 0 {
+            line.push_str(&format!(
+                "; {} not shown",
+                match c.hidden {
+                    1 => "1 unchanged finding is".to_string(),
+                    n => format!("{n} unchanged findings are"),
+                }
+            ));
+        }
     }
     line
 }

@@ -11,6 +11,6 @@ pub mod model;
 pub mod sarif;
 
 pub use crate::vocab::{
-    BaselineState, Finding, Location, Related, Report, ScopeInfo, Summary, Suppression,
+    BaselineState, Changes, Finding, Location, Related, Report, ScopeInfo, Summary, Suppression,
     SuppressionKind, fingerprint, location,
 };

@@ -235,6 +235,16 @@ pub fn canonical(p: &Path) -> PathBuf {
 
 /// Read every module in `dirs`, evaluate each root module, and return one scope per root.
 pub fn load(dirs: &[PathBuf], sources: &SourceMap, settings: &Settings) -> Vec<Scope> {
+    load_with_variables(dirs, sources, settings).0
+}
+
+/// [`load`], with the names of the variables the root modules declare (what `--var` can
+/// set).
+pub fn load_with_variables(
+    dirs: &[PathBuf],
+    sources: &SourceMap,
+    settings: &Settings,
+) -> (Vec<Scope>, BTreeSet<String>) {
     let loader = Loader::new(sources);
     let modules: Vec<(PathBuf, Arc<Module>)> = dirs
         .par_iter()
@@ -281,10 +291,22 @@ pub fn load(dirs: &[PathBuf], sources: &SourceMap, settings: &Settings) -> Vec<S
             .map(|d| evaluate_root(d, &loader, settings, &env_vars, &checked))
             .collect::<Vec<_>>(),
     );
+    let declared: BTreeSet<String> = roots
+        .iter()
+        .chain(&rest)
+        .flat_map(|d| {
+            loader
+                .module(d)
+                .variables
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+        .collect();
     // Freeing every module's tree takes a while: it is done while the rules run.
     let cache = std::mem::take(&mut *loader.cache.lock().unwrap_or_else(|e| e.into_inner()));
     rayon::spawn(move || drop((modules, cache)));
-    out.into_iter().map(|(s, _)| s).collect()
+    (out.into_iter().map(|(s, _)| s).collect(), declared)
 }
 
 /// Evaluate one root module into a scope; also returns the module directories it used.
