@@ -297,6 +297,12 @@ impl Report {
     pub fn rebase_paths(&mut self, cwd: &Path, root: &Path) {
         for f in &mut self.findings {
             f.path = rebase_path(&f.path, cwd, root);
+            if !f.scope.is_empty() {
+                f.scope = rebase_path(&f.scope, cwd, root);
+            }
+            for r in &mut f.related {
+                r.path = rebase_path(&r.path, cwd, root);
+            }
         }
     }
 

@@ -242,3 +242,90 @@ fn the_repository_reports_the_union_of_its_roots() {
         "{each:#?}"
     );
 }
+
+#[test]
+fn every_report_carries_the_way_the_value_travelled() {
+    let report = check(repo());
+    let f = find(
+        &report,
+        "DDB101",
+        "module.orders.aws_dynamodb_table.this",
+        "staging",
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&ddbguard::report::json::render(&report)).expect("JSON");
+    let entry = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|x| x["fingerprint"] == f.fingerprint.as_str())
+        .expect("the finding in JSON");
+    assert!(
+        entry["scope"]
+            .as_str()
+            .is_some_and(|s| s.ends_with("live/staging"))
+    );
+    assert_eq!(entry["related"][1]["message"], "default of variable pitr");
+    assert_eq!(entry["related"][1]["location"]["start_line"], 7);
+
+    let sarif: serde_json::Value =
+        serde_json::from_str(&ddbguard::report::sarif::render(&report, None)).expect("SARIF");
+    let result = sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["partialFingerprints"]["ddbguard/v1"] == f.fingerprint.as_str())
+        .expect("the finding in SARIF");
+    let related = result["relatedLocations"]
+        .as_array()
+        .expect("relatedLocations");
+    assert_eq!(related.len(), 2);
+    assert_eq!(related[1]["id"], 1);
+    assert_eq!(
+        related[1]["physicalLocation"]["region"]["startLine"], 7,
+        "{related:?}"
+    );
+    let text = result["message"]["text"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("default of variable pitr: [") && text.contains("](1)"),
+        "{text}"
+    );
+    let logical = &result["locations"][0]["logicalLocations"];
+    assert!(
+        logical
+            .as_array()
+            .is_some_and(|l| l.iter().any(|x| x["fullyQualifiedName"]
+                .as_str()
+                .is_some_and(|s| s.ends_with("live/staging")))),
+        "{logical:?}"
+    );
+
+    let annotation = ddbguard::report::github::annotation(f);
+    assert!(
+        annotation.contains("%0A- default of variable pitr ("),
+        "{annotation}"
+    );
+}
+
+#[test]
+fn cloudformation_findings_name_the_condition_a_value_hangs_on() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/cloudformation-conditions");
+    let report = check(dir);
+    let message = |rule: &str| {
+        report
+            .findings
+            .iter()
+            .find(|f| f.rule_id == rule)
+            .map(|f| f.message.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        message("DDB101"),
+        "point-in-time recovery is not enabled on table Orders, unless IsProd (Stage = prod) holds; with the parameter defaults it does not"
+    );
+    // Other has no default: the condition is unknown, the failing branch says when.
+    assert_eq!(
+        message("DDB103"),
+        "deletion protection is not enabled on table Orders, unless IsX (Other = x) holds"
+    );
+}

@@ -85,6 +85,9 @@ pub struct Provenance {
     pub values: HashMap<(String, Span), Trace>,
     /// Files of modules outside the checked tree.
     pub outside: HashSet<FileId>,
+    /// CloudFormation: what a value chosen by `Fn::If` hangs on, by the value's span
+    /// (`unless IsProd (Stage = prod) holds; with the parameter defaults it does not`).
+    pub conditions: HashMap<Span, String>,
 }
 
 /// Where a finding moves, and what comes with it.

@@ -51,9 +51,17 @@ pub fn annotation(f: &Finding) -> String {
         message.push_str("\nConstruct: ");
         message.push_str(path);
     }
+    if let Some(scope) = super::scope_if_not_obvious(f) {
+        message.push_str("\nScope: ");
+        message.push_str(scope);
+    }
     if !f.help.is_empty() {
         message.push_str("\nHelp: ");
         message.push_str(&f.help);
+    }
+    for step in super::trail(f) {
+        message.push_str("\n- ");
+        message.push_str(&step);
     }
     format!(
         "::{command} file={},line={line},col={col},endLine={end_line},endColumn={end_col},title={}::{}",

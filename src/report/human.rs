@@ -69,6 +69,28 @@ fn render_one(f: &Finding, report: &Report, color: bool, out: &mut Vec<u8>) {
     if !f.help.is_empty() {
         b = b.with_help(&f.help);
     }
+    // The way the value travelled: labels in this file, a short trail for the others.
+    let mut elsewhere = Vec::new();
+    for r in &f.related {
+        if r.span.file == f.span.file && r.span != f.span {
+            b = b.with_label(
+                Label::new((f.path.as_str(), char_range(&file.text, r.span.range())))
+                    .with_message(&r.message)
+                    .with_color(Color::Blue),
+            );
+        } else {
+            elsewhere.push(format!(
+                "{} ({}:{})",
+                r.message, r.path, r.location.start_line
+            ));
+        }
+    }
+    if let Some(scope) = super::scope_if_not_obvious(f) {
+        b = b.with_note(format!("in {scope}"));
+    }
+    if !elsewhere.is_empty() {
+        b = b.with_note(elsewhere.join("\n"));
+    }
     let _ = b
         .finish()
         .write((f.path.as_str(), Source::from(&*file.text)), &mut *out);
@@ -87,6 +109,9 @@ fn plain_line(f: &Finding) -> String {
     );
     if !f.help.is_empty() {
         s.push_str(&format!("  help: {}\n", f.help));
+    }
+    for step in super::trail(f) {
+        s.push_str(&format!("  via: {step}\n"));
     }
     s
 }

@@ -358,6 +358,13 @@ fn result(f: &Finding) -> SarifResult<'_> {
         text.push_str("\nHelp: ");
         text.push_str(&f.help);
     }
+    // The way the value travelled, each place linked to its related location.
+    for (i, r) in f.related.iter().enumerate() {
+        text.push_str(&format!(
+            "\n- {}: [{}:{}]({i})",
+            r.message, r.path, r.location.start_line
+        ));
+    }
     let mut location = physical(&f.path, f.location);
     if let Some(r) = &f.resource {
         location.logical_locations.push(LogicalLocation {
@@ -373,13 +380,30 @@ fn result(f: &Finding) -> SarifResult<'_> {
             });
         }
     }
+    // The scope last: the resource comes first, as readers expect.
+    if !f.scope.is_empty() {
+        location.logical_locations.push(LogicalLocation {
+            name: f.scope.clone(),
+            fully_qualified_name: f.scope.clone(),
+            kind: "module",
+        });
+    }
     SarifResult {
         rule_id: f.rule_id,
         rule_index: rule_index(f.rule_id),
         level: level(f.severity),
         message: Message::text(text),
         locations: vec![location],
-        related_locations: Vec::new(),
+        related_locations: f
+            .related
+            .iter()
+            .enumerate()
+            .map(|(i, r)| SarifLocation {
+                id: Some(i),
+                message: Some(Message::text(r.message.clone())),
+                ..physical(&r.path, r.location)
+            })
+            .collect(),
         partial_fingerprints: std::iter::once(("ddbguard/v1", f.fingerprint.as_str())).collect(),
         suppressions: f
             .suppression

@@ -369,6 +369,10 @@ fn without_line_numbers(message: &str) -> String {
 /// Move a finding from where a resource uses a value to where the user sets it (see
 /// [`crate::model::provenance`]); the way the value travelled becomes related locations.
 fn to_the_line_to_change(scope: &Scope, f: &mut RawFinding) {
+    // A value an `Fn::If` chose: the finding says which condition it hangs on.
+    if let Some(when) = scope.provenance.conditions.get(&f.span) {
+        f.message = format!("{}, {when}", f.message);
+    }
     let Some(r) = &f.resource else { return };
     let Some(moved) = scope.provenance.relocate(&r.id, f.span) else {
         return;

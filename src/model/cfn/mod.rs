@@ -357,6 +357,7 @@ pub fn add_template(
         let found = extract::embedded_duplicates(&t, props, res);
         scope.problems.extend(found);
     }
+    scope.provenance.conditions.extend(t.take_conditions());
 }
 
 /// `Metadata: {ddbguard: {ignore: [{rule: DDB101, reason: "…"}]}}`.

@@ -29,6 +29,9 @@ pub struct Template<'a> {
     mappings: Option<&'a Node>,
     resources: HashSet<&'a str>,
     condition_cache: RefCell<HashMap<String, Option<bool>>>,
+    /// For each branch of an `Fn::If` read so far (by the span of its value), the
+    /// condition it hangs on, in words.
+    chosen: RefCell<HashMap<Span, String>>,
     /// Values given from outside (nested stack parameters, CDK cross-stack links).
     overrides: HashMap<String, Str>,
     /// The template's text, for values embedded in strings (a policy document as JSON).
@@ -63,6 +66,7 @@ impl<'a> Template<'a> {
             mappings: root.get("Mappings"),
             resources,
             condition_cache: RefCell::new(HashMap::new()),
+            chosen: RefCell::new(HashMap::new()),
             overrides: HashMap::new(),
             source: None,
         }
@@ -160,6 +164,40 @@ impl<'a> Template<'a> {
         }
     }
 
+    /// Remember what the branches of `Fn::If [cond, yes, no]` hang on.
+    fn note_branches(&self, cond: &str, value: Option<bool>, yes: &Node, no: &Node) {
+        let what = match self
+            .conditions
+            .get(cond)
+            .and_then(|n| describe_condition(n, 0))
+        {
+            Some(d) => format!("{cond} ({d})"),
+            None => cond.to_string(),
+        };
+        let mut chosen = self.chosen.borrow_mut();
+        if chosen.contains_key(&yes.span) {
+            return;
+        }
+        let (y, n) = match value {
+            Some(true) => (
+                format!("only while {what} holds, as it does with the parameter defaults"),
+                format!("when {what} does not hold; it holds with the parameter defaults"),
+            ),
+            Some(false) => (
+                format!("when {what} holds; it does not with the parameter defaults"),
+                format!("unless {what} holds; with the parameter defaults it does not"),
+            ),
+            None => (format!("when {what} holds"), format!("unless {what} holds")),
+        };
+        chosen.insert(yes.span, y);
+        chosen.insert(no.span, n);
+    }
+
+    /// What each `Fn::If` branch read so far hangs on, by the span of its value.
+    pub fn take_conditions(&self) -> HashMap<Span, String> {
+        std::mem::take(&mut *self.chosen.borrow_mut())
+    }
+
     /// Expand `Fn::If` and `Ref: AWS::NoValue` into the values a node may take.
     pub fn branches(&self, node: &'a Node) -> Lookup<'a> {
         self.branches_at(node, 0)
@@ -175,7 +213,12 @@ impl<'a> Template<'a> {
                 let Some([cond, yes, no]) = args.as_seq() else {
                     return Lookup::Found(node);
                 };
-                match cond.as_scalar().map(|c| self.condition(c)) {
+                let name = cond.as_scalar();
+                let value = name.map(|c| self.condition(c));
+                if let Some(c) = name {
+                    self.note_branches(c, value.flatten(), yes, no);
+                }
+                match value {
                     Some(Some(true)) => self.branches_at(yes, depth + 1),
                     Some(Some(false)) => self.branches_at(no, depth + 1),
                     _ => Lookup::Branches(vec![
@@ -596,6 +639,44 @@ impl Val<Str> {
             Val::Known(s) => s.as_lit(),
             _ => None,
         }
+    }
+}
+
+/// A condition in words: `Stage = prod`, `not IsDev`, `A and B`.
+fn describe_condition(node: &Node, depth: usize) -> Option<String> {
+    if depth > 4 {
+        return None;
+    }
+    if let Some(name) = node.get("Condition").and_then(Node::as_scalar) {
+        return Some(name.to_string());
+    }
+    let (name, args) = node.as_intrinsic()?;
+    let args = args.as_seq()?;
+    let operand = |n: &Node| -> Option<String> {
+        match n.as_intrinsic() {
+            Some(("Ref", r)) => r.as_scalar().map(str::to_string),
+            Some(_) => describe_condition(n, depth + 1),
+            None => n.as_scalar().map(str::to_string),
+        }
+    };
+    match name {
+        "Fn::Equals" => {
+            let [a, b] = args else { return None };
+            Some(format!("{} = {}", operand(a)?, operand(b)?))
+        }
+        "Fn::Not" => {
+            let [a] = args else { return None };
+            Some(format!("not {}", describe_condition(a, depth + 1)?))
+        }
+        "Fn::And" | "Fn::Or" => {
+            let joint = if name == "Fn::And" { " and " } else { " or " };
+            let parts: Option<Vec<String>> = args
+                .iter()
+                .map(|a| describe_condition(a, depth + 1))
+                .collect();
+            Some(parts?.join(joint))
+        }
+        _ => None,
     }
 }
 
