@@ -68,6 +68,7 @@ pub enum CatalogFormat {
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub enum OutputFormat {
     Human,
+    Concise,
     Json,
     Sarif,
     Github,
@@ -219,7 +220,9 @@ pub fn outputs(formats: &[String], output: Option<&PathBuf>) -> Result<Vec<Outpu
             None => (spec.as_str(), None),
         };
         let format = OutputFormat::from_str(name, true).map_err(|_| {
-            format!("unknown format {name:?}: expected human, json, sarif, github or junit")
+            format!(
+                "unknown format {name:?}: expected human, concise, json, sarif, github or junit"
+            )
         })?;
         let file = file.or_else(|| output.take());
         out.push(Output { format, file });

@@ -188,9 +188,9 @@ fn check(args: cli::CheckArgs) -> Result<u8, Stop> {
         baseline.apply(&mut report);
     }
     // The human report shows the messages; with other formats they go to stderr.
-    let human_on_stdout = outputs
-        .iter()
-        .any(|o| o.format == OutputFormat::Human && o.file.is_none());
+    let human_on_stdout = outputs.iter().any(|o| {
+        matches!(o.format, OutputFormat::Human | OutputFormat::Concise) && o.file.is_none()
+    });
     if !human_on_stdout {
         for m in &report.messages {
             warn(&format!("ddbguard: {m}"));
@@ -239,6 +239,9 @@ fn check(args: cli::CheckArgs) -> Result<u8, Stop> {
                     .enabled(terminal, |name| std::env::var(name).ok());
             *text = Some(ddbguard::report::human::render(&report, color));
         }
+        if out.format == OutputFormat::Concise {
+            *text = Some(ddbguard::report::concise::render(&report));
+        }
     }
     report.rebase_paths(&cwd, &root);
     for (out, text) in outputs.iter().zip(&mut texts) {
@@ -246,7 +249,7 @@ fn check(args: cli::CheckArgs) -> Result<u8, Stop> {
             continue;
         }
         *text = Some(match out.format {
-            OutputFormat::Human => unreachable!("rendered above"),
+            OutputFormat::Human | OutputFormat::Concise => unreachable!("rendered above"),
             OutputFormat::Json => ddbguard::report::json::render(&report),
             OutputFormat::Sarif => ddbguard::report::sarif::render(&report, Some(&root)),
             OutputFormat::Github => {

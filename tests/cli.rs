@@ -409,7 +409,13 @@ fn human_output_has_no_colour_when_not_a_terminal() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains('\u{1b}'), "escape codes in piped output");
     assert!(text.contains("[DDB101]"));
-    assert!(text.lines().last().unwrap().starts_with("found: "));
+    assert!(text.lines().any(|l| l.starts_with("found: ")));
+    assert!(
+        text.lines()
+            .last()
+            .unwrap()
+            .starts_with("`ddbguard explain DDB")
+    );
 }
 
 #[test]
@@ -591,4 +597,33 @@ fn report_paths_are_relative_to_the_repository_root_whatever_the_arguments() {
             "{base}"
         );
     }
+}
+
+#[test]
+fn human_and_concise_output_on_the_examples() {
+    let human = ddbguard(&["check", "testdata/examples"]);
+    assert_eq!(human.status.code(), Some(1));
+    let human = String::from_utf8(human.stdout).unwrap();
+    assert!(!human.contains("Advice") && !human.contains("1 resources"));
+    insta::assert_snapshot!("examples_human", human);
+    let concise = ddbguard(&["check", "testdata/examples", "--format", "concise"]);
+    assert_eq!(concise.status.code(), Some(1));
+    let concise = String::from_utf8(concise.stdout).unwrap();
+    for line in concise.lines().take_while(|l| !l.starts_with("found:")) {
+        // path:line:col: ID [severity] message
+        let mut parts = line.splitn(4, ':');
+        let (path, l, c, rest) = (
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+        );
+        assert!(path.starts_with("testdata/examples/"), "{line}");
+        assert!(
+            l.parse::<u32>().unwrap() >= 1 && c.parse::<u32>().unwrap() >= 1,
+            "{line}"
+        );
+        assert!(rest.starts_with(" DDB") && rest.contains(" ["), "{line}");
+    }
+    insta::assert_snapshot!("examples_concise", concise);
 }

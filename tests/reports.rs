@@ -881,7 +881,7 @@ fn every_format_on_the_fixtures() {
                     !text.contains("DDB103"),
                     "suppressed findings are not shown:\n{text}"
                 );
-                assert!(text.ends_with(", 1 suppressed\n"), "{text}");
+                assert!(text.contains(", 1 suppressed\n"), "{text}");
                 insta::assert_snapshot!("cfn_human", text);
             }
         }
@@ -914,7 +914,7 @@ fn several_reports_in_one_run() {
     );
     assert_eq!(out.status.code(), Some(1));
     let human = stdout(&out);
-    assert!(human.contains("[DDB101] Error"), "{human}");
+    assert!(human.contains("[DDB101] error"), "{human}");
     assert_valid_sarif(&std::fs::read_to_string(&sarif_path).unwrap());
     read_junit(&std::fs::read_to_string(&junit_path).unwrap());
     let json: Value = serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();

@@ -1,4 +1,6 @@
-//! `--format human`: ariadne diagnostics grouped by file, then a summary line.
+//! `--format human`: ariadne diagnostics grouped by file, each with one line of help and
+//! the rule's documentation link; then each rule's total, a summary line and a pointer to
+//! `ddbguard explain`.
 
 use super::{Finding, Report};
 use crate::rules::Severity;
@@ -33,9 +35,34 @@ pub fn render(report: &Report, color: bool) -> String {
         text.push_str(m);
         text.push('\n');
     }
+    text.push_str(&rule_totals(report));
     text.push_str(&summary_line(report));
     text.push('\n');
+    if let Some(id) = report.active().map(|f| f.rule_id).min() {
+        text.push_str(&format!(
+            "`ddbguard explain {id}` shows a rule's documentation\n"
+        ));
+    }
     text
+}
+
+/// How many findings each rule has, most first (then by id), one line each.
+pub fn rule_totals(report: &Report) -> String {
+    let mut counts: std::collections::BTreeMap<(&str, &str, Severity), usize> =
+        std::collections::BTreeMap::new();
+    for f in report.active() {
+        *counts
+            .entry((f.rule_id, f.rule_name, f.severity))
+            .or_default() += 1;
+    }
+    let mut rows: Vec<_> = counts.into_iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let width = rows.first().map_or(1, |(_, n)| n.to_string().len());
+    rows.iter()
+        .map(|((id, name, severity), n)| {
+            format!("{n:>width$} {id} {name} ({})\n", severity.as_str())
+        })
+        .collect()
 }
 
 fn render_one(f: &Finding, report: &Report, color: bool, out: &mut Vec<u8>) {
@@ -46,13 +73,6 @@ fn render_one(f: &Finding, report: &Report, color: bool, out: &mut Vec<u8>) {
         Severity::Note => (ReportKind::Advice, Color::Cyan),
     };
     let range = char_range(&file.text, f.span.range());
-    let label_text = match &f.resource {
-        Some(r) => match &r.cdk_path {
-            Some(p) => format!("{} ({})", r.id, p),
-            None => r.id.clone(),
-        },
-        None => f.rule_name.to_string(),
-    };
     let mut b = ariadne::Report::build(kind, (f.path.as_str(), range.clone()))
         .with_config(
             Config::default()
@@ -60,17 +80,10 @@ fn render_one(f: &Finding, report: &Report, color: bool, out: &mut Vec<u8>) {
                 .with_color(color),
         )
         .with_code(f.rule_id)
-        .with_message(format!("{} [{}]", f.message, f.rule_name))
-        .with_label(
-            Label::new((f.path.as_str(), range))
-                .with_message(label_text)
-                .with_color(c),
-        );
-    if !f.help.is_empty() {
-        b = b.with_help(&f.help);
-    }
-    // The way the value travelled: labels in this file, a short trail for the others.
-    let mut elsewhere = Vec::new();
+        .with_message(&f.message)
+        .with_label(Label::new((f.path.as_str(), range)).with_color(c));
+    // The way the value travelled, where it is in this file: labelled in the snippet (the
+    // others are listed under it, see `advice`).
     for r in &f.related {
         if r.span.file == f.span.file && r.span != f.span {
             b = b.with_label(
@@ -78,42 +91,57 @@ fn render_one(f: &Finding, report: &Report, color: bool, out: &mut Vec<u8>) {
                     .with_message(&r.message)
                     .with_color(Color::Blue),
             );
-        } else {
-            elsewhere.push(format!(
-                "{} ({}:{})",
+        }
+    }
+    let mut one = Vec::new();
+    let _ = b
+        .finish()
+        .write((f.path.as_str(), Source::from(&*file.text)), &mut one);
+    // ariadne names the kinds Error, Warning and Advice (and colours a custom kind even
+    // without colour): the header says the severity as everywhere else.
+    let text = String::from_utf8_lossy(&one);
+    let (header, rest) = text.split_once('\n').unwrap_or((&text, ""));
+    let header = header.replacen(
+        &format!("] {kind}:"),
+        &format!("] {}:", f.severity.as_str()),
+        1,
+    );
+    out.extend(header.into_bytes());
+    out.push(b'\n');
+    out.extend(rest.as_bytes());
+    out.extend(advice(f, true).into_bytes());
+}
+
+/// The lines under a finding: the first line of its help, the way its value travelled
+/// (the steps the snippet does not show; all of them with `snippet` false), its scope when
+/// the path does not say it, and the rule's documentation.
+fn advice(f: &Finding, snippet: bool) -> String {
+    let mut s = String::new();
+    if let Some(help) = f.help.lines().find(|l| !l.trim().is_empty()) {
+        s.push_str(&format!("  help: {}\n", help.trim()));
+    }
+    for r in &f.related {
+        if !snippet || r.span.file != f.span.file {
+            s.push_str(&format!(
+                "  via: {} ({}:{})\n",
                 r.message, r.path, r.location.start_line
             ));
         }
     }
     if let Some(scope) = super::scope_if_not_obvious(f) {
-        b = b.with_note(format!("in {scope}"));
+        s.push_str(&format!("  in: {scope}\n"));
     }
-    if !elsewhere.is_empty() {
-        b = b.with_note(elsewhere.join("\n"));
-    }
-    let _ = b
-        .finish()
-        .write((f.path.as_str(), Source::from(&*file.text)), &mut *out);
+    s.push_str(&format!(
+        "  docs: {} ({})\n",
+        super::sarif::help_uri(f.rule_id),
+        f.rule_name
+    ));
+    s
 }
 
+/// One finding on one line (the concise format), with its help and docs under it.
 fn plain_line(f: &Finding) -> String {
-    let mut s = format!(
-        "{}:{}:{}: {} [{}] {} [{}]\n",
-        f.path,
-        f.location.start_line,
-        f.location.start_column,
-        f.severity.as_str(),
-        f.rule_id,
-        f.message,
-        f.rule_name
-    );
-    if !f.help.is_empty() {
-        s.push_str(&format!("  help: {}\n", f.help));
-    }
-    for step in super::trail(f) {
-        s.push_str(&format!("  via: {step}\n"));
-    }
-    s
+    super::concise::line(f) + &advice(f, false)
 }
 
 /// What a run that found no template says (its exit status is 0 unless `--fail-on` is

@@ -3,6 +3,7 @@
 //! The report itself ([`Report`], [`Finding`], [`Summary`], …) is vocabulary every layer
 //! shares: it lives in [`crate::vocab`] and is re-exported here.
 
+pub mod concise;
 pub mod github;
 pub mod human;
 pub mod json;
