@@ -32,14 +32,23 @@ pub enum Command {
     Rules {
         #[arg(long, value_enum, default_value_t = CatalogFormat::Text)]
         format: CatalogFormat,
+        /// Guard policy files whose rules to list too (beside the config's `policies:`).
+        #[arg(long = "policy", value_name = "FILE|DIR")]
+        policies: Vec<PathBuf>,
     },
     /// Print one rule's documentation.
     Explain {
-        /// A rule id (DDB101) or name (pitr-disabled).
+        /// A rule id (DDB101), name (pitr-disabled) or Guard policy rule name.
         id: String,
+        /// Guard policy files to look in too (beside the config's `policies:`).
+        #[arg(long = "policy", value_name = "FILE|DIR")]
+        policies: Vec<PathBuf>,
     },
     /// Print the resolved model as JSON: what the rules see.
     Model(ModelArgs),
+    /// Guard policies: test them against cfn-guard test specs.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// Write a commented .ddbguard.yaml in the current directory.
     Init {
         /// Overwrite an existing file.
@@ -56,6 +65,20 @@ pub enum Command {
     Man {
         /// A subcommand (`check`); without one, ddbguard's own page.
         subcommand: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PolicyCommand {
+    /// Run a Guard test spec (cfn-guard's `test` format): exit 0 when every expectation
+    /// holds, 1 when one does not, 2 when the test cannot run.
+    Test {
+        /// The Guard policy file.
+        #[arg(long, value_name = "FILE")]
+        rules: PathBuf,
+        /// The test spec: a list of cases with `input` and `expectations.rules`.
+        #[arg(long, value_name = "FILE")]
+        test_data: PathBuf,
     },
 }
 
@@ -157,6 +180,12 @@ pub struct CheckArgs {
     /// Write today's findings to this baseline file (JSON, sorted) for --baseline.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+    /// Guard policy files to run too: a `.guard` file or a directory of them (repeatable).
+    #[arg(long = "policy", value_name = "FILE|DIR")]
+    pub policies: Vec<PathBuf>,
+    /// Time budget of one policy file on one document, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub policy_timeout: f64,
 }
 
 #[derive(clap::Args, Debug)]
@@ -168,6 +197,10 @@ pub struct ModelArgs {
     pub vars: Vec<String>,
     #[arg(long = "var-file", value_name = "FILE")]
     pub var_files: Vec<PathBuf>,
+    /// Print the documents Guard policies see (templates as cfn-guard reads them, plans,
+    /// and the model document of each scope) instead of the model.
+    #[arg(long)]
+    pub documents: bool,
 }
 
 /// The command-line interface as clap sees it (for completions and man pages).

@@ -852,6 +852,10 @@ pub struct Settings {
     pub tf_var_files: Vec<PathBuf>,
     /// Collect what was skipped and why.
     pub verbose: bool,
+    /// Guard policies (`--policy`, `policies:`), loaded and parsed once.
+    pub policies: std::sync::Arc<crate::policy::Policies>,
+    /// Time budget of one policy file on one document (default 30 s).
+    pub policy_budget: Option<std::time::Duration>,
 }
 
 impl Settings {

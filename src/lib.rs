@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod load;
 pub mod model;
+pub mod policy;
 pub mod report;
 pub mod rules;
 pub mod source;
@@ -76,12 +77,32 @@ pub fn check_loaded_with_base(
         messages,
         files,
     } = loaded;
+    let policies = &settings.policies;
+    let policy_files = if policies.is_empty() {
+        Vec::new()
+    } else {
+        policy::run::policy_file_ids(policies, &sources)
+    };
+    let budget = settings
+        .policy_budget
+        .unwrap_or(policy::run::DEFAULT_BUDGET);
     let mut tagged: Vec<(usize, Finding)> = scopes
         .par_iter()
         .enumerate()
         .flat_map_iter(|(i, scope)| {
             let base = base_scopes.get(scope.name.as_str()).copied();
-            let raw = rules::run_rules(scope, settings, base);
+            let mut raw = rules::run_rules(scope, settings, base);
+            if !policies.is_empty() {
+                let enabled = |id: &str| settings.rule_enabled(id);
+                raw.extend(policy::run::run(
+                    scope,
+                    &sources,
+                    policies,
+                    &policy_files,
+                    &enabled,
+                    budget,
+                ));
+            }
             raw.into_iter()
                 .map(|f| (i, f.into_finding(scope, &sources, settings)))
                 .collect::<Vec<_>>()

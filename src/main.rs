@@ -60,7 +60,8 @@ fn warn(line: &str) {
 fn run(cli: Cli) -> Result<u8, Stop> {
     match cli.command {
         Command::Check(args) => check(args),
-        Command::Rules { format } => {
+        Command::Rules { format, policies } => {
+            load_policies(None, &policies)?;
             let text = match format {
                 CatalogFormat::Text => ddbguard::rules::docs::catalog_text(),
                 CatalogFormat::Json => ddbguard::rules::docs::catalog_json(),
@@ -68,7 +69,8 @@ fn run(cli: Cli) -> Result<u8, Stop> {
             emit(text.as_bytes(), 0)?;
             Ok(0)
         }
-        Command::Explain { id } => {
+        Command::Explain { id, policies } => {
+            load_policies(None, &policies)?;
             let meta = ddbguard::rules::meta_by_id(&id)
                 .ok_or_else(|| format!("no rule {id:?}: `ddbguard rules` lists them"))?;
             emit(ddbguard::rules::docs::rule_page(meta).as_bytes(), 0)?;
@@ -94,8 +96,21 @@ fn run(cli: Cli) -> Result<u8, Stop> {
                 ..Default::default()
             };
             let loaded = ddbguard::load(&args.paths, &settings).map_err(|e| e.0)?;
-            emit(ddbguard::model_json(&loaded).as_bytes(), 0)?;
+            let text = if args.documents {
+                ddbguard::policy::documents_json(&loaded)
+            } else {
+                ddbguard::model_json(&loaded)
+            };
+            emit(text.as_bytes(), 0)?;
             Ok(0)
+        }
+        Command::Policy(cli::PolicyCommand::Test { rules, test_data }) => {
+            let run = ddbguard::policy::spec::run(&rules, &test_data)?;
+            for d in &run.diagnostics {
+                warn(&format!("ddbguard: {d}"));
+            }
+            emit(run.output.as_bytes(), run.exit)?;
+            Ok(run.exit)
         }
         Command::Init { force } => {
             let path = std::path::Path::new(".ddbguard.yaml");
@@ -122,18 +137,39 @@ fn run(cli: Cli) -> Result<u8, Stop> {
     }
 }
 
+/// The config file named by `--config`, else the nearest `.ddbguard.yaml` upward.
+fn config_path(path: Option<&std::path::Path>) -> Option<std::path::PathBuf> {
+    match path {
+        Some(p) => Some(p.to_path_buf()),
+        None => std::env::current_dir()
+            .ok()
+            .and_then(|dir| ddbguard::config::Config::discover(&dir)),
+    }
+}
+
+/// Load the Guard policies of the config (`policies:`, relative to the config file) and of
+/// `--policy`. They are loaded before the config is checked, so that its `rules:` and
+/// `suppressions:` may name policy rules.
+fn load_policies(
+    config: Option<&std::path::Path>,
+    cli: &[std::path::PathBuf],
+) -> Result<std::sync::Arc<ddbguard::policy::Policies>, String> {
+    let mut paths = config_path(config)
+        .map(|p| ddbguard::policy::load::config_policies(&p))
+        .unwrap_or_default();
+    paths.extend(cli.iter().cloned());
+    if paths.is_empty() {
+        return Ok(Default::default());
+    }
+    ddbguard::policy::load(&paths).map(std::sync::Arc::new)
+}
+
 /// The config named by `--config`, else the nearest `.ddbguard.yaml` upward, else none.
 fn load_config(
     path: Option<&std::path::Path>,
 ) -> Result<ddbguard::config::Config, ddbguard::config::ConfigErrors> {
     use ddbguard::config::Config;
-    let path = match path {
-        Some(p) => Some(p.to_path_buf()),
-        None => std::env::current_dir()
-            .ok()
-            .and_then(|dir| Config::discover(&dir)),
-    };
-    match path {
+    match config_path(path) {
         Some(p) => Config::load(&p, &ddbguard::rules::rule_id),
         None => Ok(Config::default()),
     }
@@ -146,8 +182,14 @@ fn check(args: cli::CheckArgs) -> Result<u8, Stop> {
         ignore: args.ignore,
         tf_var_files: args.var_files,
         verbose: args.verbose,
+        policy_budget: Some(
+            std::time::Duration::try_from_secs_f64(args.policy_timeout).map_err(|_| {
+                format!("--policy-timeout {}: expected seconds", args.policy_timeout)
+            })?,
+        ),
         ..Default::default()
     };
+    settings.policies = load_policies(args.config.as_deref(), &args.policies)?;
     settings.tf_vars = args
         .vars
         .iter()
@@ -257,9 +299,9 @@ fn check(args: cli::CheckArgs) -> Result<u8, Stop> {
                 ddbguard::report::github::render(&report)
             }
             OutputFormat::Junit => {
-                let enabled: Vec<&'static str> = ddbguard::rules::RULES
-                    .iter()
-                    .map(|r| r.meta().id)
+                let enabled: Vec<&'static str> = ddbguard::rules::catalog()
+                    .into_iter()
+                    .map(|m| m.id)
                     .filter(|id| settings.rule_enabled(id))
                     .collect();
                 ddbguard::report::junit::render(&report, &enabled)

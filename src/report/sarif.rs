@@ -8,7 +8,7 @@
 //! DDB001 problems are also `toolExecutionNotifications` of the invocation.
 
 use super::{BaselineState, Finding, Location, Report, Summary, SuppressionKind};
-use crate::rules::{RULES, RuleMeta, Severity};
+use crate::rules::{RuleMeta, Severity};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -101,7 +101,7 @@ pub fn log<'a>(report: &'a Report, srcroot: Option<&std::path::Path>) -> Log<'a>
                     version: env!("CARGO_PKG_VERSION"),
                     semantic_version: env!("CARGO_PKG_VERSION"),
                     information_uri: INFORMATION_URI,
-                    rules: RULES.iter().map(|r| rule(r.meta())).collect(),
+                    rules: crate::rules::catalog().into_iter().map(rule).collect(),
                 },
             },
             invocations: vec![Invocation {
@@ -168,7 +168,9 @@ pub struct ReportingDescriptor {
     pub short_description: Message,
     pub full_description: Message,
     pub help: MultiformatMessage,
-    pub help_uri: String,
+    /// The rule's page; none for a Guard policy rule (its file is in the properties).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help_uri: Option<String>,
     pub default_configuration: Configuration,
     pub properties: RuleProperties,
 }
@@ -181,6 +183,9 @@ pub struct Configuration {
 #[derive(Debug, Serialize)]
 pub struct RuleProperties {
     pub tags: &'static [&'static str],
+    /// The policy file of a Guard policy rule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<&'static str>,
     #[serde(rename = "security-severity")]
     pub security_severity: &'static str,
 }
@@ -325,6 +330,7 @@ pub struct Region {
 }
 
 fn rule(m: &RuleMeta) -> ReportingDescriptor {
+    let policy = crate::rules::policy_origin(m.id);
     ReportingDescriptor {
         id: m.id,
         name: m.name,
@@ -337,19 +343,23 @@ fn rule(m: &RuleMeta) -> ReportingDescriptor {
             text: m.documentation(),
             markdown: crate::rules::docs::rule_page(m),
         },
-        help_uri: help_uri(m.id),
+        help_uri: policy.is_none().then(|| help_uri(m.id)),
         default_configuration: Configuration {
             level: level(m.severity),
         },
         properties: RuleProperties {
             tags: m.tags,
+            policy,
             security_severity: security_severity(m.severity),
         },
     }
 }
 
 fn rule_index(id: &str) -> usize {
-    RULES.iter().position(|r| r.meta().id == id).unwrap_or(0)
+    crate::rules::catalog()
+        .iter()
+        .position(|m| m.id == id)
+        .unwrap_or(0)
 }
 
 fn result(f: &Finding) -> SarifResult<'_> {

@@ -50,23 +50,42 @@ pub fn catalog_text() -> String {
             m.summary
         ));
     }
+    let policies = super::policy_rules();
+    if !policies.is_empty() {
+        s.push_str(
+            "
+Guard policy rules:
+",
+        );
+        for (m, file) in policies {
+            s.push_str(&format!(
+                "{:<40} {:<8} {} ({file})\n",
+                m.id,
+                m.severity.as_str(),
+                m.summary
+            ));
+        }
+    }
     s
 }
 
 /// `ddbguard rules --format json`.
 pub fn catalog_json() -> String {
-    let rules: Vec<_> = RULES
-        .iter()
-        .map(|r| {
-            let m = r.meta();
-            serde_json::json!({
+    let rules: Vec<_> = super::catalog()
+        .into_iter()
+        .map(|m| {
+            let mut v = serde_json::json!({
                 "id": m.id,
                 "name": m.name,
                 "severity": m.severity.as_str(),
                 "summary": m.summary,
                 "tags": m.tags,
                 "documentation": m.documentation(),
-            })
+            });
+            if let (Some(file), Some(o)) = (super::policy_origin(m.id), v.as_object_mut()) {
+                o.insert("policy".into(), file.into());
+            }
+            v
         })
         .collect();
     let mut s =

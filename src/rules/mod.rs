@@ -11,6 +11,7 @@ mod registry;
 mod ddb001_template_parse_error;
 mod ddb002_duplicate_key;
 mod ddb003_unused_suppression;
+mod ddb004_policy_evaluation_error;
 mod ddb101_pitr_disabled;
 mod ddb102_pitr_recovery_period_short;
 mod ddb103_deletion_protection_disabled;
@@ -307,15 +308,58 @@ pub fn by_id(id: &str) -> Option<&'static dyn Rule> {
         .find(|r| r.meta().id.eq_ignore_ascii_case(id))
 }
 
-/// Rule metadata by id (any case) or name.
+/// Rule metadata by id (any case) or name: a built-in rule, or a loaded Guard policy rule
+/// (by its name).
 pub fn meta_by_id(id: &str) -> Option<&'static RuleMeta> {
-    crate::vocab::find_rule(RULES.iter().map(|r| r.meta()), id)
+    crate::vocab::find_rule(RULES.iter().map(|r| r.meta()), id).or_else(|| {
+        policy_rules()
+            .into_iter()
+            .find(|(m, _)| m.id == id)
+            .map(|(m, _)| m)
+    })
 }
 
-/// The id of the built-in rule with this id (any case) or name: what the config reader
+/// The id of the rule with this id (any case) or name, built-in or policy: what the config reader
 /// is given to check the rules a config names ([`crate::config::RuleIds`]).
 pub fn rule_id(id_or_name: &str) -> Option<String> {
     meta_by_id(id_or_name).map(|m| m.id.to_string())
+}
+
+/// Guard policy rules loaded in this process, with the policy file each comes from. Their
+/// metadata is made once per loaded rule and kept for the process (a bounded set).
+static POLICY_RULES: std::sync::RwLock<Vec<(&'static RuleMeta, &'static str)>> =
+    std::sync::RwLock::new(Vec::new());
+
+/// Make a loaded policy rule known to reports, suppressions and severities.
+pub fn register_policy_rule(meta: &'static RuleMeta, file: &str) {
+    let mut rules = POLICY_RULES.write().unwrap_or_else(|e| e.into_inner());
+    rules.retain(|(m, _)| m.id != meta.id);
+    rules.push((meta, Box::leak(file.to_string().into_boxed_str())));
+}
+
+/// The loaded policy rules, in the order they were loaded.
+pub fn policy_rules() -> Vec<(&'static RuleMeta, &'static str)> {
+    POLICY_RULES
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+}
+
+/// The policy file a policy rule comes from; `None` for built-in rules.
+pub fn policy_origin(id: &str) -> Option<&'static str> {
+    policy_rules()
+        .into_iter()
+        .find(|(m, _)| m.id == id)
+        .map(|(_, f)| f)
+}
+
+/// Every rule a report can name: the built-in catalog, then the loaded policy rules.
+pub fn catalog() -> Vec<&'static RuleMeta> {
+    RULES
+        .iter()
+        .map(|r| r.meta())
+        .chain(policy_rules().into_iter().map(|(m, _)| m))
+        .collect()
 }
 
 /// Run every enabled rule over a scope; problems the frontend met become DDB001/DDB002.

@@ -6,6 +6,7 @@ pub static RULES: &[&dyn Rule] = &[
     &ddb001_template_parse_error::TemplateParseError,
     &ddb002_duplicate_key::DuplicateKey,
     &ddb003_unused_suppression::UnusedSuppression,
+    &ddb004_policy_evaluation_error::PolicyEvaluationError,
     &ddb101_pitr_disabled::PitrDisabled,
     &ddb102_pitr_recovery_period_short::PitrRecoveryPeriodShort,
     &ddb103_deletion_protection_disabled::DeletionProtectionDisabled,

@@ -1,0 +1,276 @@
+//! Running the loaded policies over a scope's documents: every policy file on every
+//! document, each evaluation in a worker thread with a time budget; failing clauses become
+//! findings at the failing value, evaluation failures DDB004 findings at the policy file.
+
+use super::document::{Document, TreeKind};
+use super::engine::{self, EvalError};
+use super::load::{Policies, clean_message, split_fix};
+use crate::model::{Format, Scope};
+use crate::rules::RawFinding;
+use crate::source::{FileId, SourceFile, SourceMap, Span};
+use std::time::Duration;
+
+/// The default time budget of one (policy file, document) evaluation.
+pub const DEFAULT_BUDGET: Duration = Duration::from_secs(30);
+
+/// The documents policies see for a scope: its templates (CloudFormation, CDK) or its plan
+/// as written, and its model.
+pub fn documents(scope: &Scope, sources: &SourceMap) -> Vec<Document> {
+    let mut out = Vec::new();
+    let tree_kind = match scope.format {
+        Format::Cloudformation | Format::Cdk => Some(TreeKind::Template),
+        Format::TerraformPlan => Some(TreeKind::Plan),
+        Format::Terraform => None,
+    };
+    if let Some(kind) = tree_kind {
+        for &id in &scope.files {
+            let file = sources.get(id);
+            let Ok(root) = crate::model::cfn::parse(&file.path, &file.text, id) else {
+                continue;
+            };
+            let is_doc = match kind {
+                TreeKind::Template => crate::model::cfn::is_template(&root),
+                TreeKind::Plan => {
+                    root.get("resource_changes").is_some() || root.get("planned_values").is_some()
+                }
+            };
+            if is_doc {
+                out.push(Document::from_tree(
+                    file.display_path(),
+                    &file,
+                    id,
+                    root,
+                    kind,
+                ));
+            }
+        }
+    }
+    if !scope.resources.is_empty() || tree_kind.is_none() {
+        out.push(super::model::document(scope, sources));
+    }
+    out
+}
+
+/// The place DDB004 findings stand: the start of the policy file, added to the source map.
+pub fn policy_file_ids(policies: &Policies, sources: &SourceMap) -> Vec<FileId> {
+    policies
+        .files
+        .iter()
+        .map(|f| sources.add(SourceFile::new(f.path.clone(), f.text.to_string())))
+        .collect()
+}
+
+/// Run every policy file over every document of `scope`.
+pub fn run(
+    scope: &Scope,
+    sources: &SourceMap,
+    policies: &Policies,
+    policy_files: &[FileId],
+    enabled: &dyn Fn(&str) -> bool,
+    budget: Duration,
+) -> Vec<RawFinding> {
+    let docs = documents(scope, sources);
+    let mut out = Vec::new();
+    for doc in &docs {
+        for (fi, file) in policies.files.iter().enumerate() {
+            if !policies
+                .rules
+                .iter()
+                .any(|r| r.file == fi && enabled(r.name))
+            {
+                continue;
+            }
+            let result = engine::evaluate_with_budget(
+                doc.json.clone(),
+                doc.name.clone(),
+                file.text.clone(),
+                file.display.clone(),
+                budget,
+            );
+            match result {
+                Ok(results) => findings(scope, doc, policies, fi, &results, enabled, &mut out),
+                Err(e) => {
+                    if enabled("DDB004") {
+                        out.push(evaluation_error(
+                            policies,
+                            fi,
+                            policy_files[fi],
+                            &doc.name,
+                            &e,
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn findings(
+    scope: &Scope,
+    doc: &Document,
+    policies: &Policies,
+    file: usize,
+    results: &[engine::RuleResult],
+    enabled: &dyn Fn(&str) -> bool,
+    out: &mut Vec<RawFinding>,
+) {
+    for r in results {
+        if r.status != engine::Status::Fail || !enabled(&r.name) {
+            continue;
+        }
+        let Some(rule) = policies
+            .rules
+            .iter()
+            .find(|p| p.name == r.name && p.file == file)
+        else {
+            continue;
+        };
+        for f in r
+            .failures
+            .iter()
+            .filter(|f| applies(doc, f) && !unknown(doc, f))
+        {
+            let place = doc.place(scope, &f.path, f.missing.is_some());
+            let custom = f
+                .custom_message
+                .as_deref()
+                .map(clean_message)
+                .filter(|m| !m.is_empty());
+            let (message, help) = match &custom {
+                Some(m) => {
+                    let (m, fix) = split_fix(m);
+                    let m = if m.is_empty() {
+                        f.description.clone()
+                    } else {
+                        m
+                    };
+                    (m, fix.unwrap_or_else(|| f.description.clone()))
+                }
+                None => (f.description.clone(), String::new()),
+            };
+            let key = match &f.missing {
+                Some(m) => format!("{}|{m}", f.path),
+                None => f.path.clone(),
+            };
+            out.push(RawFinding {
+                rule: rule.meta,
+                severity: rule.meta.severity,
+                message,
+                help,
+                span: place.span,
+                resource: place.resource,
+                key,
+                related: Vec::new(),
+            });
+        }
+    }
+}
+
+/// A failure on a model value that is set but not known (a parameter without default, a
+/// variable without value, a conditional whose branches differ): rules never fail on those.
+fn unknown(doc: &Document, f: &super::engine::ClauseFailure) -> bool {
+    match &doc.locator {
+        super::document::Locator::Model(spans) => spans.is_unknown(&f.path, f.missing.as_deref()),
+        _ => false,
+    }
+}
+
+/// Top-level keys of each kind of document.
+const TEMPLATE_KEYS: &[&str] = &[
+    "AWSTemplateFormatVersion",
+    "Description",
+    "Metadata",
+    "Parameters",
+    "Rules",
+    "Mappings",
+    "Conditions",
+    "Transform",
+    "Resources",
+    "Outputs",
+    "Hooks",
+];
+const PLAN_KEYS: &[&str] = &[
+    "format_version",
+    "terraform_version",
+    "variables",
+    "planned_values",
+    "resource_changes",
+    "resource_drift",
+    "output_changes",
+    "prior_state",
+    "configuration",
+    "relevant_attributes",
+    "checks",
+    "timestamp",
+    "applyable",
+    "complete",
+    "errored",
+];
+const MODEL_KEYS: &[&str] = &[
+    "format",
+    "scope",
+    "tables",
+    "alarms",
+    "keys",
+    "dax_clusters",
+    "endpoints",
+    "policies",
+];
+
+/// Whether a failure concerns this kind of document. A query that finds nothing at the root
+/// because it names a top-level key another kind of document has (`Resources` on the model,
+/// `tables` on a template) is a rule written for that other kind: not a failure here. On
+/// templates every other verdict is cfn-guard's, `Resources` missing included.
+fn applies(doc: &Document, f: &super::engine::ClauseFailure) -> bool {
+    let Some(query) = &f.missing else { return true };
+    if !f.path.is_empty() {
+        return true;
+    }
+    let first = query
+        .split(['.', '['])
+        .next()
+        .unwrap_or_default()
+        .trim_matches(['"', '\'']);
+    let keys = match &doc.locator {
+        super::document::Locator::Model(_) => MODEL_KEYS,
+        super::document::Locator::Tree {
+            kind: TreeKind::Plan,
+            ..
+        } => PLAN_KEYS,
+        super::document::Locator::Tree { .. } => TEMPLATE_KEYS,
+    };
+    keys.contains(&first) || first.starts_with('%')
+}
+
+fn evaluation_error(
+    policies: &Policies,
+    file: usize,
+    id: FileId,
+    doc: &str,
+    e: &EvalError,
+) -> RawFinding {
+    let meta = crate::rules::meta_by_id("DDB004").expect("DDB004 is in the catalog");
+    let rules: Vec<&str> = policies
+        .rules
+        .iter()
+        .filter(|r| r.file == file)
+        .map(|r| r.name)
+        .collect();
+    RawFinding {
+        rule: meta,
+        severity: meta.severity,
+        message: format!(
+            "policy {} could not be evaluated on {doc}: {e}",
+            policies.files[file].display
+        ),
+        help: format!(
+            "none of its rules ({}) ran on this document; fix the rule, or check the document with `ddbguard model`",
+            rules.join(", ")
+        ),
+        span: Span::new(id, 0, 0),
+        resource: None,
+        key: doc.to_string(),
+        related: Vec::new(),
+    }
+}
