@@ -192,6 +192,9 @@ pub struct Config {
     pub tier_tag: Option<String>,
     /// `tables:` entries, in file order: the first that matches gives the tier.
     pub tables: Vec<TableTier>,
+    /// `policies:`: Guard policy files or directories, as written (relative to the config
+    /// file; read before the config is checked, so `rules:` may name their rules).
+    pub policies: Vec<String>,
 }
 
 /// A `suppressions:` entry of the config: accept a finding on purpose.
@@ -394,6 +397,7 @@ const TOP_KEYS: &[&str] = &[
     "rules",
     "exclude",
     "suppressions",
+    "policies",
 ];
 
 /// At most this many errors are listed.
@@ -512,7 +516,7 @@ impl Reader<'_> {
             match &*e.key {
                 "tiers" => config.tiers = self.tiers(&e.value),
                 "tier_tag" => config.tier_tag = self.string(&e.value, "tier_tag"),
-                "default_tier" | "tables" | "rules" | "exclude" | "suppressions" => {}
+                "default_tier" | "tables" | "rules" | "exclude" | "suppressions" | "policies" => {}
                 _ => self.unknown_key(e, "the config", TOP_KEYS),
             }
         }
@@ -527,6 +531,17 @@ impl Reader<'_> {
                 "rules" => config.rules = self.rules(&e.value),
                 "exclude" => config.exclude = self.exclude(&e.value),
                 "suppressions" => config.suppressions = self.suppressions(&e.value),
+                "policies" => {
+                    if !matches!(e.value.kind, NodeKind::Null)
+                        && let Some(items) = self.seq(&e.value, "policies")
+                    {
+                        for item in items {
+                            if let Some(p) = self.string(item, "a policy path") {
+                                config.policies.push(p);
+                            }
+                        }
+                    }
+                }
                 _ => {}
             }
         }
@@ -1015,7 +1030,7 @@ mod tests {
         assert_eq!(
             errors("rules:\n  DDB101: warning\nrulez: {}\n"),
             vec![
-                "cfg.yaml:3:1: unknown key \"rulez\" in the config: expected one of default_tier, tier_tag, tiers, tables, rules, exclude, suppressions"
+                "cfg.yaml:3:1: unknown key \"rulez\" in the config: expected one of default_tier, tier_tag, tiers, tables, rules, exclude, suppressions, policies"
             ]
         );
         assert_eq!(

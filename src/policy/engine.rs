@@ -291,6 +291,7 @@ fn clause(body: &Value) -> Option<ClauseFailure> {
                 _ => String::new(),
             };
             f.description = match &f.missing {
+                Some(m) if expected.is_empty() => format!("{m} is missing"),
                 Some(m) => format!("{m} is missing (expected {op} {expected})"),
                 None => format!(
                     "{} is {}, expected {op} {expected}",

@@ -220,10 +220,22 @@ const MODEL_KEYS: &[&str] = &[
 
 /// Whether a failure concerns this kind of document. A query that finds nothing at the root
 /// because it names a top-level key another kind of document has (`Resources` on the model,
-/// `tables` on a template) is a rule written for that other kind: not a failure here. On
-/// templates every other verdict is cfn-guard's, `Resources` missing included.
+/// `tables` on a template) is a rule written for that other kind: not a failure here; so is
+/// a failure without any value on a plan or the model. On templates every other verdict is
+/// cfn-guard's, `Resources` missing included.
 fn applies(doc: &Document, f: &super::engine::ClauseFailure) -> bool {
-    let Some(query) = &f.missing else { return true };
+    let template = matches!(
+        doc.locator,
+        super::document::Locator::Tree {
+            kind: TreeKind::Template,
+            ..
+        }
+    );
+    let Some(query) = &f.missing else {
+        // A failure with no value at all (a query that selected nothing) on a plan or the
+        // model is a rule for templates.
+        return template || !f.path.is_empty();
+    };
     if !f.path.is_empty() {
         return true;
     }

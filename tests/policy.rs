@@ -1,0 +1,676 @@
+//! Guard policies end to end: loading, the three documents, findings through every report,
+//! suppressions and severities, evaluation errors, and `ddbguard policy test` on the AWS
+//! Guard Rules Registry's own test specs.
+
+mod common;
+
+use common::{ddbguard, json};
+use std::path::{Path, PathBuf};
+
+const PITR: &str = "examples/policies/pitr_every_table.guard";
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run(args: &[&str]) -> std::process::Output {
+    ddbguard(root(), args)
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// `(rule, path, line, resource, cdk_path, suppressed)` of every finding of `rules`.
+fn findings(
+    report: &serde_json::Value,
+    rules: &[&str],
+) -> Vec<(String, String, u64, String, Option<String>, bool)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| rules.contains(&f["rule_id"].as_str().unwrap()))
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["path"].as_str().unwrap().to_string(),
+                f["location"]["start_line"].as_u64().unwrap(),
+                f["resource"]["id"].as_str().unwrap_or_default().to_string(),
+                f["resource"]["cdk_path"].as_str().map(str::to_string),
+                !f["suppression"].is_null(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn one_policy_catches_tables_without_pitr_in_cloudformation_cdk_and_terraform() {
+    let out = run(&[
+        "check",
+        "testdata/policy/cloudformation",
+        "testdata/rules/DDB101/fail_cdk_assembly",
+        "testdata/policy/terraform",
+        "--policy",
+        PITR,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = json(&out);
+    let s = |x: &str| x.to_string();
+    let nested = "testdata/rules/DDB101/fail_cdk_assembly/DataStackArchiveNestedStackArchive97AE72BA.nested.template.json";
+    assert_eq!(
+        findings(&report, &["ORG_TABLE_PITR", "ORG_REPLICA_PITR"]),
+        [
+            // PointInTimeRecoveryEnabled: false, at the value.
+            (
+                s("ORG_TABLE_PITR"),
+                s("testdata/policy/cloudformation/tables.yaml"),
+                15,
+                s("OrdersTable"),
+                None,
+                false
+            ),
+            // Not set: at the logical ID.
+            (
+                s("ORG_TABLE_PITR"),
+                s("testdata/policy/cloudformation/tables.yaml"),
+                16,
+                s("SessionsTable"),
+                None,
+                false
+            ),
+            // Suppressed in its Metadata.
+            (
+                s("ORG_TABLE_PITR"),
+                s("testdata/policy/cloudformation/tables.yaml"),
+                26,
+                s("LegacyTable"),
+                None,
+                true
+            ),
+            (
+                s("ORG_TABLE_PITR"),
+                s("testdata/policy/terraform/main.tf"),
+                19,
+                s("aws_dynamodb_table.per_service[\"orders\"]"),
+                None,
+                false
+            ),
+            (
+                s("ORG_TABLE_PITR"),
+                s("testdata/policy/terraform/main.tf"),
+                23,
+                s("aws_dynamodb_table.events"),
+                None,
+                false
+            ),
+            // Suppressed by a comment.
+            (
+                s("ORG_TABLE_PITR"),
+                s("testdata/policy/terraform/main.tf"),
+                33,
+                s("aws_dynamodb_table.scratch"),
+                None,
+                true
+            ),
+            (
+                s("ORG_TABLE_PITR"),
+                s(nested),
+                8,
+                s("ArchiveTable4E5864BF"),
+                Some(s(
+                    "DataStack/Archive.NestedStack/Archive/ArchiveTable/Resource"
+                )),
+                false
+            ),
+        ]
+    );
+    let first = &report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "ORG_TABLE_PITR")
+        .unwrap();
+    assert_eq!(
+        first["message"],
+        "the table has no point-in-time recovery: a bad write or delete cannot be undone"
+    );
+    assert!(
+        first["help"]
+            .as_str()
+            .unwrap()
+            .starts_with("enable point-in-time recovery")
+    );
+    assert_eq!(first["rule_name"], "ORG_TABLE_PITR");
+    assert_eq!(first["severity"], "error");
+}
+
+#[test]
+fn registry_rules_run_on_templates_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bucket.yaml"),
+        "Resources:\n  Logs:\n    Type: AWS::S3::Bucket\n    Properties:\n      VersioningConfiguration:\n        Status: Suspended\n  Data:\n    Type: AWS::S3::Bucket\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("versioning.guard"),
+        "let buckets = Resources.*[ Type == 'AWS::S3::Bucket' ]\n\
+         rule BUCKET_VERSIONING when %buckets !empty {\n\
+           %buckets.Properties.VersioningConfiguration.Status == 'Enabled'\n\
+         }\n",
+    )
+    .unwrap();
+    let out = ddbguard(
+        dir.path(),
+        &[
+            "check",
+            ".",
+            "--policy",
+            "versioning.guard",
+            "--select",
+            "BUCKET_VERSIONING",
+            "--format",
+            "json",
+        ],
+    );
+    let report = json(&out);
+    let got: Vec<(u64, String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["location"]["start_line"].as_u64().unwrap(),
+                f["resource"]["id"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                6,
+                "Logs".into(),
+                "Status is \"Suspended\", expected == \"Enabled\"".into()
+            ),
+            (
+                7,
+                "Data".into(),
+                "Properties.VersioningConfiguration.Status is missing".into()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn exit_codes() {
+    // Findings of a policy rule: 1.
+    let out = run(&[
+        "check",
+        "testdata/policy/cloudformation",
+        "--policy",
+        PITR,
+        "--select",
+        "ORG_TABLE_PITR",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    // None: 0.
+    let out = run(&[
+        "check",
+        "testdata/rules/DDB101/pass_enabled.json",
+        "--policy",
+        PITR,
+        "--select",
+        "ORG_TABLE_PITR",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // A policy that does not exist, a directory without policies: 2.
+    let out = run(&[
+        "check",
+        "testdata/policy/cloudformation",
+        "--policy",
+        "no/such.guard",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no/such.guard: cannot read the policy"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&[
+        "check",
+        "testdata/policy/cloudformation",
+        "--policy",
+        "testdata/policy/terraform",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("testdata/policy/terraform: no .guard files"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_policy_that_does_not_parse_stops_the_run_at_its_line_and_column() {
+    let out = run(&[
+        "check",
+        "testdata/policy/cloudformation",
+        "--policy",
+        "testdata/policy/policies/broken.guard",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr(&out).starts_with(
+            "ddbguard: testdata/policy/policies/broken.guard:4:36: the policy does not parse"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn rule_names_are_unique_and_distinct_from_built_in_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.guard"),
+        "rule SAME { Resources exists }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("b.guard"),
+        "# b\nrule SAME { Resources exists }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("c.guard"),
+        "rule DDB101 { Resources exists }\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("t.yaml"), "Resources: {}\n").unwrap();
+    let out = ddbguard(
+        dir.path(),
+        &[
+            "check", "t.yaml", "--policy", "a.guard", "--policy", "b.guard",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out).trim(),
+        "ddbguard: b.guard:2: rule SAME is also defined at a.guard:1: policy rule names must be unique"
+    );
+    let out = ddbguard(dir.path(), &["check", "t.yaml", "--policy", "c.guard"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("c.guard:1: rule DDB101 has the name of the built-in rule DDB101"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_rule_that_errors_is_ddb004_at_the_policy_file_and_the_others_still_run() {
+    let out = run(&[
+        "check",
+        "testdata/policy/cloudformation",
+        "--policy",
+        "testdata/policy/policies/error.guard",
+        "--policy",
+        PITR,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    let all = report["findings"].as_array().unwrap();
+    let errors: Vec<_> = all.iter().filter(|f| f["rule_id"] == "DDB004").collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["path"], "testdata/policy/policies/error.guard");
+    assert_eq!(errors[0]["location"]["start_line"], 1);
+    let message = errors[0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("policy testdata/policy/policies/error.guard could not be evaluated on testdata/policy/cloudformation/tables.yaml: cfn-guard failed to evaluate it: Regex"),
+        "{message}"
+    );
+    assert!(
+        errors[0]["help"]
+            .as_str()
+            .unwrap()
+            .contains("BROKEN_PATTERN")
+    );
+    assert!(all.iter().any(|f| f["rule_id"] == "ORG_TABLE_PITR"));
+    assert!(!all.iter().any(|f| f["rule_id"] == "BROKEN_PATTERN"));
+}
+
+#[test]
+fn sarif_lists_policy_rules_and_points_results_at_them() {
+    let out = run(&[
+        "check",
+        "testdata/policy/cloudformation",
+        "--policy",
+        PITR,
+        "--format",
+        "sarif",
+    ]);
+    let sarif = json(&out);
+    let run = &sarif["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let index = rules
+        .iter()
+        .position(|r| r["id"] == "ORG_TABLE_PITR")
+        .expect("policy rule in rules[]");
+    assert!(rules.iter().any(|r| r["id"] == "ORG_REPLICA_PITR"));
+    assert!(rules.iter().any(|r| r["id"] == "DDB101"));
+    assert_eq!(rules[index]["properties"]["policy"], PITR);
+    assert_eq!(rules[index]["defaultConfiguration"]["level"], "error");
+    let results: Vec<_> = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["ruleId"] == "ORG_TABLE_PITR")
+        .collect();
+    assert_eq!(results.len(), 3);
+    assert!(results.iter().all(|r| r["ruleIndex"] == index));
+    assert_eq!(
+        results
+            .iter()
+            .filter(|r| r["suppressions"].is_array())
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn policy_findings_are_suppressed_by_config_entries_and_follow_select() {
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_dir(
+        &root().join("testdata/policy/cloudformation"),
+        &dir.path().join("infra"),
+    );
+    std::fs::copy(root().join(PITR), dir.path().join("pitr.guard")).unwrap();
+    std::fs::write(
+        dir.path().join(".ddbguard.yaml"),
+        "suppressions:\n  - rule: ORG_TABLE_PITR\n    resource: Sessions*\n    reason: sessions expire after a day\n",
+    )
+    .unwrap();
+    let out = ddbguard(
+        dir.path(),
+        &[
+            "check",
+            "infra",
+            "--policy",
+            "pitr.guard",
+            "--select",
+            "ORG_TABLE_PITR",
+            "--format",
+            "json",
+        ],
+    );
+    let report = json(&out);
+    let f = findings(&report, &["ORG_TABLE_PITR"]);
+    let suppressed: Vec<&str> = f.iter().filter(|x| x.5).map(|x| x.3.as_str()).collect();
+    assert_eq!(suppressed, ["SessionsTable", "LegacyTable"]);
+    assert_eq!(report["summary"]["findings"], 1);
+}
+
+#[test]
+fn rules_and_explain_know_policy_rules() {
+    let out = run(&["rules", "--policy", PITR]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Guard policy rules:"), "{text}");
+    assert!(text.contains("ORG_TABLE_PITR"), "{text}");
+    let out = run(&["rules", "--format", "json", "--policy", PITR]);
+    let catalog = json(&out);
+    let rule = catalog["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "ORG_REPLICA_PITR")
+        .unwrap();
+    assert_eq!(rule["policy"], PITR);
+    let out = run(&["explain", "ORG_TABLE_PITR", "--policy", PITR]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("rule ORG_TABLE_PITR when %tables !empty {"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("ORG_REPLICA_PITR when"),
+        "only the rule asked for: {text}"
+    );
+}
+
+#[test]
+fn model_documents_show_what_policies_see() {
+    let out = run(&["model", "--documents", "testdata/policy/terraform"]);
+    let docs = json(&out);
+    let model = docs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["kind"] == "model")
+        .unwrap();
+    let tables = model["value"]["tables"].as_array().unwrap();
+    let orders = tables
+        .iter()
+        .find(|t| t["id"] == "aws_dynamodb_table.per_service[\"orders\"]")
+        .unwrap();
+    assert_eq!(orders["pitr"], false);
+    assert_eq!(orders["hash_key"], "id");
+    assert_eq!(orders["path"], "testdata/policy/terraform/main.tf");
+}
+
+#[test]
+fn policy_test_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(root().join(PITR), dir.path().join("pitr.guard")).unwrap();
+    let spec = |expected: &str| {
+        format!(
+            "- name: one table without PITR\n  input:\n    tables:\n      - id: T\n        table_kind: table\n        replicas: []\n  expectations:\n    rules:\n      ORG_TABLE_PITR: {expected}\n      ORG_REPLICA_PITR: SKIP\n"
+        )
+    };
+    std::fs::write(dir.path().join("ok.yaml"), spec("FAIL")).unwrap();
+    std::fs::write(dir.path().join("wrong.yaml"), spec("PASS")).unwrap();
+    let out = ddbguard(
+        dir.path(),
+        &[
+            "policy",
+            "test",
+            "--rules",
+            "pitr.guard",
+            "--test-data",
+            "ok.yaml",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = ddbguard(
+        dir.path(),
+        &[
+            "policy",
+            "test",
+            "--rules",
+            "pitr.guard",
+            "--test-data",
+            "wrong.yaml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("  FAIL Rules:\n    ORG_TABLE_PITR: Expected = PASS, Evaluated = [FAIL]"),
+        "{text}"
+    );
+    let out = ddbguard(
+        dir.path(),
+        &[
+            "policy",
+            "test",
+            "--rules",
+            "pitr.guard",
+            "--test-data",
+            "missing.yaml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// The registry's specs whose expectations name a rule the paired file does not define
+/// (cfn-guard checks nothing for them either, and says so).
+const MISNAMED: &[&str] = &["s3_bucket_default_lock_enable_tests.yml"];
+
+/// Every test spec of the AWS Guard Rules Registry holds through `ddbguard policy test`.
+#[test]
+fn registry_specs_hold() {
+    let registry = root().join("../shared/guard-registry/rules/aws");
+    if !registry.is_dir() {
+        eprintln!("skipped: {} is not here", registry.display());
+        return;
+    }
+    let mut specs = Vec::new();
+    for service in std::fs::read_dir(&registry).unwrap().flatten() {
+        if let Ok(tests) = std::fs::read_dir(service.path().join("tests")) {
+            specs.extend(tests.flatten().map(|e| e.path()));
+        }
+    }
+    specs.sort();
+    let mut failed = Vec::new();
+    let mut ran = 0;
+    for spec in &specs {
+        let name = spec.file_name().unwrap().to_string_lossy().to_string();
+        let Some(rules) = paired_rules(spec) else {
+            failed.push(format!("{}: no rule file to pair with", spec.display()));
+            continue;
+        };
+        let out = ddbguard(
+            root(),
+            &[
+                "policy",
+                "test",
+                "--rules",
+                rules.to_str().unwrap(),
+                "--test-data",
+                spec.to_str().unwrap(),
+            ],
+        );
+        ran += 1;
+        if out.status.code() != Some(0) {
+            failed.push(format!(
+                "{}: exit {:?}\n{}{}",
+                spec.display(),
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout),
+                stderr(&out)
+            ));
+        }
+        let unchecked = stderr(&out).contains("so its expectation was not checked");
+        assert_eq!(
+            unchecked,
+            MISNAMED.contains(&name.as_str()),
+            "{name}: {}",
+            stderr(&out)
+        );
+    }
+    assert!(ran >= 160, "only {ran} specs found");
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
+
+/// The rule file of a spec: the one in the service folder whose name the spec's stem starts
+/// with (`x_tests.yml` → `x.guard`), else the one defining the rules the spec expects.
+fn paired_rules(spec: &Path) -> Option<PathBuf> {
+    let dir = spec.parent()?.parent()?;
+    let stem = spec
+        .file_stem()?
+        .to_string_lossy()
+        .trim_end_matches("_tests")
+        .to_string();
+    let guards: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "guard"))
+        .collect();
+    if let Some(g) = guards
+        .iter()
+        .find(|g| g.file_stem().is_some_and(|s| s.to_string_lossy() == stem))
+    {
+        return Some(g.clone());
+    }
+    let text = std::fs::read_to_string(spec).ok()?;
+    guards
+        .iter()
+        .find(|g| {
+            let rules = std::fs::read_to_string(g).unwrap_or_default();
+            ddbguard::policy::load::declared_rules(&rules)
+                .iter()
+                .any(|(name, _)| text.contains(&format!("{name}:")))
+        })
+        .or_else(|| {
+            guards.iter().find(|g| {
+                g.file_stem()
+                    .is_some_and(|s| s.to_string_lossy().starts_with(&stem))
+            })
+        })
+        .cloned()
+}
+
+#[test]
+fn config_policies_are_relative_to_the_config_and_rules_set_their_severity() {
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_dir(
+        &root().join("testdata/policy/cloudformation"),
+        &dir.path().join("infra"),
+    );
+    std::fs::create_dir_all(dir.path().join("policies")).unwrap();
+    std::fs::copy(root().join(PITR), dir.path().join("policies/pitr.guard")).unwrap();
+    std::fs::write(
+        dir.path().join(".ddbguard.yaml"),
+        "policies:\n  - policies\nrules:\n  ORG_TABLE_PITR: warning\n",
+    )
+    .unwrap();
+    // Run from a subdirectory: the config is found upward, its policies relative to it.
+    let out = ddbguard(
+        &dir.path().join("infra"),
+        &[
+            "check",
+            ".",
+            "--select",
+            "ORG_TABLE_PITR",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = json(&out);
+    assert_eq!(report["summary"]["warnings"], 2);
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["severity"] == "warning")
+    );
+    // A rule name that no policy defines is still an error in the config.
+    std::fs::write(
+        dir.path().join(".ddbguard.yaml"),
+        "policies: [policies]\nrules:\n  ORG_TABLE_PTIR: warning\n",
+    )
+    .unwrap();
+    let out = ddbguard(dir.path(), &["check", "infra"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains(".ddbguard.yaml:3:3: unknown rule \"ORG_TABLE_PTIR\""),
+        "{}",
+        stderr(&out)
+    );
+}
