@@ -111,10 +111,26 @@ pub fn check_loaded_with_base(
     let problems = suppress::apply(&mut tagged, &scopes, &sources, settings, &suppress::today());
     let mut findings: Vec<Finding> = tagged.into_iter().map(|(_, f)| f).chain(problems).collect();
     // Two scopes never merge their findings, even on a line they share (a module two
-    // root modules call): each scope's findings are its own.
+    // root modules call): each scope's findings are its own. Nor do two resources: one
+    // policy message on two `for_each` instances of a block is two findings.
+    let resource = |f: &Finding| f.resource.as_ref().map(|r| r.id.clone());
     findings.sort_by(|a, b| {
-        (&a.path, a.location, a.rule_id, &a.message, &a.scope)
-            .cmp(&(&b.path, b.location, b.rule_id, &b.message, &b.scope))
+        (
+            &a.path,
+            a.location,
+            a.rule_id,
+            &a.message,
+            &a.scope,
+            resource(a),
+        )
+            .cmp(&(
+                &b.path,
+                b.location,
+                b.rule_id,
+                &b.message,
+                &b.scope,
+                resource(b),
+            ))
     });
     findings.dedup_by(|a, b| {
         a.path == b.path
@@ -122,6 +138,7 @@ pub fn check_loaded_with_base(
             && a.rule_id == b.rule_id
             && a.message == b.message
             && a.scope == b.scope
+            && a.resource == b.resource
     });
     let mut summary = Summary {
         files,

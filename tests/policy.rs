@@ -674,3 +674,55 @@ fn config_policies_are_relative_to_the_config_and_rules_set_their_severity() {
         stderr(&out)
     );
 }
+
+/// The example policies come with cfn-guard test specs; they hold.
+#[test]
+fn example_policy_specs_hold() {
+    for name in ["pitr_every_table", "owner_tag", "billing_by_environment"] {
+        let out = run(&[
+            "policy",
+            "test",
+            "--rules",
+            &format!("examples/policies/{name}.guard"),
+            "--test-data",
+            &format!("examples/policies/tests/{name}_tests.yaml"),
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
+
+/// The model documents of every test scope match the published schema.
+#[test]
+fn model_documents_match_their_schema() {
+    let text = std::fs::read_to_string(root().join("schema/policy-model.schema.json")).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let validator = jsonschema::draft202012::new(&schema).expect("a valid JSON Schema");
+    let out = run(&[
+        "model",
+        "--documents",
+        "testdata/policy",
+        "testdata/rules",
+        "testdata/cdk",
+    ]);
+    let docs = json(&out);
+    let mut models = 0;
+    for d in docs
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["kind"] == "model")
+    {
+        models += 1;
+        let errors: Vec<String> = validator
+            .iter_errors(&d["value"])
+            .map(|e| format!("{}: {e}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", d["document"]);
+    }
+    assert!(models > 20, "{models} model documents");
+}

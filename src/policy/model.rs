@@ -131,20 +131,23 @@ pub fn document(scope: &Scope, sources: &SourceMap) -> Document {
                             str_value,
                         );
                         let mut dims = Map::new();
+                        let mut unknown = Vec::new();
                         for d in &m.dimensions {
                             if let Some(name) = known(&d.name, str_value)
                                 .and_then(|v| v.as_str().map(str::to_string))
                             {
-                                b.prop(
+                                b.map_prop(
                                     &mut dims,
-                                    &format!("{p}/dimensions"),
+                                    &mut unknown,
+                                    &p,
+                                    "dimensions",
                                     &name,
-                                    Some(&d.value),
-                                    str_value,
+                                    &d.value,
                                 );
                             }
                         }
                         mo.insert("dimensions".into(), Value::Object(dims));
+                        add_unknown(&mut mo, unknown);
                         Value::Object(mo)
                     })
                     .collect();
@@ -255,6 +258,30 @@ struct Builder {
 }
 
 impl Builder {
+    /// A value of a map whose keys are data (tags, dimensions): known values go into `o`;
+    /// unknown ones are named `{name}.{key}` in `parent`'s `unknown` list.
+    fn map_prop(
+        &mut self,
+        o: &mut Map<String, Value>,
+        parent: &mut Vec<Value>,
+        path: &str,
+        name: &str,
+        key: &str,
+        p: &Prop<Str>,
+    ) {
+        let at = format!("{path}/{name}/{key}");
+        self.spans.values.insert(at.clone(), p.span);
+        match known(p, str_value) {
+            Some(v) => {
+                o.insert(key.into(), v);
+            }
+            None => {
+                parent.push(format!("{name}.{key}").into());
+                self.spans.unknown.insert(at);
+            }
+        }
+    }
+
     /// Insert a known value at `key`, and remember its span.
     fn prop<T>(
         &mut self,
@@ -383,16 +410,12 @@ impl Builder {
         );
         o.insert("sse".into(), Value::Object(sse));
         let mut tags = Map::new();
+        let mut unknown = Vec::new();
         for tag in &t.tags {
-            self.prop(
-                &mut tags,
-                &format!("{path}/tags"),
-                &tag.key,
-                Some(&tag.value),
-                str_value,
-            );
+            self.map_prop(&mut tags, &mut unknown, path, "tags", &tag.key, &tag.value);
         }
         o.insert("tags".into(), Value::Object(tags));
+        add_unknown(o, unknown);
         for (k, list, span) in [
             ("gsis", &t.gsis, t.gsis_span),
             ("lsis", &t.lsis, t.lsis_span),
@@ -458,6 +481,19 @@ fn known<T>(p: &Prop<T>, f: fn(&T) -> Option<Value>) -> Option<Value> {
             let first = values.next()??;
             values.all(|v| v.as_ref() == Some(&first)).then_some(first)
         }
+    }
+}
+
+/// Name more unknown values in an object's `unknown` list.
+fn add_unknown(o: &mut Map<String, Value>, names: Vec<Value>) {
+    if names.is_empty() {
+        return;
+    }
+    if let Value::Array(list) = o
+        .entry("unknown")
+        .or_insert_with(|| Value::Array(Vec::new()))
+    {
+        list.extend(names);
     }
 }
 

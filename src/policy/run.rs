@@ -115,6 +115,7 @@ fn findings(
     enabled: &dyn Fn(&str) -> bool,
     out: &mut Vec<RawFinding>,
 ) {
+    let start = out.len();
     for r in results {
         if r.status != engine::Status::Fail || !enabled(&r.name) {
             continue;
@@ -153,7 +154,7 @@ fn findings(
                 Some(m) => format!("{}|{m}", f.path),
                 None => f.path.clone(),
             };
-            out.push(RawFinding {
+            let finding = RawFinding {
                 rule: rule.meta,
                 severity: rule.meta.severity,
                 message,
@@ -162,7 +163,21 @@ fn findings(
                 resource: place.resource,
                 key,
                 related: Vec::new(),
-            });
+            };
+            // Several clauses of a rule failing at one place are one finding: the one with
+            // the rule's own message when there is one.
+            match out[start..].iter_mut().find(|o| {
+                o.rule.id == finding.rule.id
+                    && o.span == finding.span
+                    && o.resource == finding.resource
+            }) {
+                Some(o) => {
+                    if custom.is_some() && o.help.is_empty() {
+                        *o = finding;
+                    }
+                }
+                None => out.push(finding),
+            }
         }
     }
 }
