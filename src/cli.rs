@@ -27,7 +27,7 @@ pub struct Cli {
 pub enum Command {
     /// Check templates and report findings.
     #[command(after_help = EXIT_STATUS_HELP)]
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List the rule catalog.
     Rules {
         #[arg(long, value_enum, default_value_t = CatalogFormat::Text)]

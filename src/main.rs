@@ -59,7 +59,7 @@ fn warn(line: &str) {
 
 fn run(cli: Cli) -> Result<u8, Stop> {
     match cli.command {
-        Command::Check(args) => check(args),
+        Command::Check(args) => check(*args),
         Command::Rules { format, policies } => {
             load_policies(None, &policies)?;
             let text = match format {

@@ -795,7 +795,26 @@ fn stable_sarif(text: &str) -> String {
         })
         .collect();
     run["tool"]["driver"]["rules"] = Value::Array(kept);
-    serde_json::to_string_pretty(&v).unwrap()
+    serde_json::to_string_pretty(&sorted_keys(v)).unwrap()
+}
+
+/// A JSON value with every object's keys in sorted order, whatever order `serde_json::Map`
+/// keeps (cfn-guard turns on `preserve_order` for the whole build).
+fn sorted_keys(v: Value) -> Value {
+    match v {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k, sorted_keys(v)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sorted_keys).collect()),
+        other => other,
+    }
 }
 
 #[test]

@@ -419,7 +419,7 @@ fn query_value(q: &Value) -> String {
         Some(v @ (Value::Object(_) | Value::Array(_))) => {
             let s = v.to_string();
             if s.len() > 60 {
-                format!("{}…", &s[..s.floor_char_boundary(57)])
+                format!("{}…", &s[..char_floor(&s, 57)])
             } else {
                 s
             }
@@ -427,6 +427,15 @@ fn query_value(q: &Value) -> String {
         Some(v) => v.to_string(),
         None => "nothing".into(),
     }
+}
+
+/// The largest char boundary at or below `at`.
+pub(crate) fn char_floor(s: &str, at: usize) -> usize {
+    let mut at = at.min(s.len());
+    while !s.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
 }
 
 fn last_segment(path: &str) -> &str {

@@ -370,7 +370,7 @@ pub fn split_fix(message: &str) -> (String, Option<String>) {
 }
 
 fn line_col(text: &str, at: usize) -> (usize, usize) {
-    let before = &text[..text.floor_char_boundary(at.min(text.len()))];
+    let before = &text[..super::engine::char_floor(text, at)];
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, col)
