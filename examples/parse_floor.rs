@@ -54,9 +54,11 @@ fn main() {
     let parsed_docs: usize = json_or_yaml
         .par_iter()
         .map(|path| {
-            let (file, problem) = ddbguard::model::cfn::read_file(path, &sources);
+            let Ok(file) = ddbguard::model::cfn::read_file(path, &sources) else {
+                return 0;
+            };
             let text = sources.get(file).text.clone();
-            usize::from(problem.is_none() && ddbguard::model::cfn::parse(path, &text, file).is_ok())
+            usize::from(ddbguard::model::cfn::parse(path, &text, file).is_ok())
         })
         .sum();
     let (parsed_tf, tf_bytes): (usize, usize) = tf

@@ -25,7 +25,12 @@ pub struct Loaded {
 pub fn load(paths: &[PathBuf], settings: &Settings) -> Result<Loaded, Error> {
     let exclude = build_globset(&settings.config.exclude)?;
     let found = walk::walk(paths, &exclude).map_err(Error)?;
-    let sources = Arc::new(SourceMap::default());
+    // Only the checked tree is read: the paths given, the config file and `--var-file`s.
+    let mut roots = found.roots.clone();
+    for extra in settings.config.path.iter().chain(&settings.tf_var_files) {
+        roots = roots.with(extra);
+    }
+    let sources = Arc::new(SourceMap::confined(roots));
     let mut messages = Vec::new();
     if found.assemblies.is_empty() {
         for app in &found.unsynthesized_cdk_apps {
@@ -36,16 +41,21 @@ pub fn load(paths: &[PathBuf], settings: &Settings) -> Result<Loaded, Error> {
         }
     }
 
-    let documents: Vec<(Vec<Scope>, model::cfn::Skipped)> = found
+    let documents: Vec<model::cfn::Document> = found
         .documents
         .par_iter()
-        .map(|path| model::cfn::load_document(path, &sources))
+        .map(|path| model::cfn::load_document(path, &sources, found.named.contains(path)))
         .collect();
-    let mut scopes = Vec::new();
+    let mut scopes: Vec<Scope> = found
+        .unreadable
+        .iter()
+        .map(|(path, why)| model::cfn::unreadable(path, why.clone(), &sources))
+        .collect();
     let mut skipped = Vec::new();
-    for (s, skip) in documents {
-        scopes.extend(s);
-        skipped.extend(skip);
+    for doc in documents {
+        scopes.extend(doc.scopes);
+        skipped.extend(doc.skipped);
+        messages.extend(doc.message);
     }
     let assemblies: Vec<Scope> = found
         .assemblies

@@ -12,8 +12,9 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Files larger than this are reported (DDB001) instead of parsed.
-pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// Files larger than this are reported (DDB001) instead of parsed (see [`crate::source`],
+/// where every file is read).
+pub use crate::source::MAX_FILE_BYTES;
 
 /// An error that stops the command itself (exit status 2).
 #[derive(Debug)]
@@ -393,7 +394,8 @@ pub fn relative(from: &Path, to: &Path) -> PathBuf {
 pub fn location(sources: &SourceMap, span: Span) -> Location {
     let file = sources.get(span.file);
     let len = file.text.len();
-    let last = if file.text.ends_with('\n') {
+    // The line end is `\n`, `\r\n` or `\r`: its last byte is on the last line.
+    let last = if file.text.ends_with(['\n', '\r']) {
         len.saturating_sub(1)
     } else {
         len

@@ -5,7 +5,13 @@
 //! named on the command line are always checked. A directory holding a CDK cloud assembly
 //! (`manifest.json`) is one unit, handed whole to the CDK frontend; a `cdk.out` assembly
 //! below a directory is found even when `.gitignore` lists it.
+//!
+//! A path that cannot be read (a loop of symbolic links, a directory that cannot be
+//! listed), named or met in the walk, is listed in [`Found::unreadable`] and the walk goes
+//! on; only a named path that does not exist stops the command. The walk also gives the
+//! [`Roots`] of the checked tree: what the frontends may open.
 
+use crate::source::{Roots, display_path};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -20,6 +26,13 @@ pub struct Found {
     pub assemblies: Vec<PathBuf>,
     /// Directories that look like a CDK app (`cdk.json`) with no `cdk.out`.
     pub unsynthesized_cdk_apps: Vec<PathBuf>,
+    /// Documents named on the command line: always checked, never skipped in silence.
+    pub named: HashSet<PathBuf>,
+    /// Paths that could not be read, and why (each becomes a DDB001).
+    pub unreadable: Vec<(PathBuf, String)>,
+    /// The checked tree: the paths named (a named `manifest.json` or `.tf` file stands for
+    /// its directory, which is what is read).
+    pub roots: Roots,
 }
 
 /// Whether a file name is one ddbguard reads as a document.
@@ -53,10 +66,11 @@ pub fn is_terraform(name: &str) -> bool {
 /// Whether `dir` holds a CDK cloud assembly: a `manifest.json` that is a JSON object with
 /// the schema `"version"` and `"artifacts"` CDK writes (a `cdk.out` may hold only a
 /// `"version"` when the app has no stack). Other tools' `manifest.json` files (web app
-/// manifests, browser extensions) are not assemblies.
-pub fn is_assembly_dir(dir: &Path) -> bool {
+/// manifests, browser extensions) are not assemblies. Only a manifest inside `roots` is
+/// opened.
+pub fn is_assembly_dir(dir: &Path, roots: &Roots) -> bool {
     let is_cdk_out = dir.file_name().is_some_and(|n| n == "cdk.out");
-    match manifest_head(&dir.join("manifest.json")) {
+    match manifest_head(&dir.join("manifest.json"), roots) {
         Some(head) => {
             head.trim_start().starts_with('{')
                 && head.contains("\"version\"")
@@ -66,16 +80,11 @@ pub fn is_assembly_dir(dir: &Path) -> bool {
     }
 }
 
-/// The first 4 KB of a file, when it is a readable file (CDK writes `"version"` and
-/// `"artifacts"` first).
-fn manifest_head(path: &Path) -> Option<String> {
-    use std::io::Read;
-    if !path.is_file() {
-        return None;
-    }
-    let f = std::fs::File::open(path).ok()?;
-    let mut buf = Vec::with_capacity(4096);
-    f.take(4096).read_to_end(&mut buf).ok()?;
+/// The first 4 KB of a file, when it is a readable regular file (CDK writes `"version"`
+/// and `"artifacts"` first). Read like every file (see [`crate::source::read_head`]): a
+/// FIFO named `manifest.json` is not opened.
+fn manifest_head(path: &Path, roots: &Roots) -> Option<String> {
+    let buf = crate::source::read_head(path, roots, 4096).ok()?;
     Some(String::from_utf8_lossy(&buf).into_owned())
 }
 
@@ -92,39 +101,63 @@ fn is_nested_assembly(inner: &Path, outer: &Path) -> bool {
 
 const SKIP_DIRS: &[&str] = &[".git", "node_modules", "target", ".terraform"];
 
-/// Walk `paths`. Missing paths are returned as errors (the command cannot run).
+/// Walk `paths`. A named path that does not exist is an error (the command cannot run);
+/// one that cannot be read is listed in [`Found::unreadable`].
 pub fn walk(paths: &[PathBuf], exclude: &globset::GlobSet) -> Result<Found, String> {
     let mut found = Found::default();
-    let mut tf_dirs = std::collections::BTreeSet::new();
+    // First what each named path is, which gives the roots; then the walk, inside them.
+    let mut named = Vec::new();
     for root in paths {
-        let meta = std::fs::metadata(root)
-            .map_err(|e| format!("{}: {}", crate::source::display_path(root), e))?;
-        if meta.is_file() {
-            let name = root
-                .file_name()
-                .map(|n| n.to_string_lossy().to_string())
-                .unwrap_or_default();
-            if is_terraform(&name) {
-                tf_dirs.insert(parent_or_dot(root));
-            } else if name == "manifest.json" && is_assembly_dir(&parent_or_dot(root)) {
-                found.assemblies.push(parent_or_dot(root));
+        match std::fs::metadata(root) {
+            Ok(meta) => named.push((root, meta.is_dir())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(format!("{}: {}", display_path(root), e));
+            }
+            Err(e) => found
+                .unreadable
+                .push((root.clone(), format!("cannot read the path: {e}"))),
+        }
+    }
+    found.roots = Roots::new(named.iter().map(|(root, is_dir)| {
+        let name = root.file_name().map(|n| n.to_string_lossy().to_string());
+        let unit = name.is_some_and(|n| is_terraform(&n) || n == "manifest.json");
+        if !is_dir && unit {
+            parent_or_dot(root)
+        } else {
+            root.to_path_buf()
+        }
+    }));
+    let mut tf_dirs = std::collections::BTreeSet::new();
+    for (root, is_dir) in named {
+        if is_dir {
+            if is_assembly_dir(root, &found.roots) {
+                found.assemblies.push(root.clone());
             } else {
-                // Named on the command line: always checked.
-                found.documents.push(root.clone());
+                walk_dir(root, exclude, &mut found, &mut tf_dirs);
             }
             continue;
         }
-        if is_assembly_dir(root) {
-            found.assemblies.push(root.clone());
-            continue;
+        let name = root
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        if is_terraform(&name) {
+            tf_dirs.insert(parent_or_dot(root));
+        } else if name == "manifest.json" && is_assembly_dir(&parent_or_dot(root), &found.roots) {
+            found.assemblies.push(parent_or_dot(root));
+        } else {
+            // Named on the command line: always checked.
+            found.documents.push(root.clone());
+            found.named.insert(root.clone());
         }
-        walk_dir(root, exclude, &mut found, &mut tf_dirs);
     }
     found.terraform_dirs = tf_dirs.into_iter().collect();
     found.documents.sort();
     found.documents.dedup();
     found.assemblies.sort();
     found.assemblies.dedup();
+    found.unreadable.sort();
+    found.unreadable.dedup();
     let all: HashSet<PathBuf> = found.assemblies.iter().cloned().collect();
     found.assemblies.retain(|a| {
         !a.ancestors()
@@ -132,6 +165,26 @@ pub fn walk(paths: &[PathBuf], exclude: &globset::GlobSet) -> Result<Found, Stri
             .any(|outer| all.contains(outer) && is_nested_assembly(a, outer))
     });
     Ok(found)
+}
+
+/// The path a walk error is about and the system's reason, for errors of the file system
+/// (a directory that cannot be listed, a loop of links); not for a bad ignore file.
+fn walk_error(err: &ignore::Error) -> Option<(PathBuf, String)> {
+    fn io(err: &ignore::Error) -> Option<String> {
+        match err {
+            ignore::Error::Io(e) => Some(e.to_string()),
+            ignore::Error::WithDepth { err, .. } => io(err),
+            _ => None,
+        }
+    }
+    match err {
+        ignore::Error::WithPath { path, err } => io(err).map(|why| (path.clone(), why)),
+        ignore::Error::WithDepth { err, .. } => walk_error(err),
+        ignore::Error::Loop { child, .. } => {
+            Some((child.clone(), "a loop of symbolic links".to_string()))
+        }
+        _ => None,
+    }
 }
 
 /// The stack directories of a CDK for Terraform app: `cdktf.out/stacks/*` holding a
@@ -190,7 +243,19 @@ fn walk_dir(
                 && (exclude_filter.is_match(rel) || exclude_filter.is_match(entry.path())))
         })
         .build();
-    for entry in walker.flatten() {
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                // A directory that cannot be listed: reported, and the walk goes on.
+                if let Some((path, why)) = walk_error(&err) {
+                    found
+                        .unreadable
+                        .push((path, format!("cannot read the directory: {why}")));
+                }
+                continue;
+            }
+        };
         let path = entry.path();
         let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
         if is_dir {
@@ -198,7 +263,7 @@ fn walk_dir(
             let cdk_out = path.join("cdk.out");
             let rel = cdk_out.strip_prefix(root).unwrap_or(&cdk_out);
             let excluded = exclude.is_match(rel) || exclude.is_match(&cdk_out);
-            if cdk_out.is_dir() && !excluded && is_assembly_dir(&cdk_out) {
+            if cdk_out.is_dir() && !excluded && is_assembly_dir(&cdk_out, &found.roots) {
                 found.assemblies.push(cdk_out);
             } else if path.join("cdk.json").is_file() {
                 found.unsynthesized_cdk_apps.push(path.to_path_buf());
@@ -217,7 +282,7 @@ fn walk_dir(
         let name = entry.file_name().to_string_lossy();
         if name == "manifest.json" {
             let dir = parent_or_dot(path);
-            if is_assembly_dir(&dir) {
+            if is_assembly_dir(&dir, &found.roots) {
                 found.assemblies.push(dir);
                 continue;
             }
@@ -251,23 +316,26 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cdk = dir.path().join("cdk.out");
         write(&cdk.join("manifest.json"), MANIFEST);
-        assert!(is_assembly_dir(&cdk));
+        assert!(is_assembly_dir(&cdk, &Roots::anywhere()));
         let web = dir.path().join("public");
         write(
             &web.join("manifest.json"),
             r#"{"name": "app", "version": "1", "icons": []}"#,
         );
-        assert!(!is_assembly_dir(&web));
+        assert!(!is_assembly_dir(&web, &Roots::anywhere()));
         // Even in a directory named cdk.out, a web manifest is not an assembly.
         let odd = dir.path().join("x/cdk.out");
         write(
             &odd.join("manifest.json"),
             r#"{"name": "app", "version": "1"}"#,
         );
-        assert!(!is_assembly_dir(&odd));
+        assert!(!is_assembly_dir(&odd, &Roots::anywhere()));
         write(&odd.join("manifest.json"), "not json at all");
-        assert!(!is_assembly_dir(&odd));
-        assert!(!is_assembly_dir(&dir.path().join("missing")));
+        assert!(!is_assembly_dir(&odd, &Roots::anywhere()));
+        assert!(!is_assembly_dir(
+            &dir.path().join("missing"),
+            &Roots::anywhere()
+        ));
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::model::node::{Node, NodeKind};
 use crate::model::terraform::eval::{RAttr, RBlock, RBody};
 use crate::model::terraform::value::{Sv, V};
 use crate::model::{Format, Kind, Problem, Prop, Resource, Scope};
-use crate::source::{FileId, SourceFile, SourceMap, Span};
+use crate::source::{FileId, SourceMap, Span, Syntax};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -38,8 +38,8 @@ pub fn from_plan(file: FileId, root: &Node, sources: &SourceMap) -> Scope {
 
 /// Read a plan file with ddbguard's own JSON reader: `None` when it is not a plan.
 pub fn load_plan_file(path: &Path, sources: &SourceMap) -> Option<Scope> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let id = sources.add(SourceFile::new(path.to_path_buf(), text.as_str()));
+    let id = sources.read(path, Syntax::Utf8).ok()?;
+    let text = sources.get(id).text.clone();
     let mut scope = Scope::new(Format::TerraformPlan, crate::source::display_path(path));
     scope.files.push(id);
     match crate::model::terraform::json::parse(&text, id, 0) {

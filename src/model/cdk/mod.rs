@@ -45,7 +45,7 @@ pub use replicas::add_replicas;
 use crate::model::cfn::{self, resolve::Template};
 use crate::model::node::Node;
 use crate::model::{Format, Problem, Scope};
-use crate::source::{FileId, SourceMap, Span, display_path};
+use crate::source::{FileId, SourceMap, Span, Unread, display_path};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -157,7 +157,47 @@ fn load_stacks(
         replicas::attach_replicas(scope, start..end, found);
         ranges.push(start..end);
     }
-    paths::assign_paths(scope, &mut stacks, &ranges, artifacts, tree_files);
+    paths::assign_paths(
+        scope,
+        &mut stacks,
+        &ranges,
+        artifacts,
+        tree_files,
+        sources.roots(),
+    );
+}
+
+/// Read a file of the assembly into the scope: its id, or `None` when it could not be read
+/// (a DDB001 on the scope) or lies outside the checked tree (a note).
+fn read_into(scope: &mut Scope, path: &Path, sources: &SourceMap) -> Option<FileId> {
+    match cfn::read_file(path, sources) {
+        Ok(file) => {
+            scope.files.push(file);
+            Some(file)
+        }
+        Err(Unread::Problem {
+            file,
+            span,
+            message,
+        }) => {
+            scope.files.push(file);
+            scope.problems.push(problem(span, message));
+            None
+        }
+        Err(Unread::Outside) => {
+            scope.notes.push(outside(path));
+            None
+        }
+    }
+}
+
+/// The note for a path the assembly names outside the checked tree (through `..`, an
+/// absolute path or a symbolic link): it is not read, and nothing of it is shown.
+fn outside(path: &Path) -> String {
+    format!(
+        "{} is outside the checked paths: not read",
+        display_path(path)
+    )
 }
 
 fn problem(span: Span, message: String) -> Problem {
@@ -179,12 +219,9 @@ fn read_manifest(
     visited: &mut HashSet<PathBuf>,
 ) {
     let path = dir.join("manifest.json");
-    let (file, read_problem) = cfn::read_file(&path, sources);
-    scope.files.push(file);
-    if let Some((span, message)) = read_problem {
-        scope.problems.push(problem(span, message));
+    let Some(file) = read_into(scope, &path, sources) else {
         return;
-    }
+    };
     let text = sources.get(file).text.clone();
     let root = match cfn::json::parse(&text, file) {
         Ok(root) => root,
@@ -264,7 +301,9 @@ fn read_manifest(
                     continue;
                 }
                 let sub_dir = dir.join(sub);
-                if sub_dir.join("manifest.json").is_file() {
+                if sources.roots().is_outside(&sub_dir) {
+                    scope.notes.push(outside(&sub_dir));
+                } else if sub_dir.join("manifest.json").is_file() {
                     if visited.insert(canonical(&sub_dir)) {
                         read.nested.push(sub_dir);
                     } else {
@@ -294,7 +333,7 @@ fn read_manifest(
             _ => {}
         }
     }
-    if !has_tree && dir.join("tree.json").is_file() {
+    if !has_tree && sources.roots().contains(&dir.join("tree.json")) {
         read.tree_files.push(dir.join("tree.json"));
     }
 }
@@ -305,6 +344,10 @@ fn read_stacks(artifacts: &[Artifact], sources: &SourceMap, scope: &mut Scope) -
     let mut seen: HashSet<PathBuf> = HashSet::new();
     for (i, art) in artifacts.iter().enumerate() {
         let path = art.dir.join(&art.template);
+        if sources.roots().is_outside(&path) {
+            scope.notes.push(outside(&path));
+            continue;
+        }
         if !path.is_file() {
             scope.problems.push(Problem {
                 help: Some(RESYNTH.into()),
@@ -346,6 +389,10 @@ fn read_stacks(artifacts: &[Artifact], sources: &SourceMap, scope: &mut Scope) -
                 continue;
             }
             let path = dir.join(&asset);
+            if sources.roots().is_outside(&path) {
+                scope.notes.push(outside(&path));
+                continue;
+            }
             if !path.is_file() {
                 scope.problems.push(Problem {
                     help: Some(RESYNTH.into()),
@@ -384,12 +431,7 @@ fn read_template(
     if !seen.insert(key) {
         return None;
     }
-    let (file, read_problem) = cfn::read_file(path, sources);
-    scope.files.push(file);
-    if let Some((span, message)) = read_problem {
-        scope.problems.push(problem(span, message));
-        return None;
-    }
+    let file = read_into(scope, path, sources)?;
     let text = sources.get(file).text.clone();
     match cfn::json::parse(&text, file) {
         Ok(root) => Some((root, file)),

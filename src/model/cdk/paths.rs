@@ -5,7 +5,7 @@
 use super::{Artifact, Stack, tree};
 use crate::model::Scope;
 use crate::model::node::Node;
-use crate::source::display_path;
+use crate::source::{Roots, Syntax, display_path, read_text};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -44,24 +44,15 @@ enum MetadataData {
     Other(serde::de::IgnoredAny),
 }
 
-/// Read an `additionalMetadataFile` into `paths`.
+/// Read an `additionalMetadataFile` (inside `roots` only) into `paths`.
 fn read_extra_metadata(
     path: &Path,
+    roots: &Roots,
     paths: &mut HashMap<String, Vec<String>>,
 ) -> Result<(), String> {
-    let size = std::fs::metadata(path)
-        .map_err(|e| format!("cannot read {}: {e}", display_path(path)))?
-        .len();
-    if size > crate::vocab::MAX_FILE_BYTES {
-        return Err(format!(
-            "{} is larger than {} MB",
-            display_path(path),
-            crate::vocab::MAX_FILE_BYTES / 1_000_000
-        ));
-    }
-    let bytes =
-        std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", display_path(path)))?;
-    let entries: HashMap<String, Vec<MetadataEntry>> = serde_json::from_slice(&bytes)
+    let text = read_text(path, roots, Syntax::Utf8)?;
+    let bytes = text.as_bytes();
+    let entries: HashMap<String, Vec<MetadataEntry>> = serde_json::from_slice(bytes)
         .map_err(|e| format!("{} is not CDK metadata: {e}", display_path(path)))?;
     for (key, items) in entries {
         for item in items {
@@ -103,6 +94,7 @@ pub(super) fn assign_paths(
     ranges: &[std::ops::Range<usize>],
     artifacts: &mut [Artifact],
     tree_files: &[PathBuf],
+    roots: &Roots,
 ) {
     let mut missing = false;
     for i in 0..stacks.len() {
@@ -134,7 +126,7 @@ pub(super) fn assign_paths(
             }
             if !art.paths.contains_key(&r.id)
                 && let Some(extra) = art.extra_metadata.take()
-                && let Err(why) = read_extra_metadata(&extra, &mut art.paths)
+                && let Err(why) = read_extra_metadata(&extra, roots, &mut art.paths)
             {
                 scope.notes.push(format!("construct paths not read: {why}"));
             }
@@ -160,7 +152,7 @@ pub(super) fn assign_paths(
         .filter_map(|s| s.construct_path.clone())
         .collect();
     for tree_file in tree_files {
-        let index = match tree::Index::load(tree_file, &known) {
+        let index = match tree::Index::load(tree_file, &known, roots) {
             Ok(index) => index,
             Err(why) => {
                 scope

@@ -9,6 +9,7 @@
 //! tree of tens of megabytes costs little memory.
 
 use super::md5;
+use crate::source::{Roots, Syntax, display_path, read_text};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -83,21 +84,15 @@ pub struct Index {
 impl Index {
     /// Read `tree.json`. `known_stacks` are stack construct paths known from the manifest
     /// (older trees carry no construct types).
-    pub fn load(path: &Path, known_stacks: &HashSet<String>) -> Result<Index, String> {
-        let meta =
-            std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        if meta.len() > crate::vocab::MAX_FILE_BYTES {
-            return Err(format!(
-                "{} is {} MB, larger than the {} MB ddbguard reads",
-                path.display(),
-                meta.len() / 1_000_000,
-                crate::vocab::MAX_FILE_BYTES / 1_000_000
-            ));
-        }
-        let bytes =
-            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let tree: TreeFile = serde_json::from_slice(&bytes)
-            .map_err(|e| format!("{} is not a construct tree: {e}", path.display()))?;
+    /// Read only inside `roots`.
+    pub fn load(
+        path: &Path,
+        known_stacks: &HashSet<String>,
+        roots: &Roots,
+    ) -> Result<Index, String> {
+        let bytes = read_text(path, roots, Syntax::Utf8)?;
+        let tree: TreeFile = serde_json::from_str(&bytes)
+            .map_err(|e| format!("{} is not a construct tree: {e}", display_path(path)))?;
         drop(bytes);
         let mut index = Index::default();
         if let Some(root) = &tree.tree {
@@ -269,13 +264,13 @@ mod tests {
             "attributes":{"aws:cdk:cloudformation:type":"AWS::DynamoDB::Table","aws:cdk:cloudformation:props":{"x":[1,2]}}}}}}}}}}"#,
         )
         .unwrap();
-        let index = Index::load(&path, &HashSet::new()).unwrap();
+        let index = Index::load(&path, &HashSet::new(), &Roots::anywhere()).unwrap();
         assert_eq!(index.path(Some("S"), &id), Some("S/Items/Resource"));
         assert_eq!(index.path(None, &id), Some("S/Items/Resource"));
         assert_eq!(index.path(Some("S"), "Nope"), None);
         let with_hash = format!("{id}{}", "0123456789abcdef".repeat(2));
         assert_eq!(index.path(Some("S"), &with_hash), Some("S/Items/Resource"));
         std::fs::write(&path, "[1,").unwrap();
-        assert!(Index::load(&path, &HashSet::new()).is_err());
+        assert!(Index::load(&path, &HashSet::new(), &Roots::anywhere()).is_err());
     }
 }

@@ -26,11 +26,22 @@ pub fn parse_strict(
     text: &str,
     max_depth: usize,
 ) -> Result<Option<Value<'_>>, (std::ops::Range<usize>, String)> {
-    if let Some(at) = too_deep(text, max_depth) {
-        return Err((
-            at..at + 1,
-            format!("the document nests deeper than {max_depth} levels"),
-        ));
+    match scan(text, max_depth) {
+        Some((at, Scan::TooDeep)) => {
+            return Err((
+                at..at + 1,
+                format!("the document nests deeper than {max_depth} levels"),
+            ));
+        }
+        Some((at, Scan::Nul)) => {
+            // jsonc-parser takes it; JSON (and CloudFormation) want it escaped.
+            return Err((
+                at..at + 1,
+                "a NUL character inside a string: JSON requires control characters escaped (\\u0000)"
+                    .into(),
+            ));
+        }
+        None => {}
     }
     let options = ParseOptions {
         allow_comments: false,
@@ -50,14 +61,25 @@ pub fn parse_strict(
         })
 }
 
-/// The offset of the first bracket nested deeper than `max`, ignoring strings.
-fn too_deep(text: &str, max: usize) -> Option<usize> {
+/// What [`scan`] found.
+#[derive(Debug, PartialEq, Eq)]
+enum Scan {
+    /// A bracket nested deeper than the limit.
+    TooDeep,
+    /// A raw NUL byte inside a string.
+    Nul,
+}
+
+/// The offset of the first bracket nested deeper than `max` (brackets inside strings do
+/// not count), or of the first raw NUL inside a string, in one pass before parsing.
+fn scan(text: &str, max: usize) -> Option<(usize, Scan)> {
     let mut depth = 0usize;
     let mut in_string = false;
     let mut escaped = false;
     for (i, b) in text.bytes().enumerate() {
         if in_string {
             match b {
+                0 => return Some((i, Scan::Nul)),
                 _ if escaped => escaped = false,
                 b'\\' => escaped = true,
                 b'"' => in_string = false,
@@ -70,7 +92,7 @@ fn too_deep(text: &str, max: usize) -> Option<usize> {
             b'[' | b'{' => {
                 depth += 1;
                 if depth > max {
-                    return Some(i);
+                    return Some((i, Scan::TooDeep));
                 }
             }
             b']' | b'}' => depth = depth.saturating_sub(1),
@@ -151,5 +173,16 @@ mod tests {
         // Brackets inside strings do not count.
         let s = format!("{{\"a\": \"{}\"}}", "[".repeat(1000));
         assert!(parse(&s, FileId(0)).is_ok());
+    }
+
+    #[test]
+    fn a_raw_nul_in_a_string_is_an_error_where_it_is() {
+        for text in ["{\"a\": \"x\u{0}y\"}", "{\"a\u{0}\": 1}"] {
+            let (span, message) = parse(text, FileId(0)).unwrap_err();
+            assert_eq!(&text[span.range()], "\u{0}");
+            assert!(message.contains("NUL"), "{message}");
+        }
+        // Escaped, it is a character like any other.
+        assert!(parse("{\"a\": \"x\\u0000y\"}", FileId(0)).is_ok());
     }
 }

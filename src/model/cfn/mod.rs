@@ -13,7 +13,7 @@ pub mod yaml;
 
 use crate::model::node::{self, Node, NodeKind};
 use crate::model::{Format, InlineSuppression, Problem, Resource, Scope};
-use crate::source::{FileId, SourceFile, SourceMap, Span, display_path};
+use crate::source::{FileId, SourceFile, SourceMap, Span, Syntax, Unread, display_path};
 use resolve::Template;
 use std::path::Path;
 
@@ -29,73 +29,34 @@ pub fn parse(path: &Path, text: &str, file: FileId) -> Result<Node, (Span, Strin
             && text.trim_start().starts_with(['{', '[']));
     if looks_json {
         json::parse(text, file)
+    } else if let Some(at) = text.find('\0') {
+        // YAML allows no NUL in a stream (saphyr would take it for the end of input).
+        Err((
+            Span::new(file, at, at + 1),
+            "a NUL character: YAML allows none (write \\0 inside a double-quoted string)".into(),
+        ))
     } else {
         yaml::parse(text, file)
     }
 }
 
-/// Read a file into the source map. Returns the file id and, when it could not be
-/// read as text, the problem (at the first invalid byte for bad UTF-8).
-pub fn read_file(path: &Path, sources: &SourceMap) -> (FileId, Option<(Span, String)>) {
-    let meta = std::fs::metadata(path);
-    if let Ok(m) = &meta {
-        if m.is_dir() {
-            let id = sources.add(SourceFile::new(path.to_path_buf(), ""));
-            return (
-                id,
-                Some((Span::new(id, 0, 0), "is a directory, not a file".into())),
-            );
-        }
-        if m.len() > crate::vocab::MAX_FILE_BYTES {
-            let id = sources.add(SourceFile::new(path.to_path_buf(), ""));
-            return (
-                id,
-                Some((
-                    Span::new(id, 0, 0),
-                    format!(
-                        "the file is {} MB, larger than the {} MB ddbguard reads",
-                        m.len() / 1_000_000,
-                        crate::vocab::MAX_FILE_BYTES / 1_000_000
-                    ),
-                )),
-            );
-        }
-    }
-    match std::fs::read(path) {
-        Err(e) => {
-            let id = sources.add(SourceFile::new(path.to_path_buf(), ""));
-            (
-                id,
-                Some((Span::new(id, 0, 0), format!("cannot read the file: {e}"))),
-            )
-        }
-        Ok(bytes) => add_bytes(path, bytes, sources),
-    }
+/// Read a template into the source map, as its name says it may be encoded (see
+/// [`crate::source`]): the one way CloudFormation and CDK files are read.
+pub fn read_file(path: &Path, sources: &SourceMap) -> Result<FileId, Unread> {
+    sources.read(path, Syntax::of(path))
 }
 
-/// Add a file's bytes, read from `path`, to the source map: [`read_file`] once the bytes
-/// are in memory.
-pub fn add_bytes(
-    path: &Path,
-    bytes: Vec<u8>,
-    sources: &SourceMap,
-) -> (FileId, Option<(Span, String)>) {
-    match String::from_utf8(bytes) {
-        Ok(text) => (sources.add(SourceFile::new(path.to_path_buf(), text)), None),
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            // The lossy text has the same bytes up to `at`.
-            let id = sources.add(SourceFile::new(path.to_path_buf(), text));
-            (
-                id,
-                Some((
-                    Span::new(id, at, at + 1),
-                    "the file is not valid UTF-8".into(),
-                )),
-            )
-        }
-    }
+/// A scope holding only a DDB001 at `path`: a path the walk could not read (a loop of
+/// symbolic links, a directory that cannot be listed).
+pub fn unreadable(path: &Path, message: String, sources: &SourceMap) -> Scope {
+    let file = sources.add(SourceFile::new(path.to_path_buf(), ""));
+    let mut scope = Scope::new(Format::Cloudformation, display_path(path));
+    scope.files.push(file);
+    scope.problems.push(Problem {
+        help: Some("make the path readable, or leave it out of the paths checked".into()),
+        ..parse_problem(Span::new(file, 0, 0), message)
+    });
+    scope
 }
 
 fn parse_problem(span: Span, message: String) -> Problem {
@@ -156,83 +117,139 @@ fn mentions_template(text: &str) -> bool {
         || (text.contains("Resources") && text.contains("AWS::"))
 }
 
-/// Read one YAML/JSON document. Returns its scopes (none when it is not a template) and,
-/// when skipped, why.
-pub fn load_document(path: &Path, sources: &SourceMap) -> (Vec<Scope>, Skipped) {
-    let (file, problem) = read_file(path, sources);
-    document_scopes(path, file, problem, sources)
+/// What reading one document gave.
+#[derive(Debug, Default)]
+pub struct Document {
+    /// Its scopes: none when it is not a template, plan, change set or assembly.
+    pub scopes: Vec<Scope>,
+    /// Why it was not checked (for `--verbose`).
+    pub skipped: Skipped,
+    /// What the user must be told: a file named on the command line that is not checked.
+    pub message: Option<String>,
+}
+
+/// Read one YAML/JSON document. A document the walk found is skipped (with the reason for
+/// `--verbose`) when it is not a template; a document `named` on the command line is
+/// always checked: when it does not parse it is a DDB001 at its error, and when it parses
+/// but is no template, plan or change set the user is told so.
+pub fn load_document(path: &Path, sources: &SourceMap, named: bool) -> Document {
+    read_document(path, read_file(path, sources), sources, named)
 }
 
 /// [`load_document`] on bytes already in memory, as if read from `path` (whose name
-/// decides between JSON and YAML): the entry point of the fuzz targets.
+/// decides between JSON and YAML and how the bytes may be encoded): the entry point of the
+/// fuzz targets.
 pub fn load_bytes(path: &Path, bytes: Vec<u8>, sources: &SourceMap) -> (Vec<Scope>, Skipped) {
-    let (file, problem) = add_bytes(path, bytes, sources);
-    document_scopes(path, file, problem, sources)
+    let decoded = crate::source::decode(bytes, Syntax::of(path));
+    let file = sources.add(SourceFile::new(path.to_path_buf(), decoded.text));
+    let read = match decoded.error {
+        None => Ok(file),
+        Some((at, message)) => Err(Unread::Problem {
+            file,
+            span: Span::new(file, at, at + 1),
+            message,
+        }),
+    };
+    let doc = read_document(path, read, sources, false);
+    (doc.scopes, doc.skipped)
 }
 
-/// The scopes of a document added to the source map as `file` (with the problem met
-/// while reading it, if any).
-fn document_scopes(
+/// The document `path` once read (or why not): see [`load_document`].
+fn read_document(
     path: &Path,
-    file: FileId,
-    problem: Option<(Span, String)>,
+    read: Result<FileId, Unread>,
     sources: &SourceMap,
-) -> (Vec<Scope>, Skipped) {
+    named: bool,
+) -> Document {
     let name = display_path(path);
-    let scope_with = |problem: Problem| {
+    let scope_with = |file: FileId, problem: Problem| {
         let mut scope = Scope::new(Format::Cloudformation, name.clone());
         scope.files.push(file);
         scope.problems.push(problem);
-        vec![scope]
+        Document {
+            scopes: vec![scope],
+            ..Document::default()
+        }
     };
-    if let Some((span, message)) = problem {
-        return (scope_with(parse_problem(span, message)), None);
-    }
+    let file = match read {
+        Ok(file) => file,
+        Err(Unread::Problem {
+            file,
+            span,
+            message,
+        }) => return scope_with(file, parse_problem(span, message)),
+        Err(Unread::Outside) => {
+            return Document {
+                skipped: Some((
+                    name,
+                    "a symbolic link to a file outside the checked paths: not read".into(),
+                )),
+                ..Document::default()
+            };
+        }
+    };
     let text = sources.get(file).text.clone();
     let root = match parse(path, &text, file) {
         Ok(root) => root,
         Err((span, message)) => {
-            if mentions_template(&text) {
-                return (scope_with(parse_problem(span, message)), None);
+            if named || mentions_template(&text) {
+                return scope_with(file, parse_problem(span, message));
             }
-            return (
-                Vec::new(),
-                Some((name, format!("not a template: does not parse ({message})"))),
-            );
+            return Document {
+                skipped: Some((name, format!("not a template: does not parse ({message})"))),
+                ..Document::default()
+            };
         }
     };
-    if crate::model::changes::is_change_set(&root) {
-        return (
-            vec![crate::model::changes::change_set_scope(&name, file, &root)],
-            None,
-        );
+    let scopes = document_scopes(&name, file, &root, sources);
+    if scopes.is_empty() {
+        let why =
+            "not a CloudFormation template (no AWSTemplateFormatVersion or Resources with Type)";
+        return Document {
+            message: named.then(|| {
+                format!(
+                    "{name}: not checked: not a CloudFormation template, Terraform plan, change set or CDK assembly"
+                )
+            }),
+            skipped: Some((name, why.into())),
+            ..Document::default()
+        };
     }
-    if crate::model::changes::is_plan(&root) {
+    Document {
+        scopes,
+        ..Document::default()
+    }
+}
+
+/// The scopes of a parsed document: a change set, a Terraform plan or a template; none
+/// when it is none of these.
+fn document_scopes(name: &str, file: FileId, root: &Node, sources: &SourceMap) -> Vec<Scope> {
+    if crate::model::changes::is_change_set(root) {
+        return vec![crate::model::changes::change_set_scope(name, file, root)];
+    }
+    if crate::model::changes::is_plan(root) {
         // A plan with planned_values enters the model with its resources; every plan
         // carries the replacements of its resource_changes.
-        let scope = if crate::model::tfplan::is_plan(&root) {
-            let mut scope = crate::model::tfplan::from_plan(file, &root, sources);
-            scope.replacements = crate::model::changes::plan_replacements(&root);
+        let scope = if crate::model::tfplan::is_plan(root) {
+            let mut scope = crate::model::tfplan::from_plan(file, root, sources);
+            scope.replacements = crate::model::changes::plan_replacements(root);
             scope
         } else {
-            crate::model::changes::plan_scope(&name, file, &root)
+            crate::model::changes::plan_scope(name, file, root)
         };
-        return (vec![scope], None);
+        return vec![scope];
     }
-    if !is_template(&root) {
-        return (
-            Vec::new(),
-            Some((name, "not a CloudFormation template (no AWSTemplateFormatVersion or Resources with Type)".into())),
-        );
+    if !is_template(root) {
+        return Vec::new();
     }
     let mut scope = Scope::new(Format::Cloudformation, name);
     scope.files.push(file);
-    add_template(&mut scope, file, &root, sources, None);
+    add_template(&mut scope, file, root, sources, None);
     if scope.resources.iter().any(|r| r.cdk_path.is_some()) {
         scope.format = Format::Cdk;
-        crate::model::cdk::add_replicas(&mut scope, &root);
+        crate::model::cdk::add_replicas(&mut scope, root);
     }
-    (vec![scope], None)
+    vec![scope]
 }
 
 /// Add a parsed template's resources and problems to a scope. `template` may carry

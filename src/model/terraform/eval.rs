@@ -368,6 +368,7 @@ impl<'l> Inst<'l> {
                 }
                 match name {
                     "file" | "templatefile" => self.read_function(name, call, f, env, d, span),
+                    "fileexists" => self.file_exists(call, f, env, d, span),
                     "try" => {
                         for a in call.args.iter() {
                             let v = self.eval(a, f, env, d);
@@ -520,9 +521,9 @@ impl<'l> Inst<'l> {
         }
     }
 
-    /// `file(path)` and `templatefile(path, vars)`. A relative path is tried as given
-    /// (`path.module` is relative to where ddbguard runs), then from the root module's
-    /// directory (where Terraform runs). The file's text keeps its own spans.
+    /// `file(path)` and `templatefile(path, vars)`, looked for where [`Self::path_argument`]
+    /// says. The file's text keeps its own spans. A file outside the checked tree is never
+    /// opened: its value is unknown, with a note.
     fn read_function(
         &self,
         name: &str,
@@ -532,19 +533,28 @@ impl<'l> Inst<'l> {
         d: usize,
         span: Span,
     ) -> Sv {
-        let Some(arg) = call.args.first() else {
-            return Sv::unknown(format!("{ERR}{name}() needs a path"), span);
+        let (p, candidates) = match self.path_argument(name, call, f, env, d, span) {
+            Ok(found) => found,
+            Err(unknown) => return unknown,
         };
-        let path = self.eval(arg, f, env, d);
-        let Some(p) = path.as_text() else {
-            return unknown_from(&path, span);
-        };
-        let given = PathBuf::from(&p);
-        let mut candidates = vec![given.clone()];
-        if given.is_relative() {
-            candidates.push(self.sh.root_dir.join(&given));
-        }
-        let Some((id, text)) = candidates.iter().find_map(|c| self.sh.loader.read_file(c)) else {
+        let mut outside = false;
+        let found = candidates
+            .iter()
+            .find_map(|c| match self.sh.loader.read_file(c) {
+                Ok(read) => Some(read),
+                Err(why) => {
+                    outside |= why == super::Unreadable::Outside;
+                    None
+                }
+            });
+        let Some((id, text)) = found else {
+            if outside {
+                // Terraform would read it; ddbguard reads nothing outside the checked tree.
+                self.sh.note(format!(
+                    "{name}({p:?}): the file is outside the checked paths: not read, its value is unknown"
+                ));
+                return Sv::unknown(format!("{name}(): {p} is outside the checked paths"), span);
+            }
             return Sv::unknown(format!("{ERR}{name}(): cannot read {p}"), span);
         };
         self.sh.files.borrow_mut().insert(id);
@@ -585,6 +595,66 @@ impl<'l> Inst<'l> {
                 Sv::unknown(format!("{ERR}{p} is not a valid template"), span)
             }
         }
+    }
+
+    /// The path a file function names (its first argument) and where to look for it: as
+    /// given (`path.module` is relative to where ddbguard runs), then from the root module's
+    /// directory (where Terraform runs). The unknown value when there is no path.
+    fn path_argument(
+        &self,
+        name: &str,
+        call: &super::ast::Call,
+        f: FileId,
+        env: Option<&Env>,
+        d: usize,
+        span: Span,
+    ) -> Result<(String, Vec<PathBuf>), Sv> {
+        let Some(arg) = call.args.first() else {
+            return Err(Sv::unknown(format!("{ERR}{name}() needs a path"), span));
+        };
+        let path = self.eval(arg, f, env, d);
+        let Some(p) = path.as_text() else {
+            return Err(unknown_from(&path, span));
+        };
+        let given = PathBuf::from(&p);
+        let mut candidates = vec![given.clone()];
+        if given.is_relative() {
+            candidates.push(self.sh.root_dir.join(&given));
+        }
+        Ok((p.to_string(), candidates))
+    }
+
+    /// `fileexists(path)`: known inside the checked tree (tried as [`Self::read_function`]
+    /// tries), unknown with a note outside it, where nothing is looked at.
+    fn file_exists(
+        &self,
+        call: &super::ast::Call,
+        f: FileId,
+        env: Option<&Env>,
+        d: usize,
+        span: Span,
+    ) -> Sv {
+        let (p, candidates) = match self.path_argument("fileexists", call, f, env, d, span) {
+            Ok(found) => found,
+            Err(unknown) => return unknown,
+        };
+        let answers: Vec<Option<bool>> = candidates
+            .iter()
+            .map(|c| self.sh.loader.file_exists(c))
+            .collect();
+        if answers.contains(&Some(true)) {
+            return Sv::new(V::Bool(true), span);
+        }
+        if answers.contains(&None) {
+            self.sh.note(format!(
+                "fileexists({p:?}): the path is outside the checked paths: not looked at, its value is unknown"
+            ));
+            return Sv::unknown(
+                format!("fileexists(): {p} is outside the checked paths"),
+                span,
+            );
+        }
+        Sv::new(V::Bool(false), span)
     }
 
     fn template(
@@ -1355,15 +1425,25 @@ impl<'l> Inst<'l> {
         }
         let mut call_path = self.call_path.clone();
         call_path.push(name.to_string());
-        let Some(dir) =
-            self.sh
-                .loader
-                .resolve_source(&self.m.dir, &source, &self.sh.root_dir, &call_path)
-        else {
-            self.sh.note(format!(
-                "{addr}: module source {source:?} is not local and was not downloaded (run terraform init): its resources are not checked"
-            ));
-            return Children::Opaque;
+        let dir = match self.sh.loader.resolve_source(
+            &self.m.dir,
+            &source,
+            &self.sh.root_dir,
+            &call_path,
+        ) {
+            super::Source::Dir(dir) => dir,
+            super::Source::Outside(_) => {
+                self.sh.note(format!(
+                    "{addr}: module source {source:?} is outside the checked paths: not read, its resources are not checked (check a directory that holds both)"
+                ));
+                return Children::Opaque;
+            }
+            super::Source::Opaque => {
+                self.sh.note(format!(
+                    "{addr}: module source {source:?} is not local and was not downloaded (run terraform init): its resources are not checked"
+                ));
+                return Children::Opaque;
+            }
         };
         let child = self.sh.loader.module(&dir);
         let key = self.sh.loader.canonical(&dir);

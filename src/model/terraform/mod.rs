@@ -30,7 +30,7 @@ pub mod value;
 
 use crate::config::Settings;
 use crate::model::{Format, Problem, Scope};
-use crate::source::{FileId, SourceFile, SourceMap, Span};
+use crate::source::{FileId, Roots, SourceFile, SourceMap, Span, Syntax, Unread};
 use eval::{Inst, Shared};
 use parse::Module;
 use rayon::prelude::*;
@@ -42,6 +42,15 @@ use value::{Sv, V};
 
 /// A file read by `file()` or `templatefile()`: its id in the source map and its text.
 pub type ReadFile = (FileId, Arc<str>);
+
+/// Why `file()` or `templatefile()` got no text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unreadable {
+    /// The path leads outside the checked tree: never opened.
+    Outside,
+    /// Missing, not a regular file, too large, or not UTF-8.
+    Unreadable,
+}
 
 /// A `templatefile()` template: its elements, or the offset and message of its syntax error.
 pub type Template = Result<Arc<Vec<ast::Elem>>, (usize, String)>;
@@ -92,29 +101,43 @@ impl<'a> Loader<'a> {
     }
 
     /// A file that `file()` or `templatefile()` reads: read once per run, into the source
-    /// map so that findings in it point at its lines. `None` unless it is a regular UTF-8
-    /// file of at most [`crate::vocab::MAX_FILE_BYTES`].
-    pub fn read_file(&self, path: &Path) -> Option<ReadFile> {
+    /// map so that findings in it point at its lines. A regular UTF-8 file of at most
+    /// [`crate::source::MAX_FILE_BYTES`] inside the checked tree, else why not: outside the tree
+    /// (never opened) or unreadable.
+    pub fn read_file(&self, path: &Path) -> Result<ReadFile, Unreadable> {
+        if self.sources.roots().is_outside(path) {
+            return Err(Unreadable::Outside);
+        }
         let key = self.canonical(path);
         // Held while reading: two roots asking at once add the file once.
         let mut read = self.read.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(known) = read.get(&key) {
-            return known.clone();
+            return known.clone().ok_or(Unreadable::Unreadable);
         }
-        let text = std::fs::metadata(path)
-            .ok()
-            .filter(|m| m.is_file() && m.len() <= crate::vocab::MAX_FILE_BYTES)
-            .and_then(|_| std::fs::read(path).ok())
-            .and_then(|bytes| String::from_utf8(bytes).ok());
-        let got = text.map(|t| {
-            let text: Arc<str> = t.into();
-            let id = self
-                .sources
-                .add(SourceFile::new(path.to_path_buf(), text.clone()));
-            (id, text)
-        });
+        // Only a file that reads whole is added: an unreadable one is an unknown value.
+        let got =
+            crate::source::read_bytes(path, self.sources.roots(), crate::source::MAX_FILE_BYTES)
+                .ok()
+                .map(|bytes| crate::source::decode(bytes, Syntax::Utf8))
+                .filter(|d| d.error.is_none())
+                .map(|d| {
+                    let text: Arc<str> = d.text.into();
+                    let id = self
+                        .sources
+                        .add(SourceFile::new(path.to_path_buf(), text.clone()));
+                    (id, text)
+                });
         read.insert(key, got.clone());
-        got
+        got.ok_or(Unreadable::Unreadable)
+    }
+
+    /// Whether `fileexists(path)` is true: a regular file inside the checked tree.
+    /// `None` outside the tree, where nothing is looked at.
+    pub fn file_exists(&self, path: &Path) -> Option<bool> {
+        if self.sources.roots().is_outside(path) {
+            return None;
+        }
+        Some(path.is_file())
     }
 
     /// The parsed template held by file `id` (`text`), parsed on first use.
@@ -150,8 +173,26 @@ impl<'a> Loader<'a> {
     }
 
     /// The directory of a module `source`: a local path, or a module `terraform init`
-    /// downloaded for this call path.
+    /// downloaded for this call path. A directory outside the checked tree is
+    /// [`Source::Outside`]: its files are never read.
     pub fn resolve_source(
+        &self,
+        parent_dir: &Path,
+        source: &str,
+        root_dir: &Path,
+        call_path: &[String],
+    ) -> Source {
+        let dir = match self.source_dir(parent_dir, source, root_dir, call_path) {
+            Some(dir) => dir,
+            None => return Source::Opaque,
+        };
+        if self.sources.roots().is_outside(&dir) {
+            return Source::Outside(dir);
+        }
+        Source::Dir(dir)
+    }
+
+    fn source_dir(
         &self,
         parent_dir: &Path,
         source: &str,
@@ -164,7 +205,7 @@ impl<'a> Loader<'a> {
         let map = {
             let mut d = self.downloaded.lock().unwrap_or_else(|e| e.into_inner());
             d.entry(self.canonical(root_dir))
-                .or_insert_with(|| Arc::new(read_modules_json(root_dir)))
+                .or_insert_with(|| Arc::new(read_modules_json(root_dir, self.sources.roots())))
                 .clone()
         };
         let dir = map.get(&call_path.join("."))?;
@@ -172,15 +213,26 @@ impl<'a> Loader<'a> {
     }
 }
 
+/// Where a module call's `source` leads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// A module directory inside the checked tree.
+    Dir(PathBuf),
+    /// A directory outside the checked tree: not read.
+    Outside(PathBuf),
+    /// Not local and not downloaded.
+    Opaque,
+}
+
 fn is_local_source(s: &str) -> bool {
     s.starts_with("./") || s.starts_with("../") || s == "." || s == ".."
 }
 
 /// `.terraform/modules/modules.json`: call key (`a.b`) → module directory.
-fn read_modules_json(root: &Path) -> HashMap<String, PathBuf> {
+fn read_modules_json(root: &Path, roots: &Roots) -> HashMap<String, PathBuf> {
     let mut out = HashMap::new();
     let path = root.join(".terraform").join("modules").join("modules.json");
-    let Ok(text) = std::fs::read_to_string(&path) else {
+    let Ok(text) = crate::source::read_text(&path, roots, Syntax::Utf8) else {
         return out;
     };
     let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
@@ -544,7 +596,8 @@ fn root_variables(
     files.extend(autos);
     files.extend(settings.tf_var_files.iter().cloned());
     for f in files {
-        if !f.is_file() {
+        // Anything there is read (a FIFO or a loop of links is reported, not skipped).
+        if std::fs::symlink_metadata(&f).is_err() {
             continue;
         }
         read_tfvars(&f, loader.sources, &bare, &mut given, extra_files, problems);
@@ -555,6 +608,8 @@ fn root_variables(
     given
 }
 
+/// Read a variables file (found beside the root module, or given by `--var-file`) into
+/// `given`. One that leads out of the checked tree is not read (noted).
 fn read_tfvars(
     path: &Path,
     sources: &SourceMap,
@@ -563,22 +618,32 @@ fn read_tfvars(
     extra_files: &mut Vec<crate::source::FileId>,
     problems: &mut Vec<Problem>,
 ) {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) => {
-            let id = sources.add(SourceFile::new(path.to_path_buf(), ""));
-            extra_files.push(id);
+    let id = match sources.read(path, Syntax::Utf8) {
+        Ok(id) => id,
+        Err(Unread::Outside) => {
+            bare.sh.note(format!(
+                "{}: outside the checked paths: not read",
+                crate::source::display_path(path)
+            ));
+            return;
+        }
+        Err(Unread::Problem {
+            file,
+            span,
+            message,
+        }) => {
+            extra_files.push(file);
             problems.push(Problem {
                 rule: "DDB001",
-                span: Span::new(id, 0, 0),
-                message: format!("cannot read variables file: {e}"),
+                span,
+                message: format!("cannot read variables file: {message}"),
                 help: Some("make the file readable UTF-8 text".into()),
                 resource: None,
             });
             return;
         }
     };
-    let id = sources.add(SourceFile::new(path.to_path_buf(), text.as_str()));
+    let text = sources.get(id).text.clone();
     extra_files.push(id);
     if path.to_string_lossy().ends_with(".json") {
         match json::parse(&text, id, 0) {

@@ -7,7 +7,7 @@
 use super::ast::{Attr, Block, Body, Convert, FromJson, Sp};
 use super::value::{Sv, V};
 use crate::model::{InlineSuppression, Problem};
-use crate::source::{FileId, SourceFile, SourceMap, Span};
+use crate::source::{FileId, SourceMap, Span, Syntax, Unread};
 use hcl_edit::structure as hs;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -135,12 +135,20 @@ pub fn is_config_file(name: &str) -> bool {
 }
 
 /// Read and parse every configuration file of `dir` (not recursive), adding each to
-/// `sources`. `shown` is the directory as the user named it (for display paths).
+/// `sources`. A directory outside the checked tree is not listed, and a file that leads
+/// out of it is not read: both are noted.
 pub fn read_module(dir: &Path, sources: &SourceMap) -> Module {
     let mut m = Module {
         dir: dir.to_path_buf(),
         ..Module::default()
     };
+    if sources.roots().is_outside(dir) {
+        m.notes.push(format!(
+            "{}: outside the checked paths: not read",
+            crate::source::display_path(dir)
+        ));
+        return m;
+    }
     let mut names: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(rd) => rd
             .flatten()
@@ -167,29 +175,31 @@ pub fn read_module(dir: &Path, sources: &SourceMap) -> Module {
     m
 }
 
+/// Read one configuration file (see [`SourceMap::read`]) and sort its blocks into `m`.
 fn read_file(m: &mut Module, path: &Path, sources: &SourceMap) {
-    let (text, read_err) = match std::fs::metadata(path) {
-        Ok(meta) if meta.len() > crate::vocab::MAX_FILE_BYTES => (
-            String::new(),
-            Some(format!(
-                "file is larger than {} bytes",
-                crate::vocab::MAX_FILE_BYTES
-            )),
-        ),
-        _ => match std::fs::read(path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(t) => (t, None),
-                Err(_) => (String::new(), Some("file is not valid UTF-8".to_string())),
-            },
-            Err(e) => (String::new(), Some(format!("cannot read file: {e}"))),
-        },
+    let (id, unread) = match sources.read(path, Syntax::Utf8) {
+        Ok(id) => (id, None),
+        Err(Unread::Problem {
+            file,
+            span,
+            message,
+        }) => (file, Some((span, message))),
+        Err(Unread::Outside) => {
+            m.notes.push(format!(
+                "{}: a symbolic link out of the checked paths: not read",
+                crate::source::display_path(path)
+            ));
+            return;
+        }
     };
-    let text: Arc<str> = text.into();
-    let id = sources.add(SourceFile::new(path.to_path_buf(), text.clone()));
+    let text = sources.get(id).text.clone();
     let info = file_info(id, path, text.clone());
     m.files.push(info);
-    if let Some(err) = read_err {
-        m.problems.push(problem(Span::new(id, 0, 0), err));
+    if let Some((span, message)) = unread {
+        m.problems.push(Problem {
+            help: Some("save the file as UTF-8 text (Terraform reads nothing else)".into()),
+            ..problem(span, message)
+        });
         return;
     }
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -300,6 +310,14 @@ fn sort_body(m: &mut Module, id: FileId, body: &hs::Body, aliases: &HashMap<Stri
         blocks: Vec::new(),
     };
     for block in body.blocks() {
+        // hcl-edit takes a NUL in a label; Terraform rejects such a name.
+        if let Some(label) = block.labels.iter().find(|l| l.as_str().contains('\0')) {
+            let r = hcl_edit::Span::span(label).unwrap_or(0..0);
+            m.problems.push(problem(
+                Span::new(id, r.start, r.end),
+                "a NUL character in a block label: Terraform accepts no such name".into(),
+            ));
+        }
         let first = block.labels.first().map(|l| l.as_str());
         let decl = |b: Block| Decl { file: id, block: b };
         match (block.ident.as_str(), block.labels.len()) {
