@@ -223,23 +223,34 @@ fn findings_stand_where_the_user_sets_the_value() {
 }
 
 #[test]
-fn the_repository_reports_the_union_of_its_roots() {
+fn a_root_checked_alone_reads_nothing_outside_it() {
     let whole = rows(&check(repo()));
     let mut each = rows(&check(repo().join("live/prod")));
     each.extend(rows(&check(repo().join("live/staging"))));
-    // Checked alone, a root has the shared module outside its tree: those findings move
-    // to its module blocks. Compare what does not depend on that.
+    // Checked alone, a root has the shared module (`../../modules/table`) outside its
+    // tree: only the checked tree is read, so that module's resources are not there, and
+    // what is there is what the whole repository reports.
     let key = |r: &(String, String, String, u32, String)| (r.0.clone(), r.1.clone(), r.4.clone());
-    let mut a: Vec<_> = whole.iter().map(key).collect();
-    let mut b: Vec<_> = each.iter().map(key).collect();
-    a.sort();
-    b.sort();
-    assert_eq!(a, b);
-    // Checked alone, prod's shared module is outside the tree: its module block holds them.
+    let all: std::collections::BTreeSet<_> = whole.iter().map(key).collect();
+    assert!(each.iter().all(|r| all.contains(&key(r))), "{each:#?}");
+    assert!(
+        !each.iter().any(|r| r.1.starts_with("module.orders.")),
+        "{each:#?}"
+    );
+    // The module downloaded under the root's .terraform is inside it, and still read.
     assert!(
         each.iter()
-            .any(|r| r.0 == "DDB104" && r.2 == "live/prod/main.tf" && r.3 == 6),
+            .any(|r| r.0 == "DDB103" && r.1 == "module.cache.aws_dynamodb_table.this"),
         "{each:#?}"
+    );
+    // The scope says why the shared module is not checked.
+    let loaded = ddbguard::load(&[repo().join("live/prod")], &Settings::default()).unwrap();
+    let notes: Vec<&String> = loaded.scopes.iter().flat_map(|s| &s.notes).collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("module.orders") && n.contains("outside the checked paths")),
+        "{notes:#?}"
     );
 }
 
