@@ -30,189 +30,85 @@ fn lit_arg(args: &[Sv], i: usize) -> Option<String> {
 }
 
 /// Call function `name`.
-pub fn call(name: &str, args: Vec<Sv>, span: Span) -> Sv {
+pub fn call(name: &str, mut args: Vec<Sv>, span: Span) -> Sv {
     // Functions that look inside unknowns themselves.
-    match name {
-        "coalesce" => {
-            for a in &args {
-                if a.is_unknown() {
-                    return unknown_of(a, span);
-                }
-                if a.is_null() || a.as_text().as_deref() == Some("") {
-                    continue;
-                }
-                return a.clone();
-            }
-            return err("coalesce() has no non-empty argument", span);
-        }
-        "coalescelist" => {
-            for a in &args {
-                if a.is_unknown() {
-                    return unknown_of(a, span);
-                }
-                if a.as_list().is_some_and(|l| !l.is_empty()) {
-                    return a.clone();
-                }
-            }
-            return err("coalescelist() has no non-empty argument", span);
-        }
-        "jsonencode" => {
-            return match args.into_iter().next() {
-                Some(a) if is_error(&a) => a,
-                Some(a) => Sv::new(V::Json(std::sync::Arc::new(a)), span),
-                None => err("jsonencode() needs an argument", span),
-            };
-        }
-        "length" => {
-            return match args.first().map(|a| &a.v) {
-                Some(V::List(l)) => Sv::new(V::Num(l.len() as f64), span),
-                Some(V::Obj(m)) => Sv::new(V::Num(m.len() as f64), span),
-                Some(V::Str(s)) => match s.as_lit() {
-                    Some(t) => Sv::new(V::Num(t.chars().count() as f64), span),
-                    None => Sv::unknown("length of a string with references", span),
-                },
-                Some(V::Null) => err("length of null", span),
-                Some(_) => args
-                    .first()
-                    .map_or_else(|| err("length()", span), |a| unknown_of(a, span)),
-                None => err("length() needs an argument", span),
-            };
-        }
-        _ => {}
+    if let Some(v) = inspecting(name, &mut args, span) {
+        return v;
     }
     if let Some(u) = first_unknown(&args) {
         // lookup/merge/concat with an unknown part are unknown as a whole.
         return unknown_of(u, span);
     }
-    match name {
-        "jsondecode" => match args.first() {
-            Some(Sv {
-                v: V::Json(inner), ..
-            }) => (**inner).clone(),
-            Some(a) => match a.as_text() {
-                Some(t) => match super::json::parse(&t, span.file, 0) {
-                    Ok(p) => respan_all(p.value, span, 0),
-                    Err(e) => err(format!("jsondecode(): {}", e.message), span),
-                },
-                None => Sv::unknown("jsondecode() of a string with references", span),
-            },
-            None => err("jsondecode() needs an argument", span),
-        },
-        "merge" => {
-            let mut out = BTreeMap::new();
-            for a in args {
-                match a.v {
-                    V::Obj(m) => out.extend(m),
-                    V::Null => {}
-                    _ => return err("merge() of a non-object", span),
+    strings(name, &args, span)
+        .or_else(|| sets(name, &args, span))
+        .or_else(|| encoding(name, &args, span))
+        .or_else(|| conversions(name, &args, span))
+        .or_else(|| numbers(name, &args, span))
+        .or_else(|| collections(name, &mut args, span))
+        .unwrap_or_else(|| Sv::unknown(format!("function {name}() is not evaluated"), span))
+}
+
+/// The functions that take unknown arguments as they come: `coalesce`, `coalescelist`,
+/// `jsonencode`, `length`.
+fn inspecting(name: &str, args: &mut Vec<Sv>, span: Span) -> Option<Sv> {
+    Some(match name {
+        "coalesce" => {
+            for a in args.iter() {
+                if a.is_unknown() {
+                    return Some(unknown_of(a, span));
                 }
-            }
-            Sv::new(V::Obj(out), span)
-        }
-        "concat" => {
-            let mut out = Vec::new();
-            for a in args {
-                match a.v {
-                    V::List(l) => out.extend(l),
-                    _ => return err("concat() of a non-list", span),
-                }
-            }
-            Sv::new(V::List(out), span)
-        }
-        "lookup" => {
-            let key = lit_arg(&args, 1);
-            match (args.first().and_then(Sv::as_obj), key) {
-                (Some(m), Some(k)) => match m.get(&k) {
-                    Some(v) => v.clone(),
-                    None => match args.get(2) {
-                        Some(d) => d.clone(),
-                        None => err(format!("lookup(): no key {k:?}"), span),
-                    },
-                },
-                _ => err("lookup() needs a map and a key", span),
-            }
-        }
-        "format" => {
-            let Some(fmt) = lit_arg(&args, 0) else {
-                return Sv::unknown("format() with an unknown format", span);
-            };
-            let mut out = Str::default();
-            let mut next = 1;
-            let mut chars = fmt.chars().peekable();
-            while let Some(c) = chars.next() {
-                if c != '%' {
-                    out.push(Part::Lit(c.to_string()));
+                if a.is_null() || a.as_text().as_deref() == Some("") {
                     continue;
                 }
-                // Flags and width: `%03d`, `%-5s`.
-                let mut verb = None;
-                let mut spec = String::new();
-                while let Some(&n) = chars.peek() {
-                    chars.next();
-                    if n.is_ascii_alphabetic() || n == '%' {
-                        verb = Some(n);
-                        break;
-                    }
-                    spec.push(n);
+                return Some(a.clone());
+            }
+            err("coalesce() has no non-empty argument", span)
+        }
+        "coalescelist" => {
+            for a in args.iter() {
+                if a.is_unknown() {
+                    return Some(unknown_of(a, span));
                 }
-                let zero = spec.starts_with('0');
-                let left = spec.starts_with('-');
-                let width: usize = spec
-                    .trim_start_matches(['0', '-', '+', ' '])
-                    .split('.')
-                    .next()
-                    .and_then(|w| w.parse().ok())
-                    .unwrap_or(0);
-                match verb {
-                    Some('%') => out.push(Part::Lit("%".into())),
-                    Some('s' | 'd' | 'v' | 't' | 'f' | 'g') => {
-                        let Some(a) = args.get(next) else {
-                            return err("format(): too few arguments", span);
-                        };
-                        next += 1;
-                        match a.as_text() {
-                            Some(mut t) if width > 0 => {
-                                let n = t.chars().count();
-                                if n < width {
-                                    let pad = width - n;
-                                    t = if left {
-                                        format!("{t}{}", " ".repeat(pad))
-                                    } else if zero {
-                                        format!("{}{t}", "0".repeat(pad))
-                                    } else {
-                                        format!("{}{t}", " ".repeat(pad))
-                                    };
-                                }
-                                out.push(Part::Lit(t));
-                            }
-                            _ => {
-                                if !push_into_str(&mut out, a) {
-                                    return Sv::unknown("format() of a collection", span);
-                                }
-                            }
-                        }
-                    }
-                    Some('q') => {
-                        let Some(a) = args.get(next) else {
-                            return err("format(): too few arguments", span);
-                        };
-                        next += 1;
-                        out.push(Part::Lit("\"".into()));
-                        push_into_str(&mut out, a);
-                        out.push(Part::Lit("\"".into()));
-                    }
-                    _ => return Sv::unknown("format() verb not evaluated", span),
+                if a.as_list().is_some_and(|l| !l.is_empty()) {
+                    return Some(a.clone());
                 }
             }
-            Sv::new(V::Str(out), span)
+            err("coalescelist() has no non-empty argument", span)
         }
+        "jsonencode" => match std::mem::take(args).into_iter().next() {
+            Some(a) if is_error(&a) => a,
+            Some(a) => Sv::new(V::Json(std::sync::Arc::new(a)), span),
+            None => err("jsonencode() needs an argument", span),
+        },
+        "length" => match args.first().map(|a| &a.v) {
+            Some(V::List(l)) => Sv::new(V::Num(l.len() as f64), span),
+            Some(V::Obj(m)) => Sv::new(V::Num(m.len() as f64), span),
+            Some(V::Str(s)) => match s.as_lit() {
+                Some(t) => Sv::new(V::Num(t.chars().count() as f64), span),
+                None => Sv::unknown("length of a string with references", span),
+            },
+            Some(V::Null) => err("length of null", span),
+            Some(_) => args
+                .first()
+                .map_or_else(|| err("length()", span), |a| unknown_of(a, span)),
+            None => err("length() needs an argument", span),
+        },
+        _ => return None,
+    })
+}
+
+/// String functions: `format`, `join`, `split`, `replace`, case and trimming, `substr`,
+/// `startswith`/`endswith`.
+fn strings(name: &str, args: &[Sv], span: Span) -> Option<Sv> {
+    Some(match name {
+        "format" => format(args, span),
         "join" => {
-            let sep = lit_arg(&args, 0).unwrap_or_default();
+            let sep = lit_arg(args, 0).unwrap_or_default();
             let mut out = Str::default();
             let mut first = true;
             for l in args.iter().skip(1) {
                 let Some(items) = l.as_list() else {
-                    return err("join() of a non-list", span);
+                    return Some(err("join() of a non-list", span));
                 };
                 for it in items {
                     if !first {
@@ -220,13 +116,13 @@ pub fn call(name: &str, args: Vec<Sv>, span: Span) -> Sv {
                     }
                     first = false;
                     if !push_into_str(&mut out, it) {
-                        return err("join() of a non-string element", span);
+                        return Some(err("join() of a non-string element", span));
                     }
                 }
             }
             Sv::new(V::Str(out), span)
         }
-        "split" => match (lit_arg(&args, 0), lit_arg(&args, 1)) {
+        "split" => match (lit_arg(args, 0), lit_arg(args, 1)) {
             (Some(sep), Some(s)) => {
                 let items = if sep.is_empty() {
                     s.chars().map(|c| Sv::lit(c.to_string(), span)).collect()
@@ -237,19 +133,19 @@ pub fn call(name: &str, args: Vec<Sv>, span: Span) -> Sv {
             }
             _ => Sv::unknown("split() of a string with references", span),
         },
-        "replace" => match (lit_arg(&args, 0), lit_arg(&args, 1), lit_arg(&args, 2)) {
+        "replace" => match (lit_arg(args, 0), lit_arg(args, 1), lit_arg(args, 2)) {
             (Some(s), Some(from), Some(to)) => {
                 if from.len() > 1 && from.starts_with('/') && from.ends_with('/') {
-                    return Sv::unknown("replace() with a regular expression", span);
+                    return Some(Sv::unknown("replace() with a regular expression", span));
                 }
                 if from.is_empty() {
-                    return Sv::lit(s, span);
+                    return Some(Sv::lit(s, span));
                 }
                 Sv::lit(s.replace(&from, &to), span)
             }
             _ => Sv::unknown("replace() of a string with references", span),
         },
-        "lower" | "upper" | "trimspace" | "title" => match lit_arg(&args, 0) {
+        "lower" | "upper" | "trimspace" | "title" => match lit_arg(args, 0) {
             Some(s) => Sv::lit(
                 match name {
                     "lower" => s.to_lowercase(),
@@ -261,7 +157,7 @@ pub fn call(name: &str, args: Vec<Sv>, span: Span) -> Sv {
             ),
             None => Sv::unknown(format!("{name}() of a string with references"), span),
         },
-        "trimprefix" | "trimsuffix" => match (lit_arg(&args, 0), lit_arg(&args, 1)) {
+        "trimprefix" | "trimsuffix" => match (lit_arg(args, 0), lit_arg(args, 1)) {
             (Some(s), Some(p)) => Sv::lit(
                 if name == "trimprefix" {
                     s.strip_prefix(p.as_str()).unwrap_or(&s).to_string()
@@ -273,7 +169,7 @@ pub fn call(name: &str, args: Vec<Sv>, span: Span) -> Sv {
             _ => Sv::unknown(format!("{name}() of a string with references"), span),
         },
         "substr" => match (
-            lit_arg(&args, 0),
+            lit_arg(args, 0),
             args.get(1).and_then(Sv::as_num),
             args.get(2).and_then(Sv::as_num),
         ) {
@@ -288,6 +184,135 @@ pub fn call(name: &str, args: Vec<Sv>, span: Span) -> Sv {
             }
             _ => Sv::unknown("substr() of an unknown string", span),
         },
+        "startswith" | "endswith" => match (lit_arg(args, 0), lit_arg(args, 1)) {
+            (Some(a), Some(b)) => Sv::new(
+                V::Bool(if name == "startswith" {
+                    a.starts_with(&b)
+                } else {
+                    a.ends_with(&b)
+                }),
+                span,
+            ),
+            _ => Sv::unknown(format!("{name}() of a string with references"), span),
+        },
+        _ => return None,
+    })
+}
+
+/// `format(spec, args…)`: the verbs `%s %d %v %t %f %g %q %%`, with flags and width.
+fn format(args: &[Sv], span: Span) -> Sv {
+    let Some(fmt) = lit_arg(args, 0) else {
+        return Sv::unknown("format() with an unknown format", span);
+    };
+    let mut out = Str::default();
+    let mut next = 1;
+    let mut chars = fmt.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(Part::Lit(c.to_string()));
+            continue;
+        }
+        // Flags and width: `%03d`, `%-5s`.
+        let mut verb = None;
+        let mut spec = String::new();
+        while let Some(&n) = chars.peek() {
+            chars.next();
+            if n.is_ascii_alphabetic() || n == '%' {
+                verb = Some(n);
+                break;
+            }
+            spec.push(n);
+        }
+        let zero = spec.starts_with('0');
+        let left = spec.starts_with('-');
+        let width: usize = spec
+            .trim_start_matches(['0', '-', '+', ' '])
+            .split('.')
+            .next()
+            .and_then(|w| w.parse().ok())
+            .unwrap_or(0);
+        match verb {
+            Some('%') => out.push(Part::Lit("%".into())),
+            Some('s' | 'd' | 'v' | 't' | 'f' | 'g') => {
+                let Some(a) = args.get(next) else {
+                    return err("format(): too few arguments", span);
+                };
+                next += 1;
+                match a.as_text() {
+                    Some(mut t) if width > 0 => {
+                        let n = t.chars().count();
+                        if n < width {
+                            let pad = width - n;
+                            t = if left {
+                                format!("{t}{}", " ".repeat(pad))
+                            } else if zero {
+                                format!("{}{t}", "0".repeat(pad))
+                            } else {
+                                format!("{}{t}", " ".repeat(pad))
+                            };
+                        }
+                        out.push(Part::Lit(t));
+                    }
+                    _ => {
+                        if !push_into_str(&mut out, a) {
+                            return Sv::unknown("format() of a collection", span);
+                        }
+                    }
+                }
+            }
+            Some('q') => {
+                let Some(a) = args.get(next) else {
+                    return err("format(): too few arguments", span);
+                };
+                next += 1;
+                out.push(Part::Lit("\"".into()));
+                push_into_str(&mut out, a);
+                out.push(Part::Lit("\"".into()));
+            }
+            _ => return Sv::unknown("format() verb not evaluated", span),
+        }
+    }
+    Sv::new(V::Str(out), span)
+}
+
+/// List and map functions: `merge`, `concat`, `lookup`, `sort`, `slice`, `reverse`,
+/// `element`, `flatten`, `keys`, `values`, `contains`, `compact`, `zipmap`.
+fn collections(name: &str, args: &mut Vec<Sv>, span: Span) -> Option<Sv> {
+    Some(match name {
+        "merge" => {
+            let mut out = BTreeMap::new();
+            for a in std::mem::take(args) {
+                match a.v {
+                    V::Obj(m) => out.extend(m),
+                    V::Null => {}
+                    _ => return Some(err("merge() of a non-object", span)),
+                }
+            }
+            Sv::new(V::Obj(out), span)
+        }
+        "concat" => {
+            let mut out = Vec::new();
+            for a in std::mem::take(args) {
+                match a.v {
+                    V::List(l) => out.extend(l),
+                    _ => return Some(err("concat() of a non-list", span)),
+                }
+            }
+            Sv::new(V::List(out), span)
+        }
+        "lookup" => {
+            let key = lit_arg(args, 1);
+            match (args.first().and_then(Sv::as_obj), key) {
+                (Some(m), Some(k)) => match m.get(&k) {
+                    Some(v) => v.clone(),
+                    None => match args.get(2) {
+                        Some(d) => d.clone(),
+                        None => err(format!("lookup(): no key {k:?}"), span),
+                    },
+                },
+                _ => err("lookup() needs a map and a key", span),
+            }
+        }
         "sort" => match args.first().and_then(Sv::as_list) {
             Some(l) => {
                 let texts: Option<Vec<String>> = l.iter().map(Sv::as_text).collect();
@@ -318,17 +343,6 @@ pub fn call(name: &str, args: Vec<Sv>, span: Span) -> Sv {
             Some(l) => Sv::new(V::List(l.iter().rev().cloned().collect()), span),
             None => err("reverse() of a non-list", span),
         },
-        "startswith" | "endswith" => match (lit_arg(&args, 0), lit_arg(&args, 1)) {
-            (Some(a), Some(b)) => Sv::new(
-                V::Bool(if name == "startswith" {
-                    a.starts_with(&b)
-                } else {
-                    a.ends_with(&b)
-                }),
-                span,
-            ),
-            _ => Sv::unknown(format!("{name}() of a string with references"), span),
-        },
         "element" => match (
             args.first().and_then(Sv::as_list),
             args.get(1).and_then(Sv::as_num),
@@ -340,7 +354,7 @@ pub fn call(name: &str, args: Vec<Sv>, span: Span) -> Sv {
             Some(a) => {
                 let mut out = Vec::new();
                 if !flatten_into(a, &mut out, 0) {
-                    return Sv::unknown("flatten() of unknown elements", span);
+                    return Some(Sv::unknown("flatten() of unknown elements", span));
                 }
                 Sv::new(V::List(out), span)
             }
@@ -362,7 +376,7 @@ pub fn call(name: &str, args: Vec<Sv>, span: Span) -> Sv {
                 let mut unknown = false;
                 for it in l {
                     match known_eq(it, x) {
-                        Some(true) => return Sv::new(V::Bool(true), span),
+                        Some(true) => return Some(Sv::new(V::Bool(true), span)),
                         None => unknown = true,
                         _ => {}
                     }
@@ -375,6 +389,41 @@ pub fn call(name: &str, args: Vec<Sv>, span: Span) -> Sv {
             }
             _ => err("contains() needs a list", span),
         },
+        "compact" => match args.first().and_then(Sv::as_list) {
+            Some(l) => Sv::new(
+                V::List(
+                    l.iter()
+                        .filter(|i| !i.is_null() && i.as_text().as_deref() != Some(""))
+                        .cloned()
+                        .collect(),
+                ),
+                span,
+            ),
+            None => err("compact() of a non-list", span),
+        },
+        "zipmap" => match (
+            args.first().and_then(Sv::as_list),
+            args.get(1).and_then(Sv::as_list),
+        ) {
+            (Some(k), Some(v)) if k.len() == v.len() => {
+                let mut m = BTreeMap::new();
+                for (kk, vv) in k.iter().zip(v) {
+                    let Some(t) = kk.as_text() else {
+                        return Some(Sv::unknown("zipmap() with unknown keys", span));
+                    };
+                    m.insert(t, vv.clone());
+                }
+                Sv::new(V::Obj(m), span)
+            }
+            _ => err("zipmap() needs two lists of the same length", span),
+        },
+        _ => return None,
+    })
+}
+
+/// Set functions: `toset`, `distinct`, `setunion`.
+fn sets(name: &str, args: &[Sv], span: Span) -> Option<Sv> {
+    Some(match name {
         "toset" | "distinct" => match args.first().and_then(Sv::as_list) {
             Some(l) => {
                 // Primitives dedup by text (sets of strings are the common case); other
@@ -391,10 +440,10 @@ pub fn call(name: &str, args: Vec<Sv>, span: Span) -> Sv {
                         }
                         _ => {
                             if others.len() > 1_000 {
-                                return Sv::unknown(
+                                return Some(Sv::unknown(
                                     format!("{name}() of too many complex elements"),
                                     span,
-                                );
+                                ));
                             }
                             if !others.iter().any(|o| known_eq(o, it) == Some(true)) {
                                 others.push(it.clone());
@@ -410,6 +459,53 @@ pub fn call(name: &str, args: Vec<Sv>, span: Span) -> Sv {
             }
             None => err(format!("{name}() of a non-list"), span),
         },
+        "setunion" => {
+            let mut out: Vec<Sv> = Vec::new();
+            let mut seen = BTreeSet::new();
+            for a in args.iter() {
+                let Some(l) = a.as_list() else {
+                    return Some(err("setunion() of a non-set", span));
+                };
+                for it in l {
+                    match it.as_text() {
+                        Some(t) => {
+                            if seen.insert(t) {
+                                out.push(it.clone());
+                            }
+                        }
+                        None => out.push(it.clone()),
+                    }
+                }
+            }
+            Sv::new(V::List(out), span)
+        }
+        _ => return None,
+    })
+}
+
+/// Encoding functions: `jsondecode` (`jsonencode` takes unknowns: see [`inspecting`]).
+fn encoding(name: &str, args: &[Sv], span: Span) -> Option<Sv> {
+    Some(match name {
+        "jsondecode" => match args.first() {
+            Some(Sv {
+                v: V::Json(inner), ..
+            }) => (**inner).clone(),
+            Some(a) => match a.as_text() {
+                Some(t) => match super::json::parse(&t, span.file, 0) {
+                    Ok(p) => respan_all(p.value, span, 0),
+                    Err(e) => err(format!("jsondecode(): {}", e.message), span),
+                },
+                None => Sv::unknown("jsondecode() of a string with references", span),
+            },
+            None => err("jsondecode() needs an argument", span),
+        },
+        _ => return None,
+    })
+}
+
+/// Type conversions: `tolist`, `tomap`, `tostring`, `tobool`, `tonumber`.
+fn conversions(name: &str, args: &[Sv], span: Span) -> Option<Sv> {
+    Some(match name {
         "tolist" => match args.first() {
             Some(a) if a.as_list().is_some() => a.clone().respan(span),
             _ => err("tolist() of a non-list", span),
@@ -442,44 +538,23 @@ pub fn call(name: &str, args: Vec<Sv>, span: Span) -> Sv {
             },
             None => err("tonumber() needs an argument", span),
         },
-        "compact" => match args.first().and_then(Sv::as_list) {
-            Some(l) => Sv::new(
-                V::List(
-                    l.iter()
-                        .filter(|i| !i.is_null() && i.as_text().as_deref() != Some(""))
-                        .cloned()
-                        .collect(),
-                ),
-                span,
-            ),
-            None => err("compact() of a non-list", span),
-        },
-        "zipmap" => match (
-            args.first().and_then(Sv::as_list),
-            args.get(1).and_then(Sv::as_list),
-        ) {
-            (Some(k), Some(v)) if k.len() == v.len() => {
-                let mut m = BTreeMap::new();
-                for (kk, vv) in k.iter().zip(v) {
-                    let Some(t) = kk.as_text() else {
-                        return Sv::unknown("zipmap() with unknown keys", span);
-                    };
-                    m.insert(t, vv.clone());
-                }
-                Sv::new(V::Obj(m), span)
-            }
-            _ => err("zipmap() needs two lists of the same length", span),
-        },
+        _ => return None,
+    })
+}
+
+/// Numeric functions: `range`, `max`, `min`.
+fn numbers(name: &str, args: &[Sv], span: Span) -> Option<Sv> {
+    Some(match name {
         "range" => {
             let nums: Vec<f64> = args.iter().filter_map(Sv::as_num).collect();
             let (start, end, step) = match nums.as_slice() {
                 [e] => (0.0, *e, 1.0),
                 [s, e] => (*s, *e, 1.0),
                 [s, e, st] => (*s, *e, *st),
-                _ => return err("range() needs 1 to 3 numbers", span),
+                _ => return Some(err("range() needs 1 to 3 numbers", span)),
             };
             if step == 0.0 || (end - start) / step > super::eval::MAX_COLLECTION as f64 {
-                return Sv::unknown("range() too long", span);
+                return Some(Sv::unknown("range() too long", span));
             }
             let mut out = Vec::new();
             let mut x = start;
@@ -502,28 +577,8 @@ pub fn call(name: &str, args: Vec<Sv>, span: Span) -> Sv {
                 _ => err(format!("{name}() needs numbers"), span),
             }
         }
-        "setunion" => {
-            let mut out: Vec<Sv> = Vec::new();
-            let mut seen = BTreeSet::new();
-            for a in &args {
-                let Some(l) = a.as_list() else {
-                    return err("setunion() of a non-set", span);
-                };
-                for it in l {
-                    match it.as_text() {
-                        Some(t) => {
-                            if seen.insert(t) {
-                                out.push(it.clone());
-                            }
-                        }
-                        None => out.push(it.clone()),
-                    }
-                }
-            }
-            Sv::new(V::List(out), span)
-        }
-        _ => Sv::unknown(format!("function {name}() is not evaluated"), span),
-    }
+        _ => return None,
+    })
 }
 
 fn flatten_into(v: &Sv, out: &mut Vec<Sv>, depth: usize) -> bool {
