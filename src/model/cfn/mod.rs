@@ -284,7 +284,7 @@ pub fn add_template(
     }
     let expanded;
     let (root, template) = if foreach::uses_foreach(root) {
-        expanded = foreach::expand(root, &mut scope.notes);
+        expanded = foreach::expand(root, &mut scope.notes, &mut scope.problems);
         // Parameter values given from outside do not survive the expansion; loops are rare
         // in nested stacks.
         (&expanded, None)

@@ -1,7 +1,9 @@
 //! YAML into a spanned [`Node`] tree, from saphyr's event parser.
 //!
 //! Built iteratively from events (no recursion), so depth is bounded by [`MAX_DEPTH`], and
-//! alias expansion is bounded by [`MAX_NODES`] (alias bombs). Duplicate keys are kept.
+//! what anchors and aliases copy is bounded by [`MAX_ALIAS_NODES`] and [`MAX_ALIAS_BYTES`]
+//! (alias bombs: many nodes, or one large scalar aliased many times). Duplicate keys are
+//! kept.
 //! CloudFormation short-form tags become their long form: `!Ref X` is `{Ref: X}`,
 //! `!GetAtt A.B` is `{Fn::GetAtt: A.B}`, `!Condition C` is `{Condition: C}`.
 //! saphyr's markers count characters; spans here are bytes.
@@ -15,6 +17,8 @@ use std::collections::HashMap;
 pub const MAX_DEPTH: usize = 512;
 /// Most nodes aliases may copy into a document (real templates copy a handful).
 pub const MAX_ALIAS_NODES: usize = 1_000_000;
+/// Most bytes of text (scalars and keys) anchors and aliases may copy into a document.
+pub const MAX_ALIAS_BYTES: usize = 16 << 20;
 
 /// Short-form tags and their long forms.
 pub fn long_form(tag: &str) -> Option<&'static str> {
@@ -91,8 +95,37 @@ struct Builder<'a> {
     offsets: Offsets<'a>,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Node>,
-    alias_nodes: usize,
+    /// What anchors and aliases have copied so far.
+    copied: Copied,
     root: Option<Node>,
+}
+
+/// Nodes and bytes copied by anchors and aliases, against their bounds.
+#[derive(Default)]
+struct Copied {
+    nodes: usize,
+    bytes: usize,
+}
+
+impl Copied {
+    /// Count a copy of `node` before making it; the error names the bound it passes.
+    fn charge(&mut self, node: &Node) -> Result<(), String> {
+        let (nodes, bytes) = size(node, MAX_ALIAS_NODES, MAX_ALIAS_BYTES);
+        self.nodes = self.nodes.saturating_add(nodes);
+        self.bytes = self.bytes.saturating_add(bytes);
+        if self.nodes > MAX_ALIAS_NODES {
+            return Err(format!(
+                "aliases copy more than {MAX_ALIAS_NODES} nodes into the document (an alias bomb?)"
+            ));
+        }
+        if self.bytes > MAX_ALIAS_BYTES {
+            return Err(format!(
+                "aliases copy more than {} MB of text into the document (an alias bomb?)",
+                MAX_ALIAS_BYTES >> 20
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// A parse error: where and what.
@@ -105,7 +138,7 @@ pub fn parse(text: &str, file: FileId) -> Result<Node, Error> {
         offsets: Offsets::new(text),
         stack: Vec::new(),
         anchors: HashMap::new(),
-        alias_nodes: 0,
+        copied: Copied::default(),
         root: None,
     };
     let mut documents = 0;
@@ -149,17 +182,9 @@ pub fn parse(text: &str, file: FileId) -> Result<Node, Error> {
                     ));
                 };
                 // Count before copying, so a bomb is stopped before it costs memory.
-                b.alias_nodes = b
-                    .alias_nodes
-                    .saturating_add(count_nodes(anchored, MAX_ALIAS_NODES));
-                if b.alias_nodes > MAX_ALIAS_NODES {
-                    return Err((
-                        Span::new(file, start, end),
-                        format!(
-                            "aliases copy more than {MAX_ALIAS_NODES} nodes into the document (an alias bomb?)"
-                        ),
-                    ));
-                }
+                b.copied
+                    .charge(anchored)
+                    .map_err(|message| (Span::new(file, start, end), message))?;
                 // An alias node is reported where the alias is written.
                 let mut node = anchored.clone();
                 node.span = Span::new(file, start, end);
@@ -252,21 +277,29 @@ fn wrap_tag(node: Node, tag: Option<String>, start: usize) -> Node {
     )
 }
 
-fn count_nodes(node: &Node, limit: usize) -> usize {
-    let mut n = 0;
+/// The nodes and bytes of text (scalars and keys) of `node`, counted until either passes
+/// its limit.
+fn size(node: &Node, max_nodes: usize, max_bytes: usize) -> (usize, usize) {
+    let (mut nodes, mut bytes) = (0usize, 0usize);
     let mut stack = vec![node];
     while let Some(x) = stack.pop() {
-        n += 1;
-        if n > limit {
+        nodes += 1;
+        match &x.kind {
+            NodeKind::Str(s) | NodeKind::Plain(s) => bytes += s.len(),
+            NodeKind::Seq(items) => stack.extend(items),
+            NodeKind::Map(entries) => {
+                for e in entries {
+                    bytes += e.key.len();
+                    stack.push(&e.value);
+                }
+            }
+            NodeKind::Null => {}
+        }
+        if nodes > max_nodes || bytes > max_bytes {
             break;
         }
-        match &x.kind {
-            NodeKind::Seq(items) => stack.extend(items),
-            NodeKind::Map(entries) => stack.extend(entries.iter().map(|e| &e.value)),
-            _ => {}
-        }
     }
-    n
+    (nodes, bytes)
 }
 
 impl Builder<'_> {
@@ -323,6 +356,10 @@ impl Builder<'_> {
 
     fn push(&mut self, node: Node, anchor: usize) -> Result<(), Error> {
         if anchor > 0 {
+            // Anchors nested in anchors copy their content once per level.
+            self.copied
+                .charge(&node)
+                .map_err(|message| (node.span, message))?;
             self.anchors.insert(anchor, node.clone());
         }
         match self.stack.last_mut() {
@@ -414,6 +451,39 @@ mod tests {
         }
         let err = parse(&text, FileId(0)).unwrap_err();
         assert!(err.1.contains("alias"), "{}", err.1);
+    }
+
+    #[test]
+    fn a_large_scalar_aliased_many_times_is_bounded_by_bytes() {
+        let mut text = format!("big: &b \"{}\"\ncopies:\n", "x".repeat(1 << 20));
+        text.push_str(&"  - *b\n".repeat(1_000));
+        let (span, message) = parse(&text, FileId(0)).unwrap_err();
+        assert!(message.contains("MB of text"), "{message}");
+        assert_eq!(
+            &text[span.range()],
+            "*b",
+            "at the alias that passes the bound"
+        );
+    }
+
+    #[test]
+    fn anchors_nested_in_anchors_are_bounded_by_bytes() {
+        // Each level's anchor copies everything below it.
+        let depth = 100;
+        let mut text = String::from("a: ");
+        for i in 0..depth {
+            text.push_str(&format!("&a{i} ["));
+        }
+        text.push_str(&format!("\"{}\"", "x".repeat(1 << 20)));
+        text.push_str(&"]".repeat(depth));
+        let (_, message) = parse(&text, FileId(0)).unwrap_err();
+        assert!(message.contains("MB of text"), "{message}");
+    }
+
+    #[test]
+    fn aliases_within_the_bounds_are_copies() {
+        let n = p("a: &a {k: v}\nb: *a\n");
+        assert_eq!(n.get("b").unwrap().get("k").unwrap().as_scalar(), Some("v"));
     }
 
     #[test]
