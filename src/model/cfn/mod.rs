@@ -375,6 +375,7 @@ pub fn add_template(
         scope.problems.extend(found);
     }
     scope.provenance.conditions.extend(t.take_conditions());
+    scope.problems.extend(t.past_bound());
 }
 
 /// `Metadata: {ddbguard: {ignore: [{rule: DDB101, reason: "…"}]}}`.

@@ -3,14 +3,23 @@
 //! `Fn::Join`, `Fn::Select`, `Fn::FindInMap`; `Ref`/`Fn::GetAtt` to resources stay
 //! symbolic ([`Part::Ref`]) so rules can match a table to its alarms and policies.
 
-use crate::model::node::{Node, NodeKind};
+use crate::model::Problem;
+use crate::model::node::{Entry, Node, NodeKind};
 use crate::model::value::{Branch, Part, Prop, Str, Val};
 use crate::source::Span;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 
 /// How deep intrinsic functions may nest before resolution gives up (unknown).
 const MAX_DEPTH: usize = 32;
+/// Longest string a value resolves to (CloudFormation accepts no template over 1 MB): an
+/// `Fn::Join` or `Fn::Sub` repeating a large parameter default is unknown, not built.
+pub const MAX_STR_BYTES: usize = 1 << 20;
+/// Most bytes of strings resolved for one template: a large parameter default referenced
+/// by thousands of resources is not copied thousands of times.
+pub const MAX_RESOLVED_BYTES: usize = 64 << 20;
+/// Why a value past [`MAX_STR_BYTES`] is unknown.
+const TOO_LONG: &str = "a string longer than 1 MB (not resolved)";
 
 pub const PSEUDO_PARAMETERS: &[&str] = &[
     "AWS::AccountId",
@@ -36,6 +45,10 @@ pub struct Template<'a> {
     overrides: HashMap<String, Str>,
     /// The template's text, for values embedded in strings (a policy document as JSON).
     source: Option<std::sync::Arc<str>>,
+    /// Bytes of strings resolved so far (bounded by [`MAX_RESOLVED_BYTES`]).
+    resolved: Cell<usize>,
+    /// The first value past a bound, as a DDB001 (see [`Template::past_bound`]).
+    past_bound: RefCell<Option<Problem>>,
 }
 
 /// A value found by following a path through maps and `Fn::If`s.
@@ -69,12 +82,36 @@ impl<'a> Template<'a> {
             chosen: RefCell::new(HashMap::new()),
             overrides: HashMap::new(),
             source: None,
+            resolved: Cell::new(0),
+            past_bound: RefCell::new(None),
         }
     }
 
     /// Keep the template's text, so spans inside embedded documents can be mapped back.
     pub fn set_source(&mut self, text: std::sync::Arc<str>) {
         self.source = Some(text);
+    }
+
+    /// The first value that passed a bound on resolved strings ([`MAX_STR_BYTES`],
+    /// [`MAX_RESOLVED_BYTES`]): a DDB001 at that value. The value itself is unknown.
+    pub fn past_bound(&self) -> Option<Problem> {
+        self.past_bound.borrow_mut().take()
+    }
+
+    /// Record a value past a bound (the first one only).
+    fn report_bound(&self, span: Span, message: String) {
+        let mut first = self.past_bound.borrow_mut();
+        if first.is_none() {
+            *first = Some(Problem {
+                rule: "DDB001",
+                span,
+                message,
+                help: Some(
+                    "CloudFormation rejects templates over 1 MB: write this value shorter".into(),
+                ),
+                resource: None,
+            });
+        }
     }
 
     /// The template's text, when it was given.
@@ -373,9 +410,35 @@ impl<'a> Template<'a> {
 
     /// A value as a string with symbolic parts.
     pub fn str(&self, node: &Node) -> Prop<Str> {
+        let mut val = self.str_val(node, 0);
+        match &val {
+            Val::Unknown(why) if why == TOO_LONG => self.report_bound(
+                node.span,
+                format!(
+                    "this value resolves to a string longer than {} MB: it is not resolved",
+                    MAX_STR_BYTES >> 20
+                ),
+            ),
+            Val::Known(s) => {
+                let total = self.resolved.get().saturating_add(str_len(s));
+                self.resolved.set(total);
+                if total > MAX_RESOLVED_BYTES {
+                    self.report_bound(
+                        node.span,
+                        format!(
+                            "the values of this template resolve to more than {} MB of strings: \
+                             this value and later ones are not resolved",
+                            MAX_RESOLVED_BYTES >> 20
+                        ),
+                    );
+                    val = Val::Unknown(TOO_LONG.into());
+                }
+            }
+            _ => {}
+        }
         Prop {
             span: node.span,
-            val: self.str_val(node, 0),
+            val,
         }
     }
 
@@ -384,6 +447,9 @@ impl<'a> Template<'a> {
             return Val::Unknown("intrinsic functions nest too deeply".into());
         }
         match &node.kind {
+            NodeKind::Str(s) | NodeKind::Plain(s) if s.len() > MAX_STR_BYTES => {
+                return Val::Unknown(TOO_LONG.into());
+            }
             NodeKind::Str(s) | NodeKind::Plain(s) => return Val::Known(Str::lit(s.as_ref())),
             NodeKind::Null => return Val::Unknown("null".into()),
             NodeKind::Seq(_) => return Val::Unknown("a list, not a string".into()),
@@ -440,12 +506,21 @@ impl<'a> Template<'a> {
                     _ => return Val::Unknown("Fn::Join of a conditional list".into()),
                 };
                 let mut out = Str::default();
+                let mut len = 0usize;
                 for (i, item) in items.iter().enumerate() {
                     if i > 0 {
                         out.push(Part::Lit(delim.to_string()));
+                        len = len.saturating_add(delim.len());
                     }
                     match self.str_val(item, depth + 1) {
-                        Val::Known(s) => out.extend(s),
+                        Val::Unknown(why) if why == TOO_LONG => return Val::Unknown(why),
+                        Val::Known(s) => {
+                            len = len.saturating_add(str_len(&s));
+                            if len > MAX_STR_BYTES {
+                                return Val::Unknown(TOO_LONG.into());
+                            }
+                            out.extend(s)
+                        }
                         Val::Unknown(why) => out.push(Part::Unknown(why)),
                         Val::OneOf(_) => out.push(Part::Unknown("a conditional value".into())),
                     }
@@ -542,7 +617,12 @@ impl<'a> Template<'a> {
             },
             _ => return Val::Unknown("malformed Fn::Sub".into()),
         };
+        if template.len() > MAX_STR_BYTES {
+            return Val::Unknown(TOO_LONG.into());
+        }
         let mut out = Str::default();
+        // What the substituted values add to the template's own text.
+        let mut added = 0usize;
         let mut rest = template;
         while let Some(start) = rest.find("${") {
             out.push(Part::Lit(rest[..start].to_string()));
@@ -560,31 +640,51 @@ impl<'a> Template<'a> {
             };
             let name = after[..end].trim();
             rest = &after[end + 1..];
-            if let Some(v) = vars.and_then(|m| m.iter().rev().find(|e| &*e.key == name)) {
-                match self.str_val(&v.value, depth + 1) {
-                    Val::Known(s) => out.extend(s),
-                    Val::Unknown(why) => out.push(Part::Unknown(why)),
-                    Val::OneOf(_) => out.push(Part::Unknown(format!("{name} (conditional)"))),
+            let value = self.sub_value(name, vars, depth);
+            if let Val::Unknown(why) = value {
+                return Val::Unknown(why);
+            }
+            if let Val::Known(v) = value {
+                added = added.saturating_add(str_len(&v));
+                if template.len().saturating_add(added) > MAX_STR_BYTES {
+                    return Val::Unknown(TOO_LONG.into());
                 }
-                continue;
-            }
-            if let Some(v) = self.overrides.get(name).filter(|_| name.contains('.')) {
-                out.extend(v.clone());
-                continue;
-            }
-            match name.split_once('.') {
-                Some((res, attr)) if self.resources.contains(res) => out.push(Part::Ref {
-                    target: res.to_string(),
-                    attr: Some(attr.to_string()),
-                }),
-                _ => match self.reference(name, depth) {
-                    Val::Known(s) => out.extend(s),
-                    Val::Unknown(_) | Val::OneOf(_) => out.push(Part::Unknown(name.to_string())),
-                },
+                out.extend(v);
             }
         }
         out.push(Part::Lit(rest.to_string()));
         Val::Known(out)
+    }
+
+    /// What `${name}` stands for in an `Fn::Sub`: known (possibly symbolic), or unknown only
+    /// when it is too long to resolve.
+    fn sub_value(&self, name: &str, vars: Option<&[Entry]>, depth: usize) -> Val<Str> {
+        if let Some(v) = vars.and_then(|m| m.iter().rev().find(|e| &*e.key == name)) {
+            return match self.str_val(&v.value, depth + 1) {
+                Val::Unknown(why) if why == TOO_LONG => Val::Unknown(why),
+                Val::Known(s) => Val::Known(s),
+                Val::Unknown(why) => Val::Known(Str(vec![Part::Unknown(why)])),
+                Val::OneOf(_) => {
+                    Val::Known(Str(vec![Part::Unknown(format!("{name} (conditional)"))]))
+                }
+            };
+        }
+        if let Some(v) = self.overrides.get(name).filter(|_| name.contains('.')) {
+            return Val::Known(v.clone());
+        }
+        match name.split_once('.') {
+            Some((res, attr)) if self.resources.contains(res) => Val::Known(Str(vec![Part::Ref {
+                target: res.to_string(),
+                attr: Some(attr.to_string()),
+            }])),
+            _ => match self.reference(name, depth) {
+                Val::Unknown(why) if why == TOO_LONG => Val::Unknown(why),
+                Val::Known(s) => Val::Known(s),
+                Val::Unknown(_) | Val::OneOf(_) => {
+                    Val::Known(Str(vec![Part::Unknown(name.to_string())]))
+                }
+            },
+        }
     }
 
     /// A value that must be a literal string (a billing mode, a key type).
@@ -618,6 +718,16 @@ impl<'a> Template<'a> {
             None => Err(format!("{} is known only at deploy time", s.render())),
         })
     }
+}
+
+/// The bytes a string's parts hold.
+fn str_len(s: &Str) -> usize {
+    s.0.iter()
+        .map(|p| match p {
+            Part::Lit(t) | Part::Unknown(t) => t.len(),
+            Part::Ref { target, attr } => target.len() + attr.as_ref().map_or(0, String::len),
+        })
+        .sum()
 }
 
 fn first_span(l: &Lookup) -> Option<Span> {

@@ -34,6 +34,10 @@ const MAX_STEPS: u64 = 20_000_000;
 pub const MAX_VALUE: usize = 1 << 20;
 /// Bytes of values copied per evaluation step charged to the step budget.
 const BYTES_PER_STEP: usize = 64;
+/// Most bytes of values that references and `file()` may copy for one root module (real
+/// modules copy well under 1 MB): a large value used by each of 10,000 `count` instances
+/// is not copied 10,000 times.
+pub const MAX_COPIED: usize = 64 << 20;
 
 /// A prefix marking unknown reasons that are errors (for `try` and `can`).
 pub const ERR: &str = "error: ";
@@ -53,6 +57,10 @@ pub struct Shared<'l> {
     steps: Cell<u64>,
     /// How the values resources hold got there, and the module calls.
     pub provenance: RefCell<Provenance>,
+    /// Bytes of values copied so far (bounded by [`MAX_COPIED`]).
+    copied: Cell<usize>,
+    /// Whether a value past a bound has been reported (once per root).
+    past_bound: Cell<bool>,
 }
 
 impl<'l> Shared<'l> {
@@ -68,6 +76,8 @@ impl<'l> Shared<'l> {
             dynamic_blocks: Cell::new(0),
             steps: Cell::new(0),
             provenance: RefCell::default(),
+            copied: Cell::new(0),
+            past_bound: Cell::new(false),
         }
     }
 
@@ -121,12 +131,50 @@ impl<'l> Shared<'l> {
         s < MAX_STEPS
     }
 
-    /// The unknown that stands for a value past [`MAX_VALUE`] (noted once).
+    /// The unknown that stands for a value past [`MAX_VALUE`], written at `span`.
     pub fn too_large(&self, span: Span) -> Sv {
-        self.note(format!(
-            "a value holding more than {MAX_VALUE} elements or bytes was not built: it is unknown"
-        ));
+        self.past_bound(
+            span,
+            format!(
+                "a value holding more than {MAX_VALUE} elements or bytes was not built: it is unknown"
+            ),
+        );
         Sv::unknown("value too large", span)
+    }
+
+    /// Count a copy of `bytes` of values made at `span`; false (the value stays unknown)
+    /// once the root has copied more than [`MAX_COPIED`].
+    pub fn copy(&self, bytes: usize, span: Span) -> bool {
+        let copied = self.copied.get().saturating_add(bytes);
+        self.copied.set(copied);
+        if copied <= MAX_COPIED {
+            return true;
+        }
+        self.past_bound(
+            span,
+            format!(
+                "references copy more than {} MB of values in this module: this value and later copies are unknown",
+                MAX_COPIED >> 20
+            ),
+        );
+        false
+    }
+
+    /// A value past one of the bounds: noted, and the root's first one is a DDB001 there.
+    fn past_bound(&self, span: Span, message: String) {
+        if !self.past_bound.replace(true) {
+            self.problems.borrow_mut().push(Problem {
+                rule: "DDB001",
+                span,
+                message: message.clone(),
+                help: Some(
+                    "ddbguard stops here to keep its memory bounded: keep values this large out of the configuration"
+                        .into(),
+                ),
+                resource: None,
+            });
+        }
+        self.note(message);
     }
 }
 
@@ -408,7 +456,7 @@ impl<'l> Inst<'l> {
                             }
                         }
                         let v = functions::call(name, args, span);
-                        if v.weight(MAX_VALUE) > MAX_VALUE {
+                        if functions::is_too_large(&v) || v.weight(MAX_VALUE) > MAX_VALUE {
                             return self.sh.too_large(span);
                         }
                         v
@@ -560,6 +608,9 @@ impl<'l> Inst<'l> {
         self.sh.files.borrow_mut().insert(id);
         let whole = Span::new(id, 0, text.len());
         if name == "file" {
+            if !self.sh.copy(text.len(), span) {
+                return Sv::unknown("value too large", span);
+            }
             return Sv::lit(&*text, whole);
         }
         let vars = match call.args.get(1) {
@@ -669,6 +720,9 @@ impl<'l> Inst<'l> {
         let mut size = 0;
         for el in elements {
             if let Some(err) = self.template_element(el, &mut out, &mut size, f, env, d) {
+                if size > MAX_VALUE {
+                    return self.sh.too_large(span);
+                }
                 return Sv::unknown(err, span);
             }
         }
@@ -688,7 +742,7 @@ impl<'l> Inst<'l> {
         d: usize,
     ) -> Option<String> {
         if *size > MAX_VALUE {
-            return Some(reason(&self.sh.too_large(Span::default())));
+            return Some("value too large".into());
         }
         match el {
             Elem::Lit(l) => {
@@ -770,7 +824,7 @@ impl<'l> Inst<'l> {
             return match env.and_then(|e| e.lookup(name)) {
                 None => self.reference(name, ops, f, env, d, span),
                 Some(bound) => self
-                    .apply_borrowed(bound, ops, f, env, d)
+                    .apply_borrowed(bound, ops, f, env, d, span)
                     .arrive(span, None),
             };
         }
@@ -816,7 +870,7 @@ impl<'l> Inst<'l> {
                 let base = match self.var(var, d) {
                     Some((v, set)) => {
                         return self
-                            .apply_borrowed(&v, rest, f, env, d)
+                            .apply_borrowed(&v, rest, f, env, d, span)
                             .arrive(span, Some(&set));
                     }
                     None => {
@@ -834,7 +888,7 @@ impl<'l> Inst<'l> {
                     return Sv::unknown("local used without a name", span);
                 };
                 let base = self.local(l, d);
-                self.apply_borrowed(&base, rest, f, env, d)
+                self.apply_borrowed(&base, rest, f, env, d, span)
                     .arrive(span, None)
             }
             "path" => {
@@ -1082,8 +1136,17 @@ impl<'l> Inst<'l> {
     }
 
     /// Apply traversal operators to a borrowed value: attribute and index steps are
-    /// followed without copying, and only what they reach is cloned.
-    fn apply_borrowed(&self, base: &Sv, ops: &[Op], f: FileId, env: Option<&Env>, d: usize) -> Sv {
+    /// followed without copying, and only what they reach is cloned. `span` is the
+    /// reference's (where a copy past [`MAX_COPIED`] is reported).
+    fn apply_borrowed(
+        &self,
+        base: &Sv,
+        ops: &[Op],
+        f: FileId,
+        env: Option<&Env>,
+        d: usize,
+        span: Span,
+    ) -> Sv {
         let mut cur = base;
         let mut used = 0;
         for op in ops {
@@ -1111,12 +1174,14 @@ impl<'l> Inst<'l> {
             }
         }
         let rest = ops.get(used..).unwrap_or(&[]);
-        // Copying a large value costs steps, so references to one cannot run for ever.
-        if !self
-            .sh
-            .charge((cur.weight(MAX_VALUE) / BYTES_PER_STEP) as u64)
-        {
-            return Sv::unknown("evaluation budget exceeded", cur.span);
+        // Copying a large value costs steps, so references to one cannot run for ever, and
+        // its bytes, so that they cannot fill the memory.
+        let weight = cur.weight(MAX_VALUE);
+        if !self.sh.charge((weight / BYTES_PER_STEP) as u64) {
+            return Sv::unknown("evaluation budget exceeded", span);
+        }
+        if !self.sh.copy(weight, span) {
+            return Sv::unknown("value too large", span);
         }
         if rest.is_empty() {
             return cur.clone();

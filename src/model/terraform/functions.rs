@@ -1,7 +1,7 @@
 //! The Terraform functions DynamoDB and IAM configurations use. Arguments are evaluated;
 //! an unknown argument makes the result unknown (errors carry [`ERR`]).
 
-use super::eval::{ERR, is_error, known_eq};
+use super::eval::{ERR, MAX_COLLECTION, MAX_VALUE, is_error, known_eq};
 use super::value::{Sv, V, push_into_str};
 use crate::model::{Part, Str};
 use crate::source::Span;
@@ -11,6 +11,26 @@ const MAX_FLATTEN_DEPTH: usize = 32;
 
 fn err(msg: impl std::fmt::Display, span: Span) -> Sv {
     Sv::unknown(format!("{ERR}{msg}"), span)
+}
+
+/// Why a result is unknown when it would hold more than [`MAX_VALUE`] (values plus bytes
+/// of text): it is not built.
+const TOO_LARGE: &str = "value too large";
+
+fn too_large(span: Span) -> Sv {
+    Sv::unknown(TOO_LARGE, span)
+}
+
+/// Whether a function's result was not built for its size (the evaluator reports it).
+pub fn is_too_large(v: &Sv) -> bool {
+    matches!(&v.v, V::Unknown(why) if why == TOO_LARGE)
+}
+
+/// The weight of `args` together ([`Sv::weight`]), counted up to [`MAX_VALUE`] + 1.
+fn weight(args: &[Sv]) -> usize {
+    args.iter()
+        .fold(0usize, |w, a| w.saturating_add(a.weight(MAX_VALUE)))
+        .min(MAX_VALUE + 1)
 }
 
 /// The first unknown (or error) argument, if any.
@@ -38,6 +58,12 @@ pub fn call(name: &str, mut args: Vec<Sv>, span: Span) -> Sv {
     if let Some(u) = first_unknown(&args) {
         // lookup/merge/concat with an unknown part are unknown as a whole.
         return unknown_of(u, span);
+    }
+    // Functions that put their arguments together make a value as large as all of them.
+    if matches!(name, "merge" | "concat" | "setunion" | "flatten" | "zipmap")
+        && weight(&args) > MAX_VALUE
+    {
+        return too_large(span);
     }
     strings(name, &args, span)
         .or_else(|| sets(name, &args, span))
@@ -106,11 +132,19 @@ fn strings(name: &str, args: &[Sv], span: Span) -> Option<Sv> {
             let sep = lit_arg(args, 0).unwrap_or_default();
             let mut out = Str::default();
             let mut first = true;
+            let mut size = 0usize;
             for l in args.iter().skip(1) {
                 let Some(items) = l.as_list() else {
                     return Some(err("join() of a non-list", span));
                 };
                 for it in items {
+                    // A long separator between many elements: counted before it is written.
+                    size = size
+                        .saturating_add(sep.len())
+                        .saturating_add(it.weight(MAX_VALUE));
+                    if size > MAX_VALUE {
+                        return Some(too_large(span));
+                    }
                     if !first {
                         out.push(Part::Lit(sep.clone()));
                     }
@@ -124,6 +158,14 @@ fn strings(name: &str, args: &[Sv], span: Span) -> Option<Sv> {
         }
         "split" => match (lit_arg(args, 0), lit_arg(args, 1)) {
             (Some(sep), Some(s)) => {
+                let pieces = if sep.is_empty() {
+                    s.chars().count()
+                } else {
+                    s.matches(sep.as_str()).count() + 1
+                };
+                if pieces > MAX_COLLECTION {
+                    return Some(too_large(span));
+                }
                 let items = if sep.is_empty() {
                     s.chars().map(|c| Sv::lit(c.to_string(), span)).collect()
                 } else {
@@ -140,6 +182,11 @@ fn strings(name: &str, args: &[Sv], span: Span) -> Option<Sv> {
                 }
                 if from.is_empty() {
                     return Some(Sv::lit(s, span));
+                }
+                // Each match of a short pattern may grow into a long replacement.
+                let grown = s.matches(from.as_str()).count().saturating_mul(to.len());
+                if s.len().saturating_add(grown) > MAX_VALUE {
+                    return Some(too_large(span));
                 }
                 Sv::lit(s.replace(&from, &to), span)
             }
@@ -206,8 +253,14 @@ fn format(args: &[Sv], span: Span) -> Sv {
     };
     let mut out = Str::default();
     let mut next = 1;
+    // What `out` holds, against [`MAX_VALUE`]: widths and repeated verbs can make a large
+    // string out of a short format.
+    let mut size = fmt.len();
     let mut chars = fmt.chars().peekable();
     while let Some(c) = chars.next() {
+        if size > MAX_VALUE {
+            return too_large(span);
+        }
         if c != '%' {
             out.push(Part::Lit(c.to_string()));
             continue;
@@ -238,6 +291,10 @@ fn format(args: &[Sv], span: Span) -> Sv {
                     return err("format(): too few arguments", span);
                 };
                 next += 1;
+                size = size.saturating_add(width.max(a.weight(MAX_VALUE)));
+                if size > MAX_VALUE {
+                    return too_large(span);
+                }
                 match a.as_text() {
                     Some(mut t) if width > 0 => {
                         let n = t.chars().count();
@@ -265,6 +322,7 @@ fn format(args: &[Sv], span: Span) -> Sv {
                     return err("format(): too few arguments", span);
                 };
                 next += 1;
+                size = size.saturating_add(a.weight(MAX_VALUE));
                 out.push(Part::Lit("\"".into()));
                 push_into_str(&mut out, a);
                 out.push(Part::Lit("\"".into()));
@@ -553,7 +611,7 @@ fn numbers(name: &str, args: &[Sv], span: Span) -> Option<Sv> {
                 [s, e, st] => (*s, *e, *st),
                 _ => return Some(err("range() needs 1 to 3 numbers", span)),
             };
-            if step == 0.0 || (end - start) / step > super::eval::MAX_COLLECTION as f64 {
+            if step == 0.0 || (end - start) / step > MAX_COLLECTION as f64 {
                 return Some(Sv::unknown("range() too long", span));
             }
             let mut out = Vec::new();
@@ -699,5 +757,42 @@ mod tests {
             vec![Sv::new(V::Obj(BTreeMap::new()), sp), s("k")],
             sp
         )));
+    }
+
+    #[test]
+    fn results_past_the_value_bound_are_not_built() {
+        let sp = Span::default();
+        let big = s(&"x".repeat(MAX_VALUE / 2));
+        let many = list((0..10_000).map(|i| s(&i.to_string())).collect());
+        for (name, args) in [
+            ("format", vec![s("%1000000000s"), s("x")]),
+            (
+                "format",
+                vec![s("%s%s%s"), big.clone(), big.clone(), big.clone()],
+            ),
+            ("join", vec![big.clone(), many.clone()]),
+            ("replace", vec![big.clone(), s("x"), s("yy")]),
+            ("split", vec![s(""), big.clone()]),
+            (
+                "concat",
+                vec![
+                    list(vec![big.clone()]),
+                    list(vec![big.clone()]),
+                    list(vec![big.clone()]),
+                ],
+            ),
+        ] {
+            assert!(is_too_large(&call(name, args, sp)), "{name}");
+        }
+        assert_eq!(
+            call(
+                "format",
+                vec![s("%5s|%-3s|%03d"), s("a"), s("b"), s("7")],
+                sp
+            )
+            .as_text()
+            .as_deref(),
+            Some("    a|b  |007")
+        );
     }
 }
