@@ -16,11 +16,12 @@ fn repo() -> PathBuf {
 }
 
 fn check(path: PathBuf) -> Report {
+    check_rules(path, &["DDB101", "DDB103", "DDB104", "DDB003"])
+}
+
+fn check_rules(path: PathBuf, rules: &[&str]) -> Report {
     let settings = Settings {
-        select: ["DDB101", "DDB103", "DDB104", "DDB003"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
+        select: rules.iter().map(|s| s.to_string()).collect(),
         ..Settings::default()
     };
     ddbguard::check(&[path], &settings).expect("check runs")
@@ -321,18 +322,29 @@ fn every_report_carries_the_way_the_value_travelled() {
 #[test]
 fn cloudformation_findings_name_the_condition_a_value_hangs_on() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/cloudformation-conditions");
-    let report = check(dir);
+    let report = check_rules(dir, &["DDB101", "DDB103", "DDB402"]);
     let message = |rule: &str| {
         report
             .findings
             .iter()
-            .find(|f| f.rule_id == rule)
+            .find(|f| f.rule_id == rule && f.path.ends_with("conditions.yaml"))
             .map(|f| f.message.clone())
             .unwrap_or_default()
     };
     assert_eq!(
         message("DDB101"),
         "point-in-time recovery is not enabled on table Orders, unless IsProd (Stage = prod) holds; with the parameter defaults it does not"
+    );
+    // The table's alarms are left out by their condition: the finding says so.
+    assert_eq!(
+        report
+            .findings
+            .iter()
+            .find(|f| f.rule_id == "DDB402" && f.path.ends_with("alarms.yaml"))
+            .map(|f| f.message.as_str()),
+        Some(
+            "table Sessions has no CloudWatch alarm on ThrottledRequests (or Read/WriteThrottleEvents) or SystemErrors; the alarms on ThrottledRequests and SystemErrors exist only when HasAlertTopic (AlertTopicArn != '') holds, which is false with the parameter defaults"
+        )
     );
     // Other has no default: the condition is unknown, the failing branch says when.
     assert_eq!(

@@ -88,6 +88,55 @@ pub struct Provenance {
     /// CloudFormation: what a value chosen by `Fn::If` hangs on, by the value's span
     /// (`unless IsProd (Stage = prod) holds; with the parameter defaults it does not`).
     pub conditions: HashMap<Span, String>,
+    /// CloudFormation: resources left out because their `Condition` is false with the
+    /// parameter defaults.
+    pub absent: Vec<Absent>,
+}
+
+/// A resource a condition leaves out.
+#[derive(Clone, Debug)]
+pub struct Absent {
+    pub id: String,
+    pub rtype: String,
+    /// `HasAlertTopic (…)`.
+    pub condition: String,
+    /// Resources it refers to (`Ref`, `Fn::GetAtt`).
+    pub refs: Vec<String>,
+    /// What it is about, in a word (an alarm's metric name), when known.
+    pub about: Option<String>,
+}
+
+impl Provenance {
+    /// The resources of type `rtype` that refer to `id` but that a condition leaves out,
+    /// in words: `the AWS::CloudWatch::Alarm on ThrottledRequests and SystemErrors exist
+    /// only when HasAlertTopic holds, which is false with the parameter defaults`.
+    pub fn absent_for(&self, id: &str, rtype: &str) -> Option<String> {
+        let mut by_condition: Vec<(&str, Vec<&str>)> = Vec::new();
+        for a in &self.absent {
+            if a.rtype != rtype || !a.refs.iter().any(|r| r == id) {
+                continue;
+            }
+            let what = a.about.as_deref().unwrap_or(&a.id);
+            match by_condition.iter_mut().find(|(c, _)| *c == a.condition) {
+                Some((_, list)) => list.push(what),
+                None => by_condition.push((&a.condition, vec![what])),
+            }
+        }
+        let parts: Vec<String> = by_condition
+            .into_iter()
+            .map(|(cond, list)| {
+                let list = match list.as_slice() {
+                    [one] => one.to_string(),
+                    [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+                    [] => String::new(),
+                };
+                format!(
+                    "the alarms on {list} exist only when {cond} holds, which is false with the parameter defaults"
+                )
+            })
+            .collect();
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
 }
 
 /// Where a finding moves, and what comes with it.

@@ -418,6 +418,12 @@ fn to_the_line_to_change(scope: &Scope, f: &mut RawFinding) {
         f.message = format!("{}, {when}", f.message);
     }
     let Some(r) = &f.resource else { return };
+    // Missing alarms: those a condition leaves out are named, with the condition.
+    if f.rule.tags.contains(&"monitoring")
+        && let Some(absent) = scope.provenance.absent_for(&r.id, "AWS::CloudWatch::Alarm")
+    {
+        f.message = format!("{}; {absent}", f.message);
+    }
     let Some(moved) = scope.provenance.relocate(&r.id, f.span) else {
         return;
     };

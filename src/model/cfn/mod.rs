@@ -338,6 +338,7 @@ pub fn add_template(
         if let Some(cond) = body.get("Condition").and_then(Node::as_scalar)
             && t.condition(cond) == Some(false)
         {
+            scope.provenance.absent.push(absent(&t, &id, body, cond));
             continue;
         }
         let props = body.get("Properties");
@@ -376,6 +377,53 @@ pub fn add_template(
     }
     scope.provenance.conditions.extend(t.take_conditions());
     scope.problems.extend(t.past_bound());
+}
+
+/// A resource its condition leaves out, with what it refers to.
+fn absent(t: &Template, id: &str, body: &Node, cond: &str) -> crate::model::provenance::Absent {
+    fn refs(n: &Node, out: &mut Vec<String>, depth: usize) {
+        if depth > 32 {
+            return;
+        }
+        match n.as_intrinsic() {
+            Some(("Ref", r)) => out.extend(r.as_scalar().map(str::to_string)),
+            Some(("Fn::GetAtt", a)) => {
+                let target = match a.as_seq() {
+                    Some([first, ..]) => first.as_scalar().map(str::to_string),
+                    _ => a
+                        .as_scalar()
+                        .and_then(|s| s.split('.').next())
+                        .map(str::to_string),
+                };
+                out.extend(target);
+            }
+            _ => {}
+        }
+        match &n.kind {
+            NodeKind::Seq(items) => items.iter().for_each(|i| refs(i, out, depth + 1)),
+            NodeKind::Map(entries) => entries.iter().for_each(|e| refs(&e.value, out, depth + 1)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    if let Some(p) = body.get("Properties") {
+        refs(p, &mut found, 0);
+    }
+    crate::model::provenance::Absent {
+        id: id.to_string(),
+        rtype: body
+            .get("Type")
+            .and_then(Node::as_scalar)
+            .unwrap_or_default()
+            .to_string(),
+        condition: t.describe(cond),
+        refs: found,
+        about: body
+            .get("Properties")
+            .and_then(|p| p.get("MetricName"))
+            .and_then(Node::as_scalar)
+            .map(str::to_string),
+    }
 }
 
 /// `Metadata: {ddbguard: {ignore: [{rule: DDB101, reason: "…"}]}}`.

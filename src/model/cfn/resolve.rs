@@ -201,16 +201,21 @@ impl<'a> Template<'a> {
         }
     }
 
-    /// Remember what the branches of `Fn::If [cond, yes, no]` hang on.
-    fn note_branches(&self, cond: &str, value: Option<bool>, yes: &Node, no: &Node) {
-        let what = match self
+    /// A named condition in words: `IsProd (Stage = prod)`.
+    pub fn describe(&self, cond: &str) -> String {
+        match self
             .conditions
             .get(cond)
             .and_then(|n| describe_condition(n, 0))
         {
             Some(d) => format!("{cond} ({d})"),
             None => cond.to_string(),
-        };
+        }
+    }
+
+    /// Remember what the branches of `Fn::If [cond, yes, no]` hang on.
+    fn note_branches(&self, cond: &str, value: Option<bool>, yes: &Node, no: &Node) {
+        let what = self.describe(cond);
         let mut chosen = self.chosen.borrow_mut();
         if chosen.contains_key(&yes.span) {
             return;
@@ -766,7 +771,13 @@ fn describe_condition(node: &Node, depth: usize) -> Option<String> {
         match n.as_intrinsic() {
             Some(("Ref", r)) => r.as_scalar().map(str::to_string),
             Some(_) => describe_condition(n, depth + 1),
-            None => n.as_scalar().map(str::to_string),
+            None => n.as_scalar().map(|s| {
+                if s.is_empty() {
+                    "''".to_string()
+                } else {
+                    s.to_string()
+                }
+            }),
         }
     };
     match name {
@@ -776,7 +787,11 @@ fn describe_condition(node: &Node, depth: usize) -> Option<String> {
         }
         "Fn::Not" => {
             let [a] = args else { return None };
-            Some(format!("not {}", describe_condition(a, depth + 1)?))
+            let inner = describe_condition(a, depth + 1)?;
+            Some(match a.as_intrinsic() {
+                Some(("Fn::Equals", _)) => inner.replacen(" = ", " != ", 1),
+                _ => format!("not {inner}"),
+            })
         }
         "Fn::And" | "Fn::Or" => {
             let joint = if name == "Fn::And" { " and " } else { " or " };
