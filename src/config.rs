@@ -893,6 +893,19 @@ impl Settings {
         )
     }
 
+    /// Whether a rule runs: [`Settings::rule_enabled`], and, for an opt-in rule (off by
+    /// default), turned on by a severity in the config (`rules: {DDB404: note}`) or named
+    /// in `--select`.
+    pub fn rule_runs(&self, meta: &crate::vocab::RuleMeta) -> bool {
+        self.rule_enabled(meta.id)
+            && (meta.default_enabled
+                || Self::matches(&self.select, meta.id)
+                || matches!(
+                    self.config.rules.get(meta.id).and_then(|r| r.level),
+                    Some(Level::On(_))
+                ))
+    }
+
     /// The severity the config gives a rule, if it overrides the default.
     pub fn severity_override(&self, id: &str) -> Option<Severity> {
         match self.config.rules.get(id)?.level? {

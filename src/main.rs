@@ -301,8 +301,8 @@ fn check(args: cli::CheckArgs) -> Result<u8, Stop> {
             OutputFormat::Junit => {
                 let enabled: Vec<&'static str> = ddbguard::rules::catalog()
                     .into_iter()
+                    .filter(|m| settings.rule_runs(m))
                     .map(|m| m.id)
-                    .filter(|id| settings.rule_enabled(id))
                     .collect();
                 ddbguard::report::junit::render(&report, &enabled)
             }

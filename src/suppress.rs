@@ -38,7 +38,7 @@ pub fn apply(
     today: &str,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
-    let ddb003 = rules::meta_by_id(DDB003).filter(|_| settings.rule_enabled(DDB003));
+    let ddb003 = rules::meta_by_id(DDB003).filter(|m| settings.rule_runs(m));
     let mut emit = |f: Finding| {
         if ddb003.is_some() {
             out.push(f);
@@ -125,7 +125,7 @@ pub fn apply(
                     m.used |= used;
                     continue;
                 }
-                if !used && settings.rule_enabled(meta.id) {
+                if !used && settings.rule_runs(meta) {
                     emit(problem(
                         "unused",
                         format!(
@@ -148,7 +148,7 @@ pub fn apply(
         let Some(sup) = m.first.suppressions.iter().find(|s| s.span == span) else {
             continue;
         };
-        if reason(sup.reason.as_deref()).is_none() || !settings.rule_enabled(meta.id) {
+        if reason(sup.reason.as_deref()).is_none() || !settings.rule_runs(meta) {
             continue;
         }
         emit(inline_problem(
@@ -273,7 +273,7 @@ pub fn apply(
         let in_reach = path_glob
             .as_ref()
             .is_none_or(|g| checked.iter().any(|p| g.is_match(p)));
-        if !used && in_reach && settings.rule_enabled(meta.id) {
+        if !used && in_reach && settings.rule_runs(meta) {
             emit(problem(
                 "unused",
                 format!("{what} matched no finding"),

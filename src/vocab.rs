@@ -69,6 +69,10 @@ pub struct RuleMeta {
     pub doc: &'static str,
     /// Tags for SARIF (`reliability`, `security`, …).
     pub tags: &'static [&'static str],
+    /// Whether the rule runs unless the config turns it off. An opt-in rule (`false`)
+    /// runs only when the config gives it a severity (`rules: {DDB404: note}`) or
+    /// `--select` names it.
+    pub default_enabled: bool,
 }
 
 impl RuleMeta {

@@ -34,10 +34,46 @@ pub struct ScopeIndex {
     pub insights: Buckets<usize>,
     /// Endpoint route table associations by their endpoint.
     pub endpoint_associations: Buckets<usize>,
-    /// Scalable targets by their resource id (`table/NAME[/index/NAME]`).
+    /// Scalable targets by the table part of their resource id (`table/NAME[/index/NAME]`).
     pub scalable_target_ids: Buckets<usize>,
-    /// TF `aws_dynamodb_resource_policy` resources by their `resource_arn`.
-    pub table_policies: Buckets<usize>,
+}
+
+/// A scalable target's `ResourceId` of a DynamoDB table or index, split: the table part
+/// of `table/NAME` and, for `table/NAME/index/INDEX`, the index part. `None` for anything
+/// else (another service's resource, a value whose shape is not known).
+pub fn split_resource_id(s: &Str) -> Option<(Str, Option<Str>)> {
+    let mut segments = vec![Str::default()];
+    for part in &s.0 {
+        match part {
+            super::Part::Lit(text) => {
+                for (i, piece) in text.split('/').enumerate() {
+                    if i > 0 {
+                        segments.push(Str::default());
+                    }
+                    if !piece.is_empty() {
+                        segments
+                            .last_mut()
+                            .expect("one segment at least")
+                            .push(super::Part::Lit(piece.to_string()));
+                    }
+                }
+            }
+            other => segments
+                .last_mut()
+                .expect("one segment at least")
+                .push(other.clone()),
+        }
+    }
+    if segments.first()?.as_lit() != Some("table") {
+        return None;
+    }
+    match segments.as_slice() {
+        [_, table] => Some((table.clone(), None)),
+        [_, table, index, name] if index.as_lit() == Some("index") => {
+            Some((table.clone(), Some(name.clone())))
+        }
+        _ => None,
+    }
 }
 
 /// Values bucketed by what they name.
@@ -222,6 +258,27 @@ impl ScopeIndex {
                 }
                 Kind::ContributorInsights(ci) => {
                     ix.insights.insert(resources, &by_id, i, ci.table.as_ref());
+                }
+                Kind::ScalableTarget(st) => {
+                    ix.scalable_targets.push(i);
+                    let tables: Option<Vec<Str>> = st.resource_id.as_ref().and_then(|p| {
+                        if !super::value::unknown_reasons(Some(p)).is_empty() {
+                            return None;
+                        }
+                        p.known_values()
+                            .into_iter()
+                            .map(|(s, _)| split_resource_id(s).map(|(table, _)| table))
+                            .collect()
+                    });
+                    match tables {
+                        Some(tables) => {
+                            for table in &tables {
+                                ix.scalable_target_ids
+                                    .insert_str(resources, &by_id, i, table);
+                            }
+                        }
+                        None => ix.scalable_target_ids.wild.push(i),
+                    }
                 }
                 Kind::EndpointRouteTable(assoc) => {
                     ix.endpoint_associations

@@ -200,6 +200,8 @@ pub enum Kind {
     Policy(Policy),
     /// TF `aws_dynamodb_contributor_insights`.
     ContributorInsights(ContributorInsights),
+    /// CFN `AWS::ApplicationAutoScaling::ScalableTarget`, TF `aws_appautoscaling_target`.
+    ScalableTarget(ScalableTarget),
     /// Any other resource: kept so references to it resolve and counts are right.
     Other,
 }
@@ -251,6 +253,12 @@ pub struct Table {
     /// Resource-based policies attached to the table, its stream or its replicas (CFN
     /// `ResourcePolicy`).
     pub resource_policies: Vec<Policy>,
+    /// Provisioned capacity (`ProvisionedThroughput`, TF `read_capacity`/`write_capacity`).
+    pub read_capacity: Option<Prop<i64>>,
+    pub write_capacity: Option<Prop<i64>>,
+    /// Where the capacity is written (`ProvisionedThroughput`, TF `write_capacity`).
+    #[serde(serialize_with = "ser_opt_span")]
+    pub capacity_span: Option<Span>,
 }
 
 impl Table {
@@ -278,6 +286,9 @@ impl Table {
             contributor_insights: None,
             replicas: Vec::new(),
             resource_policies: Vec::new(),
+            read_capacity: None,
+            write_capacity: None,
+            capacity_span: None,
         }
     }
 
@@ -347,6 +358,9 @@ pub struct Index {
     pub span: Span,
     /// Whether the index has its own provisioned throughput.
     pub provisioned: bool,
+    /// Its provisioned capacity, when written.
+    pub read_capacity: Option<Prop<i64>>,
+    pub write_capacity: Option<Prop<i64>>,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -386,6 +400,8 @@ pub struct Dax {
     pub sse_enabled: Option<Prop<bool>>,
     /// `ClusterEndpointEncryptionType` / `cluster_endpoint_encryption_type`: `NONE` or `TLS`.
     pub endpoint_encryption: Option<Prop<String>>,
+    /// `ReplicationFactor` / `replication_factor`: the number of nodes.
+    pub replication_factor: Option<Prop<i64>>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -409,6 +425,12 @@ pub struct EndpointRouteTable {
 pub struct Alarm {
     /// Every metric the alarm watches: one for a plain alarm, several for metric math.
     pub metrics: Vec<Metric>,
+    /// `AlarmActions` / `alarm_actions`: what runs when the alarm fires.
+    pub actions: Vec<Prop<Str>>,
+    #[serde(serialize_with = "ser_opt_span")]
+    pub actions_span: Option<Span>,
+    /// `ActionsEnabled` / `actions_enabled` (unset means enabled).
+    pub actions_enabled: Option<Prop<bool>>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -438,6 +460,39 @@ pub struct KmsAlias {
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Policy {
     pub statements: Vec<Statement>,
+    /// A resource-based policy standing alone (TF `aws_dynamodb_resource_policy`): the
+    /// ARN of the table or stream it is attached to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_arn: Option<Prop<Str>>,
+    /// What a resource-based policy is on, when not the table itself: `the stream`,
+    /// `replica eu-west-1`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on: Option<String>,
+    /// A role's trust policy (`AssumeRolePolicyDocument`, TF `assume_role_policy`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trust: Vec<Statement>,
+}
+
+/// A principal of a policy statement: `*`, or a type (`AWS`, `Service`, `Federated`,
+/// `CanonicalUser`) and one identifier.
+#[derive(Clone, Debug, Serialize)]
+pub struct Principal {
+    /// `*` for `Principal: "*"`, else the type as written.
+    pub kind: String,
+    pub value: Prop<Str>,
+}
+
+/// An Application Auto Scaling target.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ScalableTarget {
+    /// `ServiceNamespace` / `service_namespace`: `dynamodb`.
+    pub namespace: Option<Prop<Str>>,
+    /// `ResourceId` / `resource_id`: `table/NAME` or `table/NAME/index/INDEX`.
+    pub resource_id: Option<Prop<Str>>,
+    /// `ScalableDimension` / `scalable_dimension`: `dynamodb:table:ReadCapacityUnits`, …
+    pub dimension: Option<Prop<Str>>,
+    pub min_capacity: Option<Prop<i64>>,
+    pub max_capacity: Option<Prop<i64>>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -452,6 +507,11 @@ pub struct Statement {
     pub resources: Vec<Prop<Str>>,
     pub not_resources: Vec<Prop<Str>>,
     pub conditions: Vec<Condition>,
+    /// `Principal` of a resource-based or trust policy.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub principals: Vec<Principal>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_principals: Vec<Principal>,
 }
 
 impl Statement {

@@ -353,6 +353,7 @@ fn rule_meta(name: &str, text: &str, line: usize, display: &str) -> &'static Rul
         summary: leak(summary),
         doc: leak(doc),
         tags: &["policy"],
+        default_enabled: true,
     }))
 }
 

@@ -36,6 +36,7 @@ pub fn resource_class(kind: &Kind) -> &'static str {
         Kind::KmsAlias(_) => "kms_alias",
         Kind::Policy(_) => "policy",
         Kind::ContributorInsights(_) => "contributor_insights",
+        Kind::ScalableTarget(_) => "scalable_target",
         Kind::Other => "other",
     }
 }
@@ -50,7 +51,8 @@ pub fn applies(rule_id: &str, class: &str) -> bool {
     };
     match n {
         202 => class == "kms_key",
-        203 | 204 => class == "dax",
+        203..=205 => class == "dax",
+        407 => class == "alarm",
         301 => class == "vpc",
         302 | 303 => class == "vpc_endpoint",
         100..=299 | 400..=599 => class == "table",

@@ -81,6 +81,7 @@ mod tests {
                 Kind::Dax(Dax {
                     sse_enabled: sse,
                     endpoint_encryption: None,
+                    replication_factor: None,
                 }),
             )
         };

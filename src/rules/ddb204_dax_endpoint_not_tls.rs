@@ -83,6 +83,7 @@ mod tests {
                 Kind::Dax(Dax {
                     sse_enabled: None,
                     endpoint_encryption: enc,
+                    replication_factor: None,
                 }),
             )
         };

@@ -44,6 +44,7 @@ declare_rule! {
         id: "DDB404",
         name: "contributor-insights-disabled",
         severity: Note,
+        enabled: false,
         summary: "a table without Contributor Insights (hot-key detection)",
         tags: ["observability"],
     }
@@ -182,6 +183,26 @@ mod tests {
             insights("Ci", Some(Prop::unknown(sp(50), "variable")), None),
         ]);
         assert!(run_default("DDB404", &s).is_empty());
+    }
+
+    #[test]
+    fn off_unless_turned_on() {
+        let s = scope(vec![table("Off", |t| {
+            t.contributor_insights = known(10, false)
+        })]);
+        let settings = crate::config::Settings::default();
+        let ran = |settings: &crate::config::Settings| {
+            super::super::run_rules(&s, settings, None)
+                .iter()
+                .filter(|f| f.rule.id == "DDB404")
+                .count()
+        };
+        assert_eq!(ran(&settings), 0, "off by default");
+        let selected = crate::config::Settings {
+            select: vec!["DDB404".into()],
+            ..settings
+        };
+        assert_eq!(ran(&selected), 1, "--select DDB404 turns it on");
     }
 
     #[test]

@@ -74,6 +74,8 @@ mod tests {
             key_schema: Vec::new(),
             span: sp(30),
             provisioned: false,
+            read_capacity: None,
+            write_capacity: None,
         }
     }
 

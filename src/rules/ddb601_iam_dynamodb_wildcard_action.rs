@@ -1,4 +1,4 @@
-use super::iam::{allowed_dynamodb_actions, covers_all_actions, owner, statement_name};
+use super::iam::{allowed_actions, covers_all_actions, owner, statement_name, wildcard_reach};
 use super::{Check, Ctx, by_format};
 use crate::declare_rule;
 use crate::model::Scope;
@@ -67,8 +67,14 @@ declare_rule! {
 
 impl Check for IamDynamodbWildcardAction {
     fn run(&self, scope: &Scope, ctx: &mut Ctx) {
-        for (at, action, span) in allowed_dynamodb_actions(scope) {
+        for (at, action, span) in allowed_actions(scope) {
             if !covers_all_actions(action, "dynamodb") {
+                continue;
+            }
+            // `dynamodb:*` is reported whatever the resources; `*` unless every resource
+            // is certainly another service's.
+            let names_dynamodb = action.to_ascii_lowercase().starts_with("dynamodb:");
+            if !names_dynamodb && !wildcard_reach(scope, &at) {
                 continue;
             }
             let what = if action.contains(':') {

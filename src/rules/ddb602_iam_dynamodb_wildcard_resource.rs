@@ -1,4 +1,4 @@
-use super::iam::{ResourceClass, actions_grant_dynamodb, classified, owner, statement_name};
+use super::iam::{ResourceClass, actions_grant_table_access, classified, owner, statement_name};
 use super::{Check, Ctx, by_format};
 use crate::declare_rule;
 use crate::model::Scope;
@@ -69,7 +69,9 @@ impl Check for IamDynamodbWildcardResource {
         } in super::iam::statements(scope)
         {
             // A table's resource policy applies to that table only.
-            if resource_based || !st.is_allow() || !actions_grant_dynamodb(st) {
+            // Actions that only take `*` (ListTables) and CreateTable do not reach an
+            // existing table's data.
+            if resource_based || !st.is_allow() || !actions_grant_table_access(st) {
                 continue;
             }
             for (class, value, span) in classified(scope, &st.resources) {

@@ -1,5 +1,6 @@
 use super::iam::{
-    admin_actions, allowed_dynamodb_actions, covers_all_actions, owner, statement_name,
+    admin_actions, allowed_dynamodb_actions, covers_all_actions, owner, service_needs,
+    service_role, statement_name,
 };
 use super::{Check, Ctx, by_format};
 use crate::declare_rule;
@@ -75,7 +76,14 @@ impl Check for IamDynamodbAdminAction {
             if covers_all_actions(action, "dynamodb") {
                 continue;
             }
-            let admin = admin_actions(action);
+            let services = match &at.res.kind {
+                crate::model::Kind::Policy(p) if !at.resource_based => service_role(p),
+                _ => None,
+            };
+            let admin: Vec<_> = admin_actions(action)
+                .into_iter()
+                .filter(|(a, _)| !services.as_deref().is_some_and(|s| service_needs(s, a)))
+                .collect();
             let Some((first, does)) = admin.first() else {
                 continue;
             };

@@ -5,8 +5,17 @@ use super::{RULES, RuleMeta};
 
 /// The page for one rule (`rules/DDBnnn.md`, `ddbguard explain`).
 pub fn rule_page(meta: &RuleMeta) -> String {
+    let opt_in = if meta.default_enabled {
+        String::new()
+    } else {
+        format!(
+            ", off by default (turn it on with `rules: {{{}: {}}}` in `.ddbguard.yaml`)",
+            meta.id,
+            meta.severity.as_str()
+        )
+    };
     let mut s = format!(
-        "# {} {}\n\nDefault severity: **{}**. {}.\n\n",
+        "# {} {}\n\nDefault severity: **{}**{opt_in}. {}.\n\n",
         meta.id,
         meta.name,
         meta.severity.as_str(),
@@ -30,11 +39,20 @@ pub fn catalog_markdown() -> String {
             "| [{id}]({id}.md) | {name} | {sev} | {summary} |\n",
             id = m.id,
             name = m.name,
-            sev = m.severity.as_str(),
+            sev = default_text(m),
             summary = m.summary.replace('|', "\\|")
         ));
     }
     s
+}
+
+/// A rule's default: its severity, and whether it is off until turned on.
+fn default_text(m: &RuleMeta) -> String {
+    if m.default_enabled {
+        m.severity.as_str().to_string()
+    } else {
+        format!("{} (off)", m.severity.as_str())
+    }
 }
 
 /// `ddbguard rules`.
@@ -46,7 +64,7 @@ pub fn catalog_text() -> String {
             "{}  {:<40} {:<8} {}\n",
             m.id,
             m.name,
-            m.severity.as_str(),
+            default_text(m),
             m.summary
         ));
     }
@@ -78,6 +96,7 @@ pub fn catalog_json() -> String {
                 "id": m.id,
                 "name": m.name,
                 "severity": m.severity.as_str(),
+                "enabled_by_default": m.default_enabled,
                 "summary": m.summary,
                 "tags": m.tags,
                 "documentation": m.documentation(),

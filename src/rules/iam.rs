@@ -245,6 +245,24 @@ fn may_name_dynamodb(pattern: &str) -> bool {
     }
 }
 
+/// Whether an action pattern grants a DynamoDB action that reads, writes or manages
+/// existing tables: neither [`ACCOUNT_LEVEL_ACTIONS`] nor `CreateTable` (which creates a
+/// table and cannot touch an existing one's data).
+pub fn grants_dynamodb_table_access(pattern: &str) -> bool {
+    if !grants_dynamodb_resource_action(pattern) {
+        return false;
+    }
+    let lower = pattern.to_ascii_lowercase();
+    match lower.strip_prefix("dynamodb:") {
+        Some(action) if !action.contains(['*', '?']) => action != "createtable",
+        _ => DYNAMODB_ACTIONS
+            .iter()
+            .filter(|a| **a != "CreateTable")
+            .filter(|a| !ACCOUNT_LEVEL_ACTIONS.contains(a))
+            .any(|a| action_matches(pattern, &format!("dynamodb:{a}"))),
+    }
+}
+
 /// Whether an action pattern grants a DynamoDB action that acts on tables, indexes,
 /// streams or backups (not only [`ACCOUNT_LEVEL_ACTIONS`]).
 pub fn grants_dynamodb_resource_action(pattern: &str) -> bool {
@@ -303,7 +321,7 @@ pub fn statements(scope: &Scope) -> Vec<Located<'_>> {
     let mut at: std::collections::HashMap<(Span, usize), usize> = std::collections::HashMap::new();
     for res in &scope.resources {
         let (policies, resource_based): (Vec<&crate::model::Policy>, bool) = match &res.kind {
-            Kind::Policy(policy) => (vec![policy], false),
+            Kind::Policy(policy) => (vec![policy], policy.resource_arn.is_some()),
             Kind::Table(table) => (table.resource_policies.iter().collect(), true),
             _ => continue,
         };
@@ -474,17 +492,91 @@ fn all_known(values: &[Prop<Str>]) -> bool {
     })
 }
 
+/// Whether a value known only at deploy time is built for DynamoDB: it spells
+/// `:table/`, or one of its symbolic parts (a variable, a module output, a parameter, a
+/// reference) is named for a table or for DynamoDB (`var.table_arn`,
+/// `module.orders.dynamodb_table_arn`).
+pub fn built_for_dynamodb(s: &Str) -> bool {
+    s.0.iter().any(|p| match p {
+        Part::Lit(t) => t.contains(":table/") || t.starts_with("table/"),
+        Part::Ref { target, attr } => {
+            let named = |t: &str| {
+                let t = t.to_ascii_lowercase();
+                t.contains("table") || t.contains("dynamodb")
+            };
+            named(target) || attr.as_deref().is_some_and(named)
+        }
+        Part::Unknown(what) => {
+            let w = what.to_ascii_lowercase();
+            w.contains("table") || w.contains("dynamodb")
+        }
+    })
+}
+
 /// Whether an Allow statement's resources reach DynamoDB: a `Resource` that is (or may
-/// be, by a wildcard) a DynamoDB resource, or a `NotResource` that does not exclude every
-/// table. Unknown resources do not count.
+/// be, by a wildcard) a DynamoDB resource, one known only at deploy time but built for
+/// DynamoDB ([`built_for_dynamodb`]), or a `NotResource` that does not exclude every
+/// table. Other unknown resources do not count.
 pub fn resources_reach_dynamodb(scope: &Scope, st: &Statement) -> bool {
     if classified(scope, &st.resources)
         .iter()
-        .any(|(c, _, _)| matches!(c, ResourceClass::AllTables(_) | ResourceClass::Dynamodb))
+        .any(|(c, s, _)| match c {
+            ResourceClass::AllTables(_) | ResourceClass::Dynamodb => true,
+            ResourceClass::Unknown => built_for_dynamodb(s),
+            ResourceClass::Other => false,
+        })
     {
         return true;
     }
+    // A value unknown as a whole (a variable without value, a module output) named for
+    // a table.
+    let named_for_dynamodb = |why: &str| {
+        let w = why.to_ascii_lowercase();
+        w.contains("table") || w.contains("dynamodb")
+    };
+    if st.resources.iter().any(|p| {
+        crate::model::value::unknown_reasons(Some(p))
+            .into_iter()
+            .any(named_for_dynamodb)
+    }) {
+        return true;
+    }
     not_resource_reaches_dynamodb(scope, st)
+}
+
+/// Whether every resource of a statement is certainly not DynamoDB's (an S3 bucket, a
+/// queue): an action wildcard there grants nothing on DynamoDB.
+pub fn resources_exclude_dynamodb(scope: &Scope, st: &Statement) -> bool {
+    !st.resources.is_empty()
+        && st.not_resources.is_empty()
+        && st
+            .resources
+            .iter()
+            .all(|p| crate::model::value::unknown_reasons(Some(p)).is_empty())
+        && classified(scope, &st.resources)
+            .iter()
+            .all(|(c, _, _)| *c == ResourceClass::Other)
+}
+
+/// The statements of an Allow that may reach DynamoDB by their resources, or whose
+/// resources cannot be known: where an action wildcard counts.
+pub fn wildcard_reach(scope: &Scope, at: &Located) -> bool {
+    at.resource_based || !resources_exclude_dynamodb(scope, at.st)
+}
+
+/// Every Allow statement's literal actions, whatever its resources.
+pub fn allowed_actions(scope: &Scope) -> Vec<(Located<'_>, &str, Span)> {
+    statements(scope)
+        .into_iter()
+        .filter(|at| at.st.is_allow())
+        .flat_map(|at| {
+            at.st
+                .actions
+                .iter()
+                .flat_map(literals)
+                .map(move |(action, span)| (at, action, span))
+        })
+        .collect()
 }
 
 /// A `NotResource` list, all known, that does not exclude every table.
@@ -506,6 +598,63 @@ pub fn not_action_grants_dynamodb(st: &Statement) -> bool {
             .iter()
             .flat_map(literals)
             .any(|(a, _)| covers_all_actions(a, "dynamodb"))
+}
+
+/// Whether an Allow statement grants access to existing tables (not only account-level
+/// actions or `CreateTable`), through `Action` or `NotAction`.
+pub fn actions_grant_table_access(st: &Statement) -> bool {
+    st.actions
+        .iter()
+        .flat_map(literals)
+        .any(|(a, _)| grants_dynamodb_table_access(a))
+        || not_action_grants_dynamodb(st)
+}
+
+/// AWS services whose roles need DynamoDB actions DDB603 otherwise reports, with those
+/// actions: Application Auto Scaling changes a table's capacity with `UpdateTable`, AWS
+/// Backup deletes the backups it expires.
+pub const SERVICE_ACTIONS: &[(&str, &[&str])] = &[
+    ("application-autoscaling.amazonaws.com", &["UpdateTable"]),
+    (
+        "dynamodb.application-autoscaling.amazonaws.com",
+        &["UpdateTable"],
+    ),
+    ("backup.amazonaws.com", &["DeleteBackup"]),
+    ("dax.amazonaws.com", &[]),
+];
+
+/// When a role's trust policy admits only AWS service principals: those services.
+pub fn service_role(policy: &crate::model::Policy) -> Option<Vec<&str>> {
+    let allows: Vec<&Statement> = policy.trust.iter().filter(|s| s.is_allow()).collect();
+    if allows.is_empty() {
+        return None;
+    }
+    let mut services = Vec::new();
+    for st in allows {
+        if st.principals.is_empty() || !st.not_principals.is_empty() {
+            return None;
+        }
+        for p in &st.principals {
+            if !p.kind.eq_ignore_ascii_case("Service") {
+                return None;
+            }
+            let values = literals(&p.value);
+            if values.is_empty() {
+                return None;
+            }
+            services.extend(values.into_iter().map(|(v, _)| v));
+        }
+    }
+    Some(services)
+}
+
+/// Whether the admin action `action` (`UpdateTable`) is one a service role's services need.
+pub fn service_needs(services: &[&str], action: &str) -> bool {
+    services.iter().any(|svc| {
+        SERVICE_ACTIONS
+            .iter()
+            .any(|(name, actions)| svc.eq_ignore_ascii_case(name) && actions.contains(&action))
+    })
 }
 
 /// Whether an Allow statement grants any DynamoDB action on tables, indexes, streams or

@@ -8,6 +8,7 @@ pub mod docs;
 pub mod matching;
 mod registry;
 
+pub mod autoscaling;
 mod ddb001_template_parse_error;
 mod ddb002_duplicate_key;
 mod ddb003_unused_suppression;
@@ -20,6 +21,7 @@ mod ddb201_encryption_below_tier;
 mod ddb202_cmk_rotation_disabled;
 mod ddb203_dax_encryption_disabled;
 mod ddb204_dax_endpoint_not_tls;
+mod ddb205_dax_single_node;
 mod ddb301_vpc_gateway_endpoint_missing;
 mod ddb302_dynamodb_interface_endpoint;
 mod ddb303_gateway_endpoint_without_route_tables;
@@ -27,6 +29,9 @@ mod ddb401_gsi_alarms_missing;
 mod ddb402_table_alarms_missing;
 mod ddb403_replication_latency_alarm_missing;
 mod ddb404_contributor_insights_disabled;
+mod ddb405_gsi_write_capacity_below_table;
+mod ddb406_capacity_not_autoscaled;
+mod ddb407_alarm_without_action;
 mod ddb501_lsi_changed_after_creation;
 mod ddb502_key_schema_changed;
 mod ddb503_lsi_limit_exceeded;
@@ -39,6 +44,7 @@ mod ddb602_iam_dynamodb_wildcard_resource;
 mod ddb603_iam_dynamodb_admin_action;
 mod ddb604_iam_not_action_allow;
 mod ddb605_iam_condition_misuse;
+mod ddb606_table_resource_policy_public;
 pub mod iam;
 mod replacement;
 #[cfg(test)]
@@ -82,6 +88,7 @@ macro_rules! declare_rule {
             id: $id:literal,
             name: $name:literal,
             severity: $sev:ident,
+            $(enabled: $enabled:literal,)?
             summary: $summary:literal,
             tags: [$($tag:literal),* $(,)?] $(,)?
         }
@@ -95,6 +102,7 @@ macro_rules! declare_rule {
                 summary: $summary,
                 doc: concat!($($doc, "\n"),*),
                 tags: &[$($tag),*],
+                default_enabled: $crate::declare_rule!(@enabled $($enabled)?),
             };
         }
         impl $crate::rules::Rule for $ty {
@@ -106,6 +114,8 @@ macro_rules! declare_rule {
             }
         }
     };
+    (@enabled) => { true };
+    (@enabled $enabled:literal) => { $enabled };
 }
 
 /// A finding before suppressions and severity overrides are applied.
@@ -369,7 +379,7 @@ pub fn run_rules(scope: &Scope, settings: &Settings, base: Option<&Scope>) -> Ve
         let Some(meta) = meta_by_id(problem.rule) else {
             continue;
         };
-        if !settings.rule_enabled(meta.id) {
+        if !settings.rule_runs(meta) {
             continue;
         }
         ctx.rule = Some(meta);
@@ -384,7 +394,7 @@ pub fn run_rules(scope: &Scope, settings: &Settings, base: Option<&Scope>) -> Ve
     }
     for rule in RULES {
         let meta = rule.meta();
-        if meta.id == "DDB001" || meta.id == "DDB002" || !settings.rule_enabled(meta.id) {
+        if meta.id == "DDB001" || meta.id == "DDB002" || !settings.rule_runs(meta) {
             continue;
         }
         ctx.rule = Some(meta);

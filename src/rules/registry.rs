@@ -15,6 +15,7 @@ pub static RULES: &[&dyn Rule] = &[
     &ddb202_cmk_rotation_disabled::CmkRotationDisabled,
     &ddb203_dax_encryption_disabled::DaxEncryptionDisabled,
     &ddb204_dax_endpoint_not_tls::DaxEndpointNotTls,
+    &ddb205_dax_single_node::DaxSingleNode,
     &ddb301_vpc_gateway_endpoint_missing::VpcGatewayEndpointMissing,
     &ddb302_dynamodb_interface_endpoint::DynamodbInterfaceEndpoint,
     &ddb303_gateway_endpoint_without_route_tables::GatewayEndpointWithoutRouteTables,
@@ -22,6 +23,9 @@ pub static RULES: &[&dyn Rule] = &[
     &ddb402_table_alarms_missing::TableAlarmsMissing,
     &ddb403_replication_latency_alarm_missing::ReplicationLatencyAlarmMissing,
     &ddb404_contributor_insights_disabled::ContributorInsightsDisabled,
+    &ddb405_gsi_write_capacity_below_table::GsiWriteCapacityBelowTable,
+    &ddb406_capacity_not_autoscaled::CapacityNotAutoscaled,
+    &ddb407_alarm_without_action::AlarmWithoutAction,
     &ddb501_lsi_changed_after_creation::LsiChangedAfterCreation,
     &ddb502_key_schema_changed::KeySchemaChanged,
     &ddb503_lsi_limit_exceeded::LsiLimitExceeded,
@@ -34,4 +38,5 @@ pub static RULES: &[&dyn Rule] = &[
     &ddb603_iam_dynamodb_admin_action::IamDynamodbAdminAction,
     &ddb604_iam_not_action_allow::IamNotActionAllow,
     &ddb605_iam_condition_misuse::IamConditionMisuse,
+    &ddb606_table_resource_policy_public::TableResourcePolicyPublic,
 ];

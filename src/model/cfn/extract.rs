@@ -4,8 +4,8 @@ use super::resolve::{Lookup, Template};
 use crate::model::node::{Entry, Node, NodeKind, Rewrite};
 use crate::model::{
     Alarm, AttributeDef, Condition, Dax, Dimension, Index, KeyElement, KeyType, Kind, KmsAlias,
-    KmsKey, Metric, Policy, Problem, Prop, Replica, Sse, Statement, Table, TableKind, Tag,
-    VpcEndpoint,
+    KmsKey, Metric, Policy, Principal, Problem, Prop, Replica, ScalableTarget, Sse, Statement,
+    Table, TableKind, Tag, VpcEndpoint,
 };
 use crate::source::Span;
 
@@ -32,7 +32,22 @@ pub fn kind<'a>(
         "AWS::DAX::Cluster" => Kind::Dax(Dax {
             sse_enabled: t.prop_bool(p, &["SSESpecification", "SSEEnabled"]),
             endpoint_encryption: t.prop_string(p, &["ClusterEndpointEncryptionType"]),
+            replication_factor: t.prop_int(p, &["ReplicationFactor"]),
         }),
+        "AWS::ApplicationAutoScaling::ScalableTarget" => Kind::ScalableTarget(ScalableTarget {
+            namespace: t.prop_str(p, &["ServiceNamespace"]),
+            resource_id: t.prop_str(p, &["ResourceId"]),
+            dimension: t.prop_str(p, &["ScalableDimension"]),
+            min_capacity: t.prop_int(p, &["MinCapacity"]),
+            max_capacity: t.prop_int(p, &["MaxCapacity"]),
+        }),
+        "AWS::SSO::PermissionSet" => {
+            let mut policy = Policy::default();
+            if let Some(doc) = p.get("InlinePolicy") {
+                statements(t, doc, &mut policy);
+            }
+            Kind::Policy(policy)
+        }
         "AWS::EC2::VPC" => Kind::Vpc,
         "AWS::EC2::VPCEndpoint" => {
             let rt = t.items_at(p, &["RouteTableIds"]);
@@ -73,6 +88,11 @@ pub fn kind<'a>(
                         statements(t, doc, &mut policy);
                     }
                 }
+            }
+            if let Some(doc) = p.get("AssumeRolePolicyDocument") {
+                let mut trust = Policy::default();
+                statements(t, doc, &mut trust);
+                policy.trust = trust.statements;
             }
             Kind::Policy(policy)
         }
@@ -115,6 +135,8 @@ fn indexes<'a>(t: &Template<'a>, items: Vec<&'a Node>, provisioned_table: bool) 
             provisioned: provisioned_table
                 || item.get("ProvisionedThroughput").is_some()
                 || item.get("WriteProvisionedThroughputSettings").is_some(),
+            read_capacity: t.prop_int(item, &["ProvisionedThroughput", "ReadCapacityUnits"]),
+            write_capacity: t.prop_int(item, &["ProvisionedThroughput", "WriteCapacityUnits"]),
         })
         .collect()
 }
@@ -160,6 +182,13 @@ fn table<'a>(t: &Template<'a>, p: &'a Node, resource: &'a Node, table_kind: Tabl
         })
         .unwrap_or_default();
     table.billing_mode = t.prop_string(p, &["BillingMode"]);
+    table.read_capacity = t.prop_int(p, &["ProvisionedThroughput", "ReadCapacityUnits"]);
+    table.write_capacity = t.prop_int(p, &["ProvisionedThroughput", "WriteCapacityUnits"]);
+    table.capacity_span = match t.lookup(p, &["ProvisionedThroughput"]) {
+        Lookup::Found(n) => Some(n.span),
+        Lookup::Absent => None,
+        Lookup::Branches(bs) => bs.first().map(|(s, _)| *s),
+    };
     let provisioned = table.is_provisioned();
     if let Some((span, items)) = t.items_at(p, &["GlobalSecondaryIndexes"]) {
         table.gsis = indexes(t, items, provisioned);
@@ -266,6 +295,11 @@ fn alarm<'a>(t: &Template<'a>, p: &'a Node) -> Alarm {
             });
         }
     }
+    if let Some((span, items)) = t.items_at(p, &["AlarmActions"]) {
+        alarm.actions_span = Some(span);
+        alarm.actions = items.into_iter().map(|i| t.str(i)).collect();
+    }
+    alarm.actions_enabled = t.prop_bool(p, &["ActionsEnabled"]);
     alarm
 }
 
@@ -273,23 +307,65 @@ fn alarm<'a>(t: &Template<'a>, p: &'a Node) -> Alarm {
 /// (`StreamSpecification.ResourcePolicy`) and, for a global table, of every replica and its
 /// stream (`ReplicaStreamSpecification.ResourcePolicy`).
 fn resource_policies(t: &Template, p: &Node) -> Vec<Policy> {
-    let mut owners = vec![p];
-    owners.extend(p.get("StreamSpecification"));
+    let mut owners: Vec<(&Node, Option<String>)> = vec![(p, None)];
+    owners.extend(
+        p.get("StreamSpecification")
+            .map(|s| (s, Some("the stream".to_string()))),
+    );
     if let Some(replicas) = p.get("Replicas") {
         for replica in t.items(replicas) {
-            owners.push(replica);
-            owners.extend(replica.get("ReplicaStreamSpecification"));
+            let region = t
+                .get(replica, &["Region"])
+                .and_then(Node::as_scalar)
+                .unwrap_or("?")
+                .to_string();
+            owners.push((replica, Some(format!("replica {region}"))));
+            owners.extend(
+                replica
+                    .get("ReplicaStreamSpecification")
+                    .map(|s| (s, Some(format!("the stream of replica {region}")))),
+            );
         }
     }
     let mut out = Vec::new();
-    for owner in owners {
+    for (owner, on) in owners {
         if let Some(doc) = owner
             .get("ResourcePolicy")
             .and_then(|r| r.get("PolicyDocument"))
         {
-            let mut policy = Policy::default();
+            let mut policy = Policy {
+                on,
+                ..Policy::default()
+            };
             statements(t, doc, &mut policy);
             out.push(policy);
+        }
+    }
+    out
+}
+
+/// The principals of a statement's `Principal` or `NotPrincipal`: `"*"`, or a mapping of
+/// types to one identifier or a list.
+fn principals(t: &Template, st: &Node, key: &str) -> Vec<Principal> {
+    let Some(node) = t.get(st, &[key]) else {
+        return Vec::new();
+    };
+    if node.as_scalar().is_some() {
+        return vec![Principal {
+            kind: "*".into(),
+            value: t.str(node),
+        }];
+    }
+    let Some(map) = node.as_map().filter(|_| node.as_intrinsic().is_none()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for e in map {
+        for item in t.items(&e.value) {
+            out.push(Principal {
+                kind: e.key.to_string(),
+                value: t.str(item),
+            });
         }
     }
     out
@@ -394,8 +470,32 @@ fn document_map(t: &Template, doc: &Node, policy: &mut Policy) {
             resources: strs("Resource"),
             not_resources: strs("NotResource"),
             conditions,
+            principals: principals(t, st, "Principal"),
+            not_principals: principals(t, st, "NotPrincipal"),
         });
     }
+}
+
+/// What dropping a duplicate entry costs, when it held a fine-grained access condition:
+/// `; the dropped value held the dynamodb:LeadingKeys condition, so the statement now
+/// allows every partition key`. Empty otherwise.
+pub fn dropped_condition_note(dropped: &Entry) -> String {
+    let mut keys: Vec<&str> = vec![&dropped.key];
+    if let Some(map) = dropped.value.as_map() {
+        keys.extend(map.iter().map(|e| &*e.key));
+    }
+    let mut out = String::new();
+    for (key, allows) in [
+        ("dynamodb:LeadingKeys", "every partition key"),
+        ("dynamodb:Attributes", "every attribute"),
+    ] {
+        if keys.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+            out.push_str(&format!(
+                "; the dropped value held the {key} condition, so the statement now allows {allows}"
+            ));
+        }
+    }
+    out
 }
 
 /// Duplicate keys (DDB002) inside policy documents written as JSON strings anywhere in a
@@ -439,8 +539,9 @@ pub fn embedded_duplicates(
                 rule: "DDB002",
                 span: later.key_span,
                 message: format!(
-                    "key {} is written twice in this mapping of an embedded policy document: the value at line {line} is silently dropped",
-                    later.key
+                    "key {} is written twice in this mapping of an embedded policy document: the value at line {line} is silently dropped{}",
+                    later.key,
+                    dropped_condition_note(earlier)
                 ),
                 help: Some("merge the two entries into one".into()),
                 resource: resource.clone(),

@@ -262,17 +262,46 @@ pub fn add_template(
     template: Option<Template>,
 ) {
     let source = sources.get(file);
+    let resources = root
+        .get("Resources")
+        .and_then(Node::as_map)
+        .unwrap_or_default();
     for (later, earlier) in node::duplicate_keys(root) {
         let line = source.line_col(earlier.key_span.start).line;
+        // The resource the duplicate is in (or that is written twice), so that its
+        // suppressions reach the finding.
+        let within = |e: &node::Entry| {
+            e.key_span == later.key_span
+                || (e.value.span.start <= later.key_span.start
+                    && later.key_span.end <= e.value.span.end)
+        };
+        let resource = resources
+            .iter()
+            .find(|e| within(e))
+            .map(|e| crate::model::ResourceRef {
+                id: e.key.to_string(),
+                rtype: e
+                    .value
+                    .get("Type")
+                    .and_then(Node::as_scalar)
+                    .unwrap_or("")
+                    .to_string(),
+                cdk_path: None,
+            });
         scope.problems.push(Problem {
             rule: "DDB002",
             span: later.key_span,
             message: format!(
-                "key {} is written twice in this mapping: the value at line {line} is silently dropped",
-                later.key
+                "key {} is written twice in this mapping{}: the value at line {line} is silently dropped{}",
+                later.key,
+                resource
+                    .as_ref()
+                    .map(|r| format!(" of {}", r.id))
+                    .unwrap_or_default(),
+                extract::dropped_condition_note(earlier)
             ),
             help: Some("merge the two entries into one".into()),
-            resource: None,
+            resource,
         });
     }
     if root.as_map().is_none() {

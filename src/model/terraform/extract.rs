@@ -6,8 +6,8 @@ use super::value::{Sv, V};
 use crate::model::{
     Alarm, AttributeDef, Branch, Condition, ContributorInsights, Dax, Dimension,
     EndpointRouteTable, Index, InlineSuppression, KeyElement, KeyType, Kind, KmsAlias, KmsKey,
-    Metric, Policy, Problem, Prop, Replica, Resource, Statement, Str, Table, TableKind, Tag, Val,
-    VpcEndpoint,
+    Metric, Policy, Principal, Problem, Prop, Replica, Resource, ScalableTarget, Statement, Str,
+    Table, TableKind, Tag, Val, VpcEndpoint,
 };
 use crate::source::{FileId, SourceMap, Span};
 use std::collections::BTreeMap;
@@ -35,6 +35,9 @@ pub const MODELLED: &[&str] = &[
     "aws_iam_user_policy",
     "aws_iam_group_policy",
     "aws_iam_role",
+    "aws_appautoscaling_target",
+    "aws_dynamodb_resource_policy",
+    "aws_ssoadmin_permission_set_inline_policy",
 ];
 
 /// Whether the root has all the resource instances it may read (noted once).
@@ -123,7 +126,10 @@ pub fn collect(inst: &Inst, out: &mut Vec<Resource>, used: &mut Vec<Arc<Module>>
                 span: header,
                 cdk_path: None,
                 suppressions: suppressions.clone(),
-                kind: Kind::Policy(Policy { statements }),
+                kind: Kind::Policy(Policy {
+                    statements,
+                    ..Policy::default()
+                }),
             });
         }
     }
@@ -380,6 +386,43 @@ pub(crate) fn resource_kind(
                 p_bool(s.body.attr("enabled")).unwrap_or_else(|| Prop::known(s.span, false))
             }),
             endpoint_encryption: p_string(b.attr("cluster_endpoint_encryption_type")),
+            replication_factor: p_int(b.attr("replication_factor")),
+        }),
+        "aws_appautoscaling_target" => Kind::ScalableTarget(ScalableTarget {
+            namespace: p_str(b.attr("service_namespace")),
+            resource_id: p_str(b.attr("resource_id")),
+            dimension: p_str(b.attr("scalable_dimension")),
+            min_capacity: p_int(b.attr("min_capacity")),
+            max_capacity: p_int(b.attr("max_capacity")),
+        }),
+        "aws_dynamodb_resource_policy" => {
+            let resource_arn = p_str(b.attr("resource_arn"));
+            let stream = resource_arn.as_ref().is_some_and(|p| {
+                p.known_values().iter().any(|(s, _)| {
+                    s.0.iter().any(|part| {
+                        matches!(part, crate::model::Part::Ref { attr: Some(a), .. } if a == "stream_arn")
+                            || matches!(part, crate::model::Part::Lit(l) if l.contains("/stream/"))
+                    })
+                })
+            });
+            Kind::Policy(Policy {
+                statements: b
+                    .attr("policy")
+                    .map(|p| policy_statements(p, sources, problems))
+                    .unwrap_or_default(),
+                resource_arn: Some(
+                    resource_arn.unwrap_or_else(|| Prop::unknown(header, "resource_arn not set")),
+                ),
+                on: stream.then(|| "the stream".to_string()),
+                trust: Vec::new(),
+            })
+        }
+        "aws_ssoadmin_permission_set_inline_policy" => Kind::Policy(Policy {
+            statements: b
+                .attr("inline_policy")
+                .map(|p| policy_statements(p, sources, problems))
+                .unwrap_or_default(),
+            ..Policy::default()
         }),
         "aws_vpc" | "aws_default_vpc" => Kind::Vpc,
         "aws_vpc_endpoint" => Kind::VpcEndpoint(VpcEndpoint {
@@ -405,6 +448,9 @@ pub(crate) fn resource_kind(
                     alarm.metrics.push(metric(&m.body));
                 }
             }
+            alarm.actions = list_of_str(b.attr("alarm_actions"));
+            alarm.actions_span = attr_span(b, "alarm_actions");
+            alarm.actions_enabled = p_bool(b.attr("actions_enabled"));
             Kind::Alarm(alarm)
         }
         "aws_kms_key" => Kind::KmsKey(KmsKey {
@@ -422,7 +468,10 @@ pub(crate) fn resource_kind(
                 .attr("policy")
                 .map(|p| policy_statements(p, sources, problems))
                 .unwrap_or_default();
-            Kind::Policy(Policy { statements })
+            Kind::Policy(Policy {
+                statements,
+                ..Policy::default()
+            })
         }
         "aws_iam_role" => {
             let mut statements = Vec::new();
@@ -431,10 +480,18 @@ pub(crate) fn resource_kind(
                     statements.extend(policy_statements(p, sources, problems));
                 }
             }
-            if statements.is_empty() {
+            let trust = b
+                .attr("assume_role_policy")
+                .map(|p| policy_statements(p, sources, problems))
+                .unwrap_or_default();
+            if statements.is_empty() && trust.is_empty() {
                 Kind::Other
             } else {
-                Kind::Policy(Policy { statements })
+                Kind::Policy(Policy {
+                    statements,
+                    trust,
+                    ..Policy::default()
+                })
             }
         }
         _ => Kind::Other,
@@ -515,6 +572,9 @@ fn table(b: &RBody) -> Table {
         t.lsis.push(index(l, table_hash.clone()));
     }
     t.billing_mode = p_string(b.attr("billing_mode"));
+    t.read_capacity = p_int(b.attr("read_capacity"));
+    t.write_capacity = p_int(b.attr("write_capacity"));
+    t.capacity_span = attr_span(b, "write_capacity").or_else(|| attr_span(b, "read_capacity"));
     if let Some(p) = b.block("point_in_time_recovery") {
         t.pitr = Some(p_bool(p.body.attr("enabled")).unwrap_or_else(|| Prop::known(p.span, false)));
         t.pitr_recovery_days = p_int(p.body.attr("recovery_period_in_days"));
@@ -568,6 +628,8 @@ fn index(g: &RBlock, table_hash: Option<KeyElement>) -> Index {
         key_schema,
         span: g.span,
         provisioned: b.attr("read_capacity").is_some() || b.attr("write_capacity").is_some(),
+        read_capacity: p_int(b.attr("read_capacity")),
+        write_capacity: p_int(b.attr("write_capacity")),
     }
 }
 
@@ -619,6 +681,33 @@ pub fn policy_document_value(b: &RBody, f: FileId) -> Sv {
         }
         if !cond.is_empty() {
             m.insert("Condition".to_string(), Sv::new(V::Obj(cond), s.span));
+        }
+        for (block, key) in [
+            ("principals", "Principal"),
+            ("not_principals", "NotPrincipal"),
+        ] {
+            let mut by_type: BTreeMap<String, Sv> = BTreeMap::new();
+            for pb in sb.blocks(block) {
+                let Some(kind) = pb.body.attr("type").and_then(Sv::as_text) else {
+                    continue;
+                };
+                let entry = by_type
+                    .entry(kind)
+                    .or_insert_with(|| Sv::new(V::List(Vec::new()), pb.span));
+                let V::List(items) = &mut entry.v else {
+                    continue;
+                };
+                match pb.body.attr("identifiers") {
+                    Some(Sv {
+                        v: V::List(ids), ..
+                    }) => items.extend(ids.iter().cloned()),
+                    Some(other) => items.push(other.clone()),
+                    None => {}
+                }
+            }
+            if !by_type.is_empty() {
+                m.insert(key.to_string(), Sv::new(V::Obj(by_type), s.span));
+            }
         }
         stmts.push(Sv::new(V::Obj(m), s.span));
     }
@@ -898,6 +987,31 @@ fn get_ci<'a>(m: &'a BTreeMap<String, Sv>, k: &str) -> Option<&'a Sv> {
     })
 }
 
+/// The principals of a `Principal` value: `"*"`, or an object of types to identifiers.
+fn principals_of(v: Option<&Sv>) -> Vec<Principal> {
+    let Some(v) = v else {
+        return Vec::new();
+    };
+    if let Some(m) = v.as_obj() {
+        return m
+            .iter()
+            .flat_map(|(kind, ids)| {
+                list_of_str(Some(ids)).into_iter().map(|value| Principal {
+                    kind: kind.clone(),
+                    value,
+                })
+            })
+            .collect();
+    }
+    p_str(Some(v))
+        .map(|value| Principal {
+            kind: "*".into(),
+            value,
+        })
+        .into_iter()
+        .collect()
+}
+
 /// Statements of an IAM policy document value.
 pub fn statements_from_doc(doc: &Sv, problems: &mut Vec<Problem>) -> Vec<Statement> {
     let _ = problems;
@@ -936,6 +1050,8 @@ pub fn statements_from_doc(doc: &Sv, problems: &mut Vec<Problem>) -> Vec<Stateme
                 resources: list_of_str(get_ci(sm, "Resource")),
                 not_resources: list_of_str(get_ci(sm, "NotResource")),
                 conditions,
+                principals: principals_of(get_ci(sm, "Principal")),
+                not_principals: principals_of(get_ci(sm, "NotPrincipal")),
             })
         })
         .collect()

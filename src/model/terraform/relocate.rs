@@ -49,7 +49,12 @@ pub fn kind(k: &mut Kind, f: Fix) {
             for i in t.gsis.iter_mut().chain(t.lsis.iter_mut()) {
                 prop1(&mut i.name, f);
                 f(&mut i.span);
+                prop(&mut i.read_capacity, f);
+                prop(&mut i.write_capacity, f);
             }
+            prop(&mut t.read_capacity, f);
+            prop(&mut t.write_capacity, f);
+            opt(&mut t.capacity_span, f);
             opt(&mut t.key_schema_span, f);
             opt(&mut t.attributes_span, f);
             opt(&mut t.gsis_span, f);
@@ -89,6 +94,14 @@ pub fn kind(k: &mut Kind, f: Fix) {
         Kind::Dax(d) => {
             prop(&mut d.sse_enabled, f);
             prop(&mut d.endpoint_encryption, f);
+            prop(&mut d.replication_factor, f);
+        }
+        Kind::ScalableTarget(t) => {
+            prop(&mut t.namespace, f);
+            prop(&mut t.resource_id, f);
+            prop(&mut t.dimension, f);
+            prop(&mut t.min_capacity, f);
+            prop(&mut t.max_capacity, f);
         }
         Kind::VpcEndpoint(e) => {
             prop(&mut e.service_name, f);
@@ -112,6 +125,11 @@ pub fn kind(k: &mut Kind, f: Fix) {
                     prop1(&mut d.value, f);
                 }
             }
+            for x in &mut a.actions {
+                prop1(x, f);
+            }
+            opt(&mut a.actions_span, f);
+            prop(&mut a.actions_enabled, f);
         }
         Kind::KmsKey(k) => prop(&mut k.rotation, f),
         Kind::KmsAlias(a) => {
@@ -119,7 +137,11 @@ pub fn kind(k: &mut Kind, f: Fix) {
             prop(&mut a.target_key, f);
         }
         Kind::Policy(p) => {
-            for s in &mut p.statements {
+            prop(&mut p.resource_arn, f);
+            for s in p.statements.iter_mut().chain(p.trust.iter_mut()) {
+                for pr in s.principals.iter_mut().chain(s.not_principals.iter_mut()) {
+                    prop1(&mut pr.value, f);
+                }
                 f(&mut s.span);
                 prop(&mut s.effect, f);
                 for x in s

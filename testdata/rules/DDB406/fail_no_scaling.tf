@@ -1,0 +1,19 @@
+resource "aws_dynamodb_table" "orders" {
+  name           = "orders"
+  read_capacity  = 5
+  write_capacity = 5
+  hash_key       = "pk"
+
+  attribute {
+    name = "pk"
+    type = "S"
+  }
+}
+
+resource "aws_appautoscaling_target" "orders_read" {
+  service_namespace  = "dynamodb"
+  resource_id        = "table/${aws_dynamodb_table.orders.name}"
+  scalable_dimension = "dynamodb:table:ReadCapacityUnits"
+  min_capacity       = 5
+  max_capacity       = 100
+}
