@@ -726,3 +726,41 @@ fn model_documents_match_their_schema() {
     }
     assert!(models > 20, "{models} model documents");
 }
+
+/// An evaluation past its time budget is abandoned and reported, and the run goes on.
+#[test]
+fn a_policy_past_its_time_budget_is_ddb004() {
+    let out = run(&[
+        "check",
+        "testdata/policy/cloudformation",
+        "--policy",
+        PITR,
+        "--policy-timeout",
+        "0",
+        "--format",
+        "json",
+    ]);
+    let report = json(&out);
+    let errors: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "DDB004")
+        .collect();
+    assert!(!errors.is_empty());
+    assert!(
+        errors.iter().all(|f| f["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("it ran past its time budget of 0 s and was stopped")),
+        "{errors:?}"
+    );
+    // The built-in rules still ran.
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule_id"] == "DDB101")
+    );
+}
