@@ -30,7 +30,7 @@ for r in lambda/lambda_concurrency_check lambda/lambda_dlq_check lambda/lambda_i
   amazon_s3/s3_bucket_level_public_access_prohibited; do
   cp "$registry/$r.guard" "$rules/"
 done
-names=$(grep -ho '^rule [A-Z0-9_]*' "$rules"/*.guard | cut -d' ' -f2 | paste -sd, -)
+names=$(grep -ho '^[[:space:]]*rule[[:space:]]\+[A-Za-z0-9_]\+' "$rules"/*.guard | awk '{print $2}' | paste -sd, -)
 
 # The corpus without the files cfn-guard cannot load.
 data="$work/corpus"

@@ -282,6 +282,47 @@ pub fn declared_rules(text: &str) -> Vec<(String, usize)> {
     out
 }
 
+/// The words of a policy outside comments, custom messages and string literals: identifiers,
+/// and `*` where a query starts with a wildcard.
+pub fn code_words(text: &str) -> Vec<&str> {
+    let mut words = Vec::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c == b'#' {
+            while i < bytes.len() && bytes[i] != b'\n' {
+                i += 1;
+            }
+        } else if text[i..].starts_with("<<") {
+            i = text[i + 2..]
+                .find(">>")
+                .map_or(bytes.len(), |e| i + 2 + e + 2);
+        } else if c == b'"' || c == b'\'' {
+            let end = text[i + 1..]
+                .find(c as char)
+                .map_or(bytes.len(), |e| i + 1 + e + 1);
+            i = end;
+        } else if c.is_ascii_alphanumeric() || c == b'_' {
+            let start = i;
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                i += 1;
+            }
+            words.push(&text[start..i]);
+        } else {
+            if c == b'*' {
+                // A query that starts with a wildcard: `*` after a space, `(`, `[` or `{`.
+                let before = text[..i].trim_end_matches([' ', '\t']).chars().last();
+                if before.is_none_or(|b| matches!(b, '(' | '{' | ',' | '\n' | '\r')) {
+                    words.push("*");
+                }
+            }
+            i += 1;
+        }
+    }
+    words
+}
+
 /// A rule's source: its comment block, `rule NAME …` and everything up to the next rule.
 pub fn rule_source(text: &str, line: usize) -> String {
     let lines: Vec<&str> = text.lines().collect();
@@ -399,6 +440,15 @@ mod tests {
         );
         assert_eq!(rule_source(text, 10), "rule B { %x exists }\n");
         assert!(rule_source(text, 4).starts_with("rule A when"));
+    }
+
+    #[test]
+    fn code_words_leave_out_comments_messages_and_strings() {
+        let text = "# tables\nlet x = Resources.*[ Type == 'tables' ]\nrule A { %x[*].P exists << keys >> }\nrule B {\n  *.Type exists\n}\n";
+        let words = code_words(text);
+        assert!(words.contains(&"Resources"));
+        assert!(!words.contains(&"tables") && !words.contains(&"keys"));
+        assert_eq!(words.iter().filter(|w| **w == "*").count(), 1, "{words:?}");
     }
 
     #[test]

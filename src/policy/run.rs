@@ -80,6 +80,9 @@ pub fn run(
             {
                 continue;
             }
+            if !may_select(&file.text, doc) {
+                continue;
+            }
             let result = engine::evaluate_with_budget(
                 doc.json.clone(),
                 doc.name.clone(),
@@ -232,6 +235,24 @@ const MODEL_KEYS: &[&str] = &[
     "endpoints",
     "policies",
 ];
+
+/// Whether a policy can select anything in this kind of document: it names one of its
+/// top-level keys, or queries from the root without naming one (`*`, `this`). A policy for
+/// templates (`Resources`) is not evaluated on the model, nor one for the model (`tables`)
+/// on templates: it would only skip there, at the price of an evaluation.
+fn may_select(policy: &str, doc: &Document) -> bool {
+    let keys = match &doc.locator {
+        super::document::Locator::Model(_) => MODEL_KEYS,
+        super::document::Locator::Tree {
+            kind: TreeKind::Plan,
+            ..
+        } => PLAN_KEYS,
+        super::document::Locator::Tree { .. } => TEMPLATE_KEYS,
+    };
+    let code = super::load::code_words(policy);
+    code.iter()
+        .any(|w| keys.contains(w) || *w == "this" || *w == "*")
+}
 
 /// Whether a failure concerns this kind of document. A query that finds nothing at the root
 /// because it names a top-level key another kind of document has (`Resources` on the model,
