@@ -108,7 +108,7 @@ pub fn check_loaded_with_base(
                 .collect::<Vec<_>>()
         })
         .collect();
-    let problems = suppress::apply(&mut tagged, &scopes, &sources, settings, &suppress::today());
+    let problems = suppress::apply(&mut tagged, &scopes, &sources, settings, suppress::today());
     let mut findings: Vec<Finding> = tagged.into_iter().map(|(_, f)| f).chain(problems).collect();
     // Two scopes never merge their findings, even on a line they share (a module two
     // root modules call): each scope's findings are its own. Nor do two resources: one

@@ -22,6 +22,7 @@ use crate::model::{Format, InlineSuppression, Resource, ResourceRef, Scope};
 use crate::rules::{self, RuleMeta};
 use crate::source::{SourceFile, SourceMap, Span};
 use crate::vocab::{self, Finding, Suppression, SuppressionKind};
+use jiff::civil::Date;
 use std::collections::HashMap;
 
 /// The rule that reports suppression problems.
@@ -29,13 +30,13 @@ const DDB003: &str = "DDB003";
 
 /// Apply every suppression to `findings` (each tagged with the index of its scope in
 /// `scopes`), and return the DDB003 findings about the suppressions themselves.
-/// `today` is `YYYY-MM-DD` (see [`today`]).
+/// `today` decides which config suppressions have expired (see [`today`]).
 pub fn apply(
     findings: &mut [(usize, Finding)],
     scopes: &[Scope],
     sources: &SourceMap,
     settings: &Settings,
-    today: &str,
+    today: Date,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     let ddb003 = rules::meta_by_id(DDB003).filter(|m| settings.rule_runs(m));
@@ -208,7 +209,7 @@ pub fn apply(
         };
         if let Some(expires) = entry.expires.as_deref() {
             let expires = expires.trim();
-            if !is_date(expires) {
+            let Some(date) = crate::vocab::parse_date(expires) else {
                 emit(problem(
                     "bad-expires",
                     format!(
@@ -217,8 +218,8 @@ pub fn apply(
                     "write the expiry date as YYYY-MM-DD",
                 ));
                 continue;
-            }
-            if expires <= today {
+            };
+            if date <= today {
                 emit(problem(
                     "expired",
                     format!("{what} expired on {expires} and no longer applies"),
@@ -331,45 +332,9 @@ fn glob(pattern: Option<&str>) -> Result<Option<globset::GlobMatcher>, globset::
         .transpose()
 }
 
-/// Whether `s` is a `YYYY-MM-DD` date with a plausible month and day.
-fn is_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return false;
-    }
-    let digits = |r: std::ops::Range<usize>| {
-        s.get(r)
-            .filter(|d| d.bytes().all(|c| c.is_ascii_digit()))
-            .and_then(|d| d.parse::<u32>().ok())
-    };
-    matches!(
-        (digits(0..4), digits(5..7), digits(8..10)),
-        (Some(_), Some(1..=12), Some(1..=31))
-    )
-}
-
-/// Today's date (UTC) as `YYYY-MM-DD`, from the system clock.
-pub fn today() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+/// Today's date (UTC): suppressions that expire on it or before no longer apply.
+pub fn today() -> Date {
+    crate::vocab::today()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -516,26 +481,6 @@ fn make(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn civil_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
-        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
-        assert_eq!(civil_from_days(-1), (1969, 12, 31));
-        let t = today();
-        assert!(is_date(&t), "{t}");
-        assert!(t.as_str() > "2024-01-01");
-    }
-
-    #[test]
-    fn dates_are_checked() {
-        assert!(is_date("2026-12-31"));
-        assert!(!is_date("2026-13-01"));
-        assert!(!is_date("2026-1-01"));
-        assert!(!is_date("26-01-01xx"));
-        assert!(!is_date("２０２６-01-0"));
-    }
 
     #[test]
     fn path_globs_keep_star_within_a_segment() {

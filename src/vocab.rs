@@ -335,6 +335,28 @@ impl Report {
     }
 }
 
+/// A `YYYY-MM-DD` date that exists (suppression `expires`), else `None`. The shape is
+/// checked first: jiff would also read other ISO 8601 forms.
+pub fn parse_date(s: &str) -> Option<jiff::civil::Date> {
+    let b = s.as_bytes();
+    let shaped = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    shaped.then(|| s.parse().ok()).flatten()
+}
+
+/// Today's date in UTC, from the system clock.
+pub fn today() -> jiff::civil::Date {
+    jiff::tz::Offset::UTC
+        .to_datetime(jiff::Timestamp::now())
+        .date()
+}
+
 /// The directory report paths are relative to: the root of the git repository `cwd` is in
 /// (the nearest directory upward holding `.git`), else `cwd` itself.
 pub fn report_root(cwd: &Path) -> PathBuf {
@@ -440,6 +462,21 @@ mod tests {
             super::fingerprint(&["a", "b"])
         );
         assert_eq!(super::fingerprint(&[]).len(), 16);
+    }
+
+    #[test]
+    fn dates_are_real_and_written_yyyy_mm_dd() {
+        use super::parse_date;
+        assert!(parse_date("2026-12-31").is_some());
+        assert!(parse_date("2024-02-29").is_some());
+        assert!(parse_date("2023-02-29").is_none());
+        assert!(parse_date("2026-13-01").is_none());
+        assert!(parse_date("2026-04-31").is_none());
+        assert!(parse_date("2026-1-01").is_none());
+        assert!(parse_date("26-01-01xx").is_none());
+        assert!(parse_date("2026-01-01T00:00").is_none());
+        assert!(parse_date("２０２６-01-0").is_none());
+        assert!(super::today() > parse_date("2024-01-01").unwrap());
     }
 
     #[test]

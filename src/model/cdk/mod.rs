@@ -35,7 +35,6 @@
 //! from `tree.json`, which is read only when a path is still missing (see [`tree`]).
 
 mod links;
-mod md5;
 mod paths;
 mod replicas;
 pub mod tree;

@@ -8,8 +8,8 @@
 //! MD5 of the path. Only what is needed is kept from the file (serde skips the rest), so a
 //! tree of tens of megabytes costs little memory.
 
-use super::md5;
 use crate::source::{Roots, Syntax, display_path, read_text};
+use md5::{Digest, Md5};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -211,7 +211,10 @@ pub fn logical_id(components: &[&str]) -> Option<String> {
             return Some(id);
         }
     }
-    let hash = md5::hex(components.join("/").as_bytes());
+    let hash: String = Md5::digest(components.join("/").as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let mut human_parts: Vec<&str> = Vec::new();
     for c in &components {
         if human_parts.last().is_none_or(|last| !last.ends_with(c)) {
