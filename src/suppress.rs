@@ -38,23 +38,63 @@ pub fn apply(
     settings: &Settings,
     today: Date,
 ) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let ddb003 = rules::meta_by_id(DDB003).filter(|m| settings.rule_runs(m));
-    let mut emit = |f: Finding| {
-        if ddb003.is_some() {
-            out.push(f);
-        }
-    };
+    let mut problems = Problems::new(settings);
+    apply_inline(findings, scopes, sources, settings, &mut problems);
+    apply_config(findings, scopes, sources, settings, today, &mut problems);
+    problems.found
+}
 
-    // Inline suppressions, scope by scope. Findings on a resource, by (scope, resource id).
+/// The DDB003 findings of suppressions that are wrong or unused (none when DDB003 is off).
+struct Problems {
+    enabled: bool,
+    found: Vec<Finding>,
+}
+
+impl Problems {
+    fn new(settings: &Settings) -> Problems {
+        Problems {
+            enabled: rules::meta_by_id(DDB003).is_some_and(|m| settings.rule_runs(m)),
+            found: Vec::new(),
+        }
+    }
+
+    fn emit(&mut self, f: Finding) {
+        if self.enabled {
+            self.found.push(f);
+        }
+    }
+}
+
+/// Mark `f` suppressed (the first suppression that matches it wins).
+fn suppress(f: &mut Finding, kind: SuppressionKind, reason: &str) {
+    if f.suppression.is_none() {
+        f.suppression = Some(Suppression {
+            kind,
+            justification: reason.to_string(),
+        });
+    }
+}
+
+const UNUSED_HELP: &str =
+    "delete the suppression, or correct its rule if it was meant to match something";
+
+/// Inline suppressions (template metadata, Terraform comments), scope by scope. A
+/// suppression on a Terraform `module` block is carried by every resource it covers: it is
+/// judged once, over all of them.
+fn apply_inline(
+    findings: &mut [(usize, Finding)],
+    scopes: &[Scope],
+    sources: &SourceMap,
+    settings: &Settings,
+    problems: &mut Problems,
+) {
+    // Findings on a resource, by (scope, resource id).
     let mut on: HashMap<(usize, String), Vec<usize>> = HashMap::new();
     for (n, (i, f)) in findings.iter().enumerate() {
         if let Some(r) = &f.resource {
             on.entry((*i, r.id.clone())).or_default().push(n);
         }
     }
-    // A suppression on a Terraform `module` block is carried by every resource it covers:
-    // it is judged once, over all of them.
     let mut module_sups: HashMap<(usize, Span), ModuleSup> = HashMap::new();
     for (scope_index, scope) in scopes.iter().enumerate() {
         for res in &scope.resources {
@@ -74,71 +114,84 @@ pub fn apply(
                     Some(m) => !std::mem::replace(&mut m.seen, true),
                     None => true,
                 };
-                let target = sup.module.as_deref().unwrap_or(&res.id);
                 let problem = |what: &str, message: String, help: &str| {
                     inline_problem(scope, res, sup, sources, settings, what, message, help)
                 };
-                let Some(meta) = rules::meta_by_id(sup.rule.trim()) else {
-                    if first_time {
-                        emit(problem(
-                            "unknown",
-                            format!(
-                                "suppression on {target} names no rule {:?}, so it does not apply",
-                                sup.rule
-                            ),
-                            "use a rule id or name that `ddbguard rules` lists",
-                        ));
+                let (meta, reason) = match valid_inline(sup, &res.id) {
+                    Ok(valid) => valid,
+                    Err((what, message, help)) => {
+                        if first_time {
+                            problems.emit(problem(what, message, help));
+                        }
+                        continue;
                     }
-                    continue;
                 };
-                let Some(reason) = reason(sup.reason.as_deref()) else {
-                    if first_time {
-                        emit(problem(
-                            "no-reason",
-                            format!(
-                                "suppression of {} {} on {target} has no reason, so it does not apply",
-                                meta.id, meta.name
-                            ),
-                            "add a reason that says why this finding is accepted",
-                        ));
-                    }
-                    continue;
-                };
-                let mut used = false;
                 let candidates = on
                     .get(&(scope_index, res.id.clone()))
                     .map_or(&[][..], Vec::as_slice);
+                let mut used = false;
                 for &n in candidates {
-                    let Some((_, f)) = findings.get_mut(n) else {
-                        continue;
-                    };
-                    if f.rule_id == meta.id && on_resource(f, res) {
+                    if let Some((_, f)) = findings.get_mut(n)
+                        && f.rule_id == meta.id
+                        && on_resource(f, res)
+                    {
                         used = true;
-                        if f.suppression.is_none() {
-                            f.suppression = Some(Suppression {
-                                kind: SuppressionKind::InSource,
-                                justification: reason.to_string(),
-                            });
-                        }
+                        suppress(f, SuppressionKind::InSource, reason);
                     }
                 }
                 if let Some(m) = module_sups.get_mut(&(scope_index, sup.span)) {
                     m.used |= used;
-                    continue;
-                }
-                if !used && settings.rule_runs(meta) {
-                    emit(problem(
-                        "unused",
-                        format!(
-                            "suppression of {} {} on {} matched no finding",
-                            meta.id, meta.name, res.id
-                        ),
-                        "delete the suppression, or correct its rule if it was meant to match something",
-                    ));
+                } else if !used && settings.rule_runs(meta) {
+                    let message = format!(
+                        "suppression of {} {} on {} matched no finding",
+                        meta.id, meta.name, res.id
+                    );
+                    problems.emit(problem("unused", message, UNUSED_HELP));
                 }
             }
         }
     }
+    unused_module_suppressions(&module_sups, scopes, sources, settings, problems);
+}
+
+/// An inline suppression's rule and reason, or the problem that keeps it from applying
+/// (what, message, help).
+fn valid_inline<'s>(
+    sup: &'s InlineSuppression,
+    res_id: &str,
+) -> Result<(&'static RuleMeta, &'s str), (&'static str, String, &'static str)> {
+    let target = sup.module.as_deref().unwrap_or(res_id);
+    let Some(meta) = rules::meta_by_id(sup.rule.trim()) else {
+        return Err((
+            "unknown",
+            format!(
+                "suppression on {target} names no rule {:?}, so it does not apply",
+                sup.rule
+            ),
+            "use a rule id or name that `ddbguard rules` lists",
+        ));
+    };
+    let Some(reason) = reason(sup.reason.as_deref()) else {
+        return Err((
+            "no-reason",
+            format!(
+                "suppression of {} {} on {target} has no reason, so it does not apply",
+                meta.id, meta.name
+            ),
+            "add a reason that says why this finding is accepted",
+        ));
+    };
+    Ok((meta, reason))
+}
+
+/// Module-block suppressions that matched no finding on any resource they cover.
+fn unused_module_suppressions(
+    module_sups: &HashMap<(usize, Span), ModuleSup>,
+    scopes: &[Scope],
+    sources: &SourceMap,
+    settings: &Settings,
+    problems: &mut Problems,
+) {
     let mut unused: Vec<(&(usize, Span), &ModuleSup)> =
         module_sups.iter().filter(|(_, m)| !m.used).collect();
     unused.sort_by_key(|(k, _)| **k);
@@ -152,7 +205,7 @@ pub fn apply(
         if reason(sup.reason.as_deref()).is_none() || !settings.rule_runs(meta) {
             continue;
         }
-        emit(inline_problem(
+        problems.emit(inline_problem(
             &scopes[scope_index],
             m.first,
             sup,
@@ -163,12 +216,30 @@ pub fn apply(
                 "suppression of {} {} on {} matched no finding",
                 meta.id, meta.name, m.module
             ),
-            "delete the suppression, or correct its rule if it was meant to match something",
+            UNUSED_HELP,
         ));
     }
+}
 
-    // Config entries. An entry whose path pattern matches no file of this run is out of its
-    // reach (`ddbguard check infra/one.yaml`): it is not reported as unused.
+/// A config entry that can apply: its rule, reason and patterns.
+struct ValidEntry<'a> {
+    meta: &'static RuleMeta,
+    reason: &'a str,
+    path: Option<globset::GlobMatcher>,
+    resource: Option<globset::GlobMatcher>,
+}
+
+/// The config's `suppressions:` entries. An entry whose path pattern matches no file of
+/// this run is out of its reach (`ddbguard check infra/one.yaml`): it is not reported as
+/// unused.
+fn apply_config(
+    findings: &mut [(usize, Finding)],
+    scopes: &[Scope],
+    sources: &SourceMap,
+    settings: &Settings,
+    today: Date,
+    problems: &mut Problems,
+) {
     let checked: Vec<String> = sources.all().iter().map(|f| f.display_path()).collect();
     let mut config_file: Option<ConfigFile> = None;
     let default_format = scopes.first().map_or(Format::Cloudformation, |s| s.format);
@@ -186,103 +257,101 @@ pub fn apply(
                 help,
             )
         };
-        let Some(meta) = rules::meta_by_id(entry.rule.trim()) else {
-            let message = format!(
-                "config suppression names no rule {:?}, so it does not apply",
-                entry.rule
-            );
-            emit(problem(
-                "unknown",
-                message,
-                "use a rule id or name that `ddbguard rules` lists",
-            ));
-            continue;
-        };
-        let what = describe(meta, entry);
-        let Some(reason) = reason(entry.reason.as_deref()) else {
-            emit(problem(
-                "no-reason",
-                format!("{what} has no reason, so it does not apply"),
-                "add `reason:` that says why these findings are accepted",
-            ));
-            continue;
-        };
-        if let Some(expires) = entry.expires.as_deref() {
-            let expires = expires.trim();
-            let Some(date) = crate::vocab::parse_date(expires) else {
-                emit(problem(
-                    "bad-expires",
-                    format!(
-                        "{what} has expires {expires:?}, which is not a YYYY-MM-DD date, so it does not apply"
-                    ),
-                    "write the expiry date as YYYY-MM-DD",
-                ));
-                continue;
-            };
-            if date <= today {
-                emit(problem(
-                    "expired",
-                    format!("{what} expired on {expires} and no longer applies"),
-                    "fix the findings it covered, or renew it with a later expires date and a current reason",
-                ));
-                continue;
-            }
-        }
-        let patterns = [
-            ("path", entry.path.as_deref(), "infra/legacy/**"),
-            ("resource", entry.resource.as_deref(), "LegacyTable*"),
-        ]
-        .map(|(field, pattern, example)| {
-            glob(pattern).map_err(|e| {
-                // Boxed: a problem is large next to a matcher.
-                Box::new(problem(
-                    "bad-pattern",
-                    format!("{what} has an invalid {field} pattern ({e}), so it does not apply"),
-                    &format!("write the {field} pattern as a glob such as `{example}`"),
-                ))
-            })
-        });
-        let (path_glob, resource_glob) = match patterns {
-            [Ok(path), Ok(resource)] => (path, resource),
-            [Err(p), _] | [_, Err(p)] => {
-                emit(*p);
+        let valid = match valid_entry(entry, today) {
+            Ok(valid) => valid,
+            Err((what, message, help)) => {
+                problems.emit(problem(what, message, &help));
                 continue;
             }
         };
         let mut used = false;
         for (_, f) in findings.iter_mut() {
-            if f.rule_id != meta.id {
-                continue;
-            }
-            if path_glob.as_ref().is_some_and(|g| !g.is_match(&f.path)) {
-                continue;
-            }
-            if let Some(g) = &resource_glob {
-                match &f.resource {
-                    Some(r) if g.is_match(&r.id) => {}
-                    _ => continue,
-                }
-            }
-            used = true;
-            if f.suppression.is_none() {
-                f.suppression = Some(Suppression {
-                    kind: SuppressionKind::External,
-                    justification: reason.to_string(),
-                });
+            if entry_matches(&valid, f) {
+                used = true;
+                suppress(f, SuppressionKind::External, valid.reason);
             }
         }
-        let in_reach = path_glob
+        let in_reach = valid
+            .path
             .as_ref()
             .is_none_or(|g| checked.iter().any(|p| g.is_match(p)));
-        if !used && in_reach && settings.rule_runs(meta) {
-            emit(problem(
+        if !used && in_reach && settings.rule_runs(valid.meta) {
+            problems.emit(problem(
                 "unused",
-                format!("{what} matched no finding"),
+                format!("{} matched no finding", describe(valid.meta, entry)),
                 "delete the entry, or correct its rule, path or resource pattern if it was meant to match something",
             ));
         }
     }
-    out
+}
+
+/// Whether a config entry covers a finding: its rule, and its path and resource patterns.
+fn entry_matches(entry: &ValidEntry, f: &Finding) -> bool {
+    f.rule_id == entry.meta.id
+        && entry.path.as_ref().is_none_or(|g| g.is_match(&f.path))
+        && entry
+            .resource
+            .as_ref()
+            .is_none_or(|g| f.resource.as_ref().is_some_and(|r| g.is_match(&r.id)))
+}
+
+/// A config entry's rule, reason, expiry and patterns, or the problem that keeps it from
+/// applying (what, message, help).
+fn valid_entry(
+    entry: &ConfigSuppression,
+    today: Date,
+) -> Result<ValidEntry<'_>, (&'static str, String, String)> {
+    let Some(meta) = rules::meta_by_id(entry.rule.trim()) else {
+        return Err((
+            "unknown",
+            format!(
+                "config suppression names no rule {:?}, so it does not apply",
+                entry.rule
+            ),
+            "use a rule id or name that `ddbguard rules` lists".into(),
+        ));
+    };
+    let what = describe(meta, entry);
+    let Some(reason) = reason(entry.reason.as_deref()) else {
+        return Err((
+            "no-reason",
+            format!("{what} has no reason, so it does not apply"),
+            "add `reason:` that says why these findings are accepted".into(),
+        ));
+    };
+    if let Some(expires) = entry.expires.as_deref().map(str::trim) {
+        let Some(date) = crate::vocab::parse_date(expires) else {
+            return Err((
+                "bad-expires",
+                format!(
+                    "{what} has expires {expires:?}, which is not a YYYY-MM-DD date, so it does not apply"
+                ),
+                "write the expiry date as YYYY-MM-DD".into(),
+            ));
+        };
+        if date <= today {
+            return Err((
+                "expired",
+                format!("{what} expired on {expires} and no longer applies"),
+                "fix the findings it covered, or renew it with a later expires date and a current reason".into(),
+            ));
+        }
+    }
+    let pattern = |field: &str, pattern: Option<&str>, example: &str| {
+        glob(pattern).map_err(|e| {
+            (
+                "bad-pattern",
+                format!("{what} has an invalid {field} pattern ({e}), so it does not apply"),
+                format!("write the {field} pattern as a glob such as `{example}`"),
+            )
+        })
+    };
+    Ok(ValidEntry {
+        meta,
+        reason,
+        path: pattern("path", entry.path.as_deref(), "infra/legacy/**")?,
+        resource: pattern("resource", entry.resource.as_deref(), "LegacyTable*")?,
+    })
 }
 
 /// A suppression on a `module` block, over the resources it covers.
