@@ -188,9 +188,12 @@ fn walk_error(err: &ignore::Error) -> Option<(PathBuf, String)> {
 }
 
 /// The stack directories of a CDK for Terraform app: `cdktf.out/stacks/*` holding a
-/// `cdk.tf.json`.
-fn cdktf_stacks(app: &Path) -> Vec<PathBuf> {
+/// `cdk.tf.json`. A `cdktf.out` that links out of `roots` is not listed.
+fn cdktf_stacks(app: &Path, roots: &Roots) -> Vec<PathBuf> {
     let stacks = app.join("cdktf.out").join("stacks");
+    if roots.is_outside(&stacks) {
+        return Vec::new();
+    }
     let Ok(entries) = std::fs::read_dir(&stacks) else {
         return Vec::new();
     };
@@ -270,7 +273,7 @@ fn walk_dir(
             }
             // Likewise the stacks a CDK for Terraform app synthesized (`cdktf synth`).
             if path.join("cdktf.json").is_file() {
-                for stack in cdktf_stacks(path) {
+                for stack in cdktf_stacks(path, &found.roots) {
                     let rel = stack.strip_prefix(root).unwrap_or(&stack);
                     if !(exclude.is_match(rel) || exclude.is_match(&stack)) {
                         tf_dirs.insert(stack);
@@ -367,6 +370,35 @@ mod tests {
             "{:?}",
             found.terraform_dirs
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_out_of_the_roots_are_not_listed_and_unreadable_paths_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let checked = dir.path().join("checked");
+        let outside = dir.path().join("outside");
+        write(&outside.join("cdktf.out/stacks/prod/cdk.tf.json"), "{}");
+        write(&checked.join("app/cdktf.json"), "{}");
+        std::os::unix::fs::symlink(outside.join("cdktf.out"), checked.join("app/cdktf.out"))
+            .unwrap();
+        std::os::unix::fs::symlink("loop", checked.join("loop")).unwrap();
+        let found = walk(
+            &[checked.clone(), checked.join("loop")],
+            &globset::GlobSet::empty(),
+        )
+        .unwrap();
+        assert!(
+            found.terraform_dirs.is_empty(),
+            "{:?}",
+            found.terraform_dirs
+        );
+        assert_eq!(found.unreadable.len(), 1, "{:?}", found.unreadable);
+        assert_eq!(found.unreadable[0].0, checked.join("loop"));
+        assert!(found.roots.contains(&checked.join("app/cdktf.json")));
+        assert!(found.roots.is_outside(&outside));
+        // A path that does not exist still stops the command.
+        assert!(walk(&[checked.join("missing")], &globset::GlobSet::empty()).is_err());
     }
 
     #[test]
