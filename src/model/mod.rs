@@ -543,3 +543,23 @@ pub struct ContributorInsights {
     pub index: Option<Prop<Str>>,
     pub enabled: Option<Prop<bool>>,
 }
+
+/// What dropping a duplicate key of a policy document costs, when the dropped entry (its
+/// key, or the keys of the mapping it held) was a fine-grained access condition:
+/// `; the dropped value held the dynamodb:LeadingKeys condition, so the statement now
+/// allows every partition key`. Empty otherwise.
+pub fn lost_condition_note<'a>(keys: impl IntoIterator<Item = &'a str>) -> String {
+    let keys: Vec<&str> = keys.into_iter().collect();
+    let mut out = String::new();
+    for (key, allows) in [
+        ("dynamodb:LeadingKeys", "every partition key"),
+        ("dynamodb:Attributes", "every attribute"),
+    ] {
+        if keys.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+            out.push_str(&format!(
+                "; the dropped value held the {key} condition, so the statement now allows {allows}"
+            ));
+        }
+    }
+    out
+}

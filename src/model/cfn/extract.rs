@@ -476,26 +476,11 @@ fn document_map(t: &Template, doc: &Node, policy: &mut Policy) {
     }
 }
 
-/// What dropping a duplicate entry costs, when it held a fine-grained access condition:
-/// `; the dropped value held the dynamodb:LeadingKeys condition, so the statement now
-/// allows every partition key`. Empty otherwise.
+/// What dropping a duplicate entry costs, when it held a fine-grained access condition
+/// (see [`crate::model::lost_condition_note`]).
 pub fn dropped_condition_note(dropped: &Entry) -> String {
-    let mut keys: Vec<&str> = vec![&dropped.key];
-    if let Some(map) = dropped.value.as_map() {
-        keys.extend(map.iter().map(|e| &*e.key));
-    }
-    let mut out = String::new();
-    for (key, allows) in [
-        ("dynamodb:LeadingKeys", "every partition key"),
-        ("dynamodb:Attributes", "every attribute"),
-    ] {
-        if keys.iter().any(|k| k.eq_ignore_ascii_case(key)) {
-            out.push_str(&format!(
-                "; the dropped value held the {key} condition, so the statement now allows {allows}"
-            ));
-        }
-    }
-    out
+    let inner = dropped.value.as_map().unwrap_or_default().iter();
+    crate::model::lost_condition_note(std::iter::once(&*dropped.key).chain(inner.map(|e| &*e.key)))
 }
 
 /// Duplicate keys (DDB002) inside policy documents written as JSON strings anywhere in a

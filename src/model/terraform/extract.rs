@@ -832,12 +832,12 @@ pub fn policy_statements(
                     None => p.span,
                 }
             };
-            for (k, span) in &parsed.duplicates {
+            for (k, span, note) in &parsed.duplicates {
                 problems.push(Problem {
                     rule: "DDB002",
                     span: to_file(*span),
                     message: format!(
-                        "the policy document has the key {k:?} more than once: the last one wins"
+                        "the policy document has the key {k:?} more than once: the last one wins{note}"
                     ),
                     help: Some(format!("write {k:?} once")),
                     resource: None,

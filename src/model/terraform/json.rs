@@ -9,10 +9,11 @@ use std::collections::BTreeMap;
 
 const MAX_DEPTH: usize = 128;
 
-/// A parsed JSON value and the duplicate keys met: `(key, span of the key that won)`.
+/// A parsed JSON value and the duplicate keys met: `(key, span of the key that won, what
+/// dropping the earlier value costs)` (see [`crate::model::lost_condition_note`]).
 pub struct Parsed {
     pub value: Sv,
-    pub duplicates: Vec<(String, Span)>,
+    pub duplicates: Vec<(String, Span, String)>,
 }
 
 /// A JSON syntax error: where and what.
@@ -50,7 +51,7 @@ pub fn parse(text: &str, file: FileId, base: usize) -> Result<Parsed, JsonError>
 struct Conv {
     file: FileId,
     base: usize,
-    duplicates: Vec<(String, Span)>,
+    duplicates: Vec<(String, Span, String)>,
 }
 
 impl Conv {
@@ -85,9 +86,13 @@ impl Conv {
                         ObjectPropName::Word(w) => (w.value.to_string(), w.range),
                     };
                     let value = self.value(p.value);
-                    if map.insert(key.clone(), value).is_some() {
+                    if let Some(dropped) = map.insert(key.clone(), value) {
+                        let inner = dropped.as_obj().into_iter().flat_map(|m| m.keys());
+                        let note = crate::model::lost_condition_note(
+                            std::iter::once(key.as_str()).chain(inner.map(String::as_str)),
+                        );
                         let kspan = self.span(range);
-                        self.duplicates.push((key, kspan));
+                        self.duplicates.push((key, kspan, note));
                     }
                 }
                 Sv::new(V::Obj(map), span)
@@ -108,6 +113,21 @@ mod tests {
         let a = p.value.get("a").unwrap();
         assert_eq!(a.as_bool(), Some(true));
         assert_eq!(a.span.start, 31);
+    }
+
+    #[test]
+    fn a_dropped_leading_keys_condition_is_named() {
+        let text = r#"{"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["u"]},
+                       "ForAllValues:StringEquals": {"dynamodb:Attributes": ["id"]}}"#;
+        let p = parse(text, FileId(0), 0).unwrap();
+        assert_eq!(p.duplicates.len(), 1);
+        assert!(
+            p.duplicates[0].2.contains("now allows every partition key"),
+            "{}",
+            p.duplicates[0].2
+        );
+        let p = parse(r#"{"a": 1, "a": 2}"#, FileId(0), 0).unwrap();
+        assert_eq!(p.duplicates[0].2, "");
     }
 
     #[test]
