@@ -382,3 +382,38 @@ fn schema_and_loader_agree_on_good_configs() {
         }
     }
 }
+
+/// DDB404 is off by default; `rules: {DDB404: note}` in the config turns it on.
+#[test]
+fn an_opt_in_rule_runs_when_the_config_gives_it_a_severity() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("testdata/rules/DDB404/fail_unset.yaml"),
+        dir.path().join("app.yaml"),
+    )
+    .unwrap();
+    let rules_of = |args: &[&str]| -> Vec<String> {
+        let out = Command::new(env!("CARGO_BIN_EXE_ddbguard"))
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let args = ["check", "app.yaml", "--format", "json"];
+    assert!(!rules_of(&args).contains(&"DDB404".to_string()));
+    std::fs::write(
+        dir.path().join(".ddbguard.yaml"),
+        "rules:\n  DDB404: note\n",
+    )
+    .unwrap();
+    assert!(rules_of(&args).contains(&"DDB404".to_string()));
+    std::fs::write(dir.path().join(".ddbguard.yaml"), "rules:\n  DDB404: off\n").unwrap();
+    assert!(!rules_of(&args).contains(&"DDB404".to_string()));
+}

@@ -387,6 +387,17 @@ fn sarif_is_valid_and_complete() {
     let run = &v["runs"][0];
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
     assert_eq!(rules.len(), ddbguard::rules::RULES.len());
+    // A rule that is off unless the config turns it on says so; the others leave SARIF's
+    // default (enabled) unwritten.
+    for rule in rules {
+        let opt_in = rule["id"] == "DDB404";
+        assert_eq!(
+            rule["defaultConfiguration"].get("enabled"),
+            opt_in.then_some(&Value::Bool(false)),
+            "{}",
+            rule["id"]
+        );
+    }
     assert_eq!(
         run["originalUriBaseIds"]["%SRCROOT%"]["uri"],
         "file:///work/my%20project/"

@@ -178,6 +178,14 @@ pub struct ReportingDescriptor {
 #[derive(Debug, Serialize)]
 pub struct Configuration {
     pub level: &'static str,
+    /// `false` for a rule that runs only when the config turns it on (DDB404); SARIF's
+    /// default is `true`, so it is written only when false.
+    #[serde(skip_serializing_if = "is_true")]
+    pub enabled: bool,
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 #[derive(Debug, Serialize)]
@@ -346,6 +354,7 @@ fn rule(m: &RuleMeta) -> ReportingDescriptor {
         help_uri: policy.is_none().then(|| help_uri(m.id)),
         default_configuration: Configuration {
             level: level(m.severity),
+            enabled: m.default_enabled,
         },
         properties: RuleProperties {
             tags: m.tags,
