@@ -44,24 +44,8 @@ while IFS= read -r -d '' f; do
 done < <(find "$data" -type f \( -name '*.yaml' -o -name '*.yml' -o -name '*.json' -o -name '*.template' \) -print0)
 files=$(find "$data" -type f | wc -l)
 
-# median wall seconds and max peak RSS (MB) of RUNS runs of a command
-measure() {
-  local times=() peak=0 tmp
-  tmp=$(mktemp)
-  for _ in $(seq "$RUNS"); do
-    local start end kb
-    start=$EPOCHREALTIME
-    /usr/bin/time -f "%M" -o "$tmp" "$@" >/dev/null 2>&1 || true
-    end=$EPOCHREALTIME
-    times+=("$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f", e - s }')")
-    kb=$(tail -1 "$tmp")
-    [ "$kb" -gt "$peak" ] && peak=$kb
-  done
-  rm -f "$tmp"
-  local median
-  median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-  echo "$median $((peak / 1024))"
-}
+# shellcheck source=bench/measure.sh
+source bench/measure.sh
 
 echo "== $corpus: $files files ($rejected left out: cfn-guard cannot load them); rules: $names"
 printf '%-40s %8s %9s\n' "run" "wall s" "peak MB"

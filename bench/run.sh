@@ -13,24 +13,8 @@ cargo build --release -q --bin ddbguard --example parse_floor
 bin=target/release/ddbguard
 floor=target/release/examples/parse_floor
 
-# median wall seconds (to the millisecond) and max peak RSS (MB) of RUNS runs of a command
-measure() {
-  local times=() peak=0 tmp
-  tmp=$(mktemp)
-  for _ in $(seq "$RUNS"); do
-    local start end kb
-    start=$EPOCHREALTIME
-    /usr/bin/time -f "%M" -o "$tmp" "$@" >/dev/null 2>&1 || true
-    end=$EPOCHREALTIME
-    times+=("$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f", e - s }')")
-    kb=$(tail -1 "$tmp")
-    [ "$kb" -gt "$peak" ] && peak=$kb
-  done
-  rm -f "$tmp"
-  local median
-  median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-  echo "$median $((peak / 1024))"
-}
+# shellcheck source=bench/measure.sh
+source bench/measure.sh
 
 for dir in "${dirs[@]}"; do
   files=$(find "$dir" -type f \( -name '*.yaml' -o -name '*.yml' -o -name '*.json' -o -name '*.template' -o -name '*.tf' \) | wc -l)
