@@ -352,3 +352,288 @@ fn cloudformation_findings_name_the_condition_a_value_hangs_on() {
         "deletion protection is not enabled on table Orders, unless IsX (Other = x) holds"
     );
 }
+
+/// In a CDK app the user changes the construct: every rule that fires on a CDK fixture
+/// says which property of which construct (`testdata/rules/DDBnnn/fail_cdk*`).
+#[test]
+fn cdk_help_names_the_construct_property() {
+    let rules = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/rules");
+    // (rule, fixture, what the help of each of its findings says)
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            "DDB101",
+            "fail_cdk.template.json",
+            &[
+                "pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true }",
+                "(in Table OrdersStack/Orders)",
+            ],
+        ),
+        (
+            "DDB101",
+            "fail_cdk_tablev2.template.json",
+            &[
+                "pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true }",
+                "every replica takes",
+                "(in TableV2 OrdersStack/Orders)",
+            ],
+        ),
+        (
+            "DDB101",
+            "fail_cdk_replica.template.json",
+            &["use a TableV2", "(in Table OrdersStack/Orders)"],
+        ),
+        (
+            "DDB102",
+            "fail_cdk.template.json",
+            &[
+                "recoveryPeriodInDays in pointInTimeRecoverySpecification",
+                "(in Table OrdersStack/Orders)",
+            ],
+        ),
+        (
+            "DDB103",
+            "fail_cdk.template.json",
+            &[
+                "set deletionProtection: true",
+                "(in Table OrdersStack/Orders)",
+            ],
+        ),
+        (
+            "DDB103",
+            "fail_cdk_tablev2.template.json",
+            &[
+                "set deletionProtection: true",
+                "(in TableV2 OrdersStack/Orders)",
+            ],
+        ),
+        (
+            "DDB103",
+            "fail_cdk_cfntable.template.json",
+            &[
+                "set deletionProtectionEnabled: true",
+                "(in CfnTable OrdersStack/Orders)",
+            ],
+        ),
+        (
+            "DDB104",
+            "fail_cdk.template.json",
+            &[
+                "removalPolicy: RemovalPolicy.RETAIN",
+                "(in Table OrdersStack/Orders)",
+            ],
+        ),
+        (
+            "DDB201",
+            "fail_cdk_aws_managed.template.json",
+            &[
+                "encryption: TableEncryption.CUSTOMER_MANAGED",
+                "encryptionKey",
+                "(in Table PaymentsStack/PaymentsTable)",
+            ],
+        ),
+        (
+            "DDB202",
+            "fail_cdk_key.template.json",
+            &[
+                "enableKeyRotation: true",
+                "(in construct OrdersStack/OrdersKey)",
+            ],
+        ),
+        (
+            "DDB203",
+            "fail_cdk.template.json",
+            &[
+                "sseSpecification: { sseEnabled: true }",
+                "(in construct CacheStack/SessionCache/Cluster)",
+            ],
+        ),
+        (
+            "DDB204",
+            "fail_cdk.template.json",
+            &[
+                "clusterEndpointEncryptionType: 'TLS'",
+                "(in construct CacheStack/SessionCache/Cluster)",
+            ],
+        ),
+        (
+            "DDB205",
+            "fail_cdk.template.json",
+            &[
+                "replicationFactor: 3",
+                "(in construct CacheStack/SessionCache/Cluster)",
+            ],
+        ),
+        (
+            "DDB301",
+            "fail_cdk_no_endpoint.template.json",
+            &["vpc.addGatewayEndpoint(", "(in construct AppStack/Vpc)"],
+        ),
+        (
+            "DDB302",
+            "fail_cdk_interface.template.json",
+            &[
+                "vpc.addGatewayEndpoint",
+                "(in construct NetworkStack/Vpc/DynamoDbInterface)",
+            ],
+        ),
+        (
+            "DDB303",
+            "fail_cdk_no_subnets.template.json",
+            &[
+                "subnets: [{ subnetType:",
+                "(in construct NetworkStack/Vpc/DynamoDb)",
+            ],
+        ),
+        (
+            "DDB401",
+            "fail_cdk_table_alarm_only.template.json",
+            &[
+                "cloudwatch.Alarm",
+                "dimensionsMap",
+                "(in Table DataStack/Orders)",
+            ],
+        ),
+        (
+            "DDB402",
+            "fail_cdk_assembly",
+            &["cloudwatch.Alarm", "table.metric", "(in Table "],
+        ),
+        (
+            "DDB403",
+            "fail_cdk_tablev2.template.json",
+            &[
+                "table.metric('ReplicationLatency')",
+                "(in TableV2 OrdersStack/Orders)",
+            ],
+        ),
+        (
+            "DDB404",
+            "fail_cdk_table_v2.template.json",
+            &[
+                "contributorInsightsSpecification: { enabled: true }",
+                "(in TableV2 OrdersStack/OrdersTable)",
+            ],
+        ),
+        (
+            "DDB405",
+            "fail_cdk.template.json",
+            &[
+                "autoScaleGlobalSecondaryIndexWriteCapacity('ByCustomer'",
+                "(in Table OrdersStack/Orders)",
+            ],
+        ),
+        (
+            "DDB406",
+            "fail_cdk.template.json",
+            &[
+                "table.autoScaleReadCapacity(",
+                "(in Table OrdersStack/Orders)",
+            ],
+        ),
+        (
+            "DDB407",
+            "fail_cdk.template.json",
+            &[
+                "alarm.addAlarmAction(",
+                "(in construct OrdersStack/OrdersThrottles)",
+            ],
+        ),
+        (
+            "DDB503",
+            "fail_cdk.template.json",
+            &[
+                "table.addLocalSecondaryIndex(",
+                "(in Table OrdersStack/Orders)",
+            ],
+        ),
+        (
+            "DDB504",
+            "fail_cdk.template.json",
+            &[
+                "table.addGlobalSecondaryIndex(",
+                "(in Table OrdersStack/Orders)",
+            ],
+        ),
+        (
+            "DDB505",
+            "fail_cdk.template.json",
+            &["sortKey: {", "(in Table OrdersStack/Orders)"],
+        ),
+        (
+            "DDB506",
+            "fail_cdk.template.json",
+            &["(in Table OrdersStack/Orders)"],
+        ),
+        (
+            "DDB507",
+            "fail_cdk.template.json",
+            &[
+                "table.addGlobalSecondaryIndex(",
+                "(in Table OrdersStack/Orders)",
+            ],
+        ),
+        (
+            "DDB601",
+            "fail_cdk_grant.template.json",
+            &[
+                "table.grantReadData",
+                "(in construct OrdersStack/Handler/ServiceRole/DefaultPolicy)",
+            ],
+        ),
+        (
+            "DDB602",
+            "fail_cdk_all_tables.template.json",
+            &[
+                "table.tableArn",
+                "(in construct ReportsStack/ReportsRole/DefaultPolicy)",
+            ],
+        ),
+        (
+            "DDB603",
+            "fail_cdk_grant_admin.template.json",
+            &[
+                "table.grantReadWriteData",
+                "(in construct OrdersStack/Handler/ServiceRole/DefaultPolicy)",
+            ],
+        ),
+        (
+            "DDB604",
+            "fail_cdk_not_action.template.json",
+            &[
+                "notActions",
+                "(in construct OrdersStack/Handler/ServiceRole/DefaultPolicy)",
+            ],
+        ),
+        (
+            "DDB605",
+            "fail_cdk_condition.template.json",
+            &[
+                "'ForAllValues:StringEquals'",
+                "(in construct OrdersStack/Handler/ServiceRole/DefaultPolicy)",
+            ],
+        ),
+        (
+            "DDB606",
+            "fail_cdk.template.json",
+            &["new iam.ArnPrincipal", "(in Table OrdersStack/Orders)"],
+        ),
+    ];
+    for (rule, fixture, wants) in cases {
+        let report = check_rules(rules.join(rule).join(fixture), &[rule]);
+        let helps: Vec<&str> = report
+            .findings
+            .iter()
+            .filter(|f| f.rule_id == *rule)
+            .map(|f| f.help.as_str())
+            .collect();
+        assert!(!helps.is_empty(), "{rule} {fixture}: no finding");
+        for help in helps {
+            for want in *wants {
+                assert!(
+                    help.contains(want),
+                    "{rule} {fixture}: {help:?} lacks {want:?}"
+                );
+            }
+        }
+    }
+}

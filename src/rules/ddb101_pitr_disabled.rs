@@ -1,4 +1,5 @@
-use super::{Check, Ctx, by_format};
+use super::cdk::by_construct;
+use super::{Check, Ctx};
 use crate::declare_rule;
 use crate::model::{Scope, TableKind, check_prop};
 
@@ -49,6 +50,9 @@ declare_rule! {
     }
 }
 
+/// The property of every DynamoDB construct, `CfnTable` and `CfnGlobalTable` included.
+const PITR: &str = "set pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true }";
+
 impl Check for PitrDisabled {
     fn run(&self, scope: &Scope, ctx: &mut Ctx) {
         let off = |v: Option<&bool>| v != Some(&true);
@@ -57,16 +61,17 @@ impl Check for PitrDisabled {
                 && let Some(failure) = check_prop(table.pitr.as_ref(), off)
             {
                 ctx.report_failure(
+                    res,
+                    failure,
+                    format!("point-in-time recovery is not enabled on table {}", res.id),
+                    by_construct(
+                        scope.format,
                         res,
-                        failure,
-                        format!("point-in-time recovery is not enabled on table {}", res.id),
-                        by_format(
-                            scope.format,
-                            "set PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled: true",
-                            "set pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true } on the table",
-                            "add point_in_time_recovery { enabled = true } to the table",
-                        ),
-                    );
+                        "set PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled: true",
+                        [PITR; 4],
+                        "add point_in_time_recovery { enabled = true } to the table",
+                    ),
+                );
             }
             for replica in &table.replicas {
                 if let Some(failure) = check_prop(replica.pitr.as_ref(), off) {
@@ -75,10 +80,16 @@ impl Check for PitrDisabled {
                         replica,
                         failure,
                         "point-in-time recovery is not enabled",
-                        by_format(
+                        by_construct(
                             scope.format,
+                            res,
                             "set PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled: true on the replica",
-                            "set pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true } on the replica",
+                            [
+                                "replicas made by replicationRegions cannot have it: use a TableV2 and set pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true }, which its replicas take",
+                                "set pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true }, which every replica takes unless its entry in replicas sets its own",
+                                PITR,
+                                "set pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true } in the replica's entry of replicas",
+                            ],
                             "set point_in_time_recovery = true in the replica block",
                         ),
                     );

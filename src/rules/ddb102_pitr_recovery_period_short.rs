@@ -66,8 +66,9 @@ impl Check for PitrRecoveryPeriodShort {
             "recoveryPeriodInDays in pointInTimeRecoverySpecification",
             "recovery_period_in_days in point_in_time_recovery",
         );
-        let help = &format!("set {field} to at least {min} days (35 is the longest)");
+        let help = format!("set {field} to at least {min} days (35 is the longest)");
         for (res, table) in scope.tables() {
+            let help = &super::cdk::by_construct(scope.format, res, &help, [&help; 4], &help);
             if table.table_kind == TableKind::Table
                 && let Some((days, span)) =
                     short_period(table.pitr.as_ref(), table.pitr_recovery_days.as_ref(), min)

@@ -1,4 +1,5 @@
-use super::{Check, Ctx, by_format};
+use super::cdk::by_construct;
+use super::{Check, Ctx};
 use crate::declare_rule;
 use crate::model::{Scope, TableKind, check_prop};
 
@@ -33,13 +34,19 @@ declare_rule! {
 impl Check for DeletionProtectionDisabled {
     fn run(&self, scope: &Scope, ctx: &mut Ctx) {
         let off = |v: Option<&bool>| v != Some(&true);
-        let help = by_format(
-            scope.format,
-            "set DeletionProtectionEnabled: true",
-            "set deletionProtection: true on the table",
-            "set deletion_protection_enabled = true",
-        );
         for (res, table) in scope.tables() {
+            let help = &by_construct(
+                scope.format,
+                res,
+                "set DeletionProtectionEnabled: true",
+                [
+                    "set deletionProtection: true",
+                    "set deletionProtection: true, which every replica takes unless its entry in replicas sets its own",
+                    "set deletionProtectionEnabled: true",
+                    "set deletionProtectionEnabled: true in the replica's entry of replicas",
+                ],
+                "set deletion_protection_enabled = true",
+            );
             match table.table_kind {
                 TableKind::Table => {
                     if let Some(failure) = check_prop(table.deletion_protection.as_ref(), off) {

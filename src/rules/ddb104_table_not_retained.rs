@@ -61,11 +61,18 @@ impl Check for TableNotRetained {
                     }
                 }
                 Format::Cloudformation | Format::Cdk => {
-                    let help = if scope.format == Format::Cdk {
-                        "set removalPolicy: RemovalPolicy.RETAIN on the table"
-                    } else {
-                        "set DeletionPolicy: Retain and UpdateReplacePolicy: Retain on the table"
-                    };
+                    let help = &super::cdk::by_construct(
+                        scope.format,
+                        res,
+                        "set DeletionPolicy: Retain and UpdateReplacePolicy: Retain on the table",
+                        [
+                            "set removalPolicy: RemovalPolicy.RETAIN",
+                            "set removalPolicy: RemovalPolicy.RETAIN",
+                            "call applyRemovalPolicy(RemovalPolicy.RETAIN)",
+                            "call applyRemovalPolicy(RemovalPolicy.RETAIN)",
+                        ],
+                        "",
+                    );
                     let deletion = check_prop(table.deletion_policy.as_ref(), not_retain);
                     let replace = check_prop(table.update_replace_policy.as_ref(), not_retain);
                     let what = match (deletion.is_some(), replace.is_some()) {

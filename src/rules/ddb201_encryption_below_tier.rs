@@ -219,14 +219,32 @@ fn judge<'a>(
                     class.describe(),
                     minimum.describe()
                 ),
-                help: help(scope.format, *minimum, replica),
+                help: help(scope.format, res, *minimum, replica),
                 key: String::new(),
             })
         }
     }
 }
 
-fn help(format: Format, minimum: KeyClass, replica: bool) -> String {
+fn help(format: Format, res: &Resource, minimum: KeyClass, replica: bool) -> String {
+    if format == Format::Cdk {
+        let cdk = if minimum == KeyClass::CustomerManaged {
+            [
+                "set encryption: TableEncryption.CUSTOMER_MANAGED with encryptionKey: <your kms.Key>",
+                "set encryption: TableEncryptionV2.customerManagedKey(<your kms.Key>, { <replica region>: <key ARN in that region> })",
+                "set sseSpecification: { sseEnabled: true, sseType: 'KMS', kmsMasterKeyId: <your kms.Key>.keyArn }",
+                "set sseSpecification: { sseEnabled: true, sseType: 'KMS' } and, in each replica's entry of replicas, sseSpecification: { kmsMasterKeyId: <key ARN in its region> }",
+            ]
+        } else {
+            [
+                "set encryption: TableEncryption.AWS_MANAGED (or a customer managed key)",
+                "set encryption: TableEncryptionV2.awsManagedKey() (or a customer managed key)",
+                "set sseSpecification: { sseEnabled: true, sseType: 'KMS' }",
+                "set sseSpecification: { sseEnabled: true, sseType: 'KMS' }",
+            ]
+        };
+        return super::cdk::by_construct(format, res, "", cdk, "");
+    }
     let text = match (format, minimum, replica) {
         (Format::Cloudformation, KeyClass::CustomerManaged, false) => {
             "set SSESpecification: {SSEEnabled: true, SSEType: KMS, KMSMasterKeyId: <your KMS key>}"
@@ -234,18 +252,14 @@ fn help(format: Format, minimum: KeyClass, replica: bool) -> String {
         (Format::Cloudformation, KeyClass::CustomerManaged, true) => {
             "set SSESpecification.KMSMasterKeyId on the replica to a customer managed key in its region"
         }
-        (Format::Cdk, KeyClass::CustomerManaged, _) => {
-            "use encryption: TableEncryption.CUSTOMER_MANAGED with an encryptionKey (TableV2: TableEncryptionV2.customerManagedKey with a key for each replica)"
-        }
         (Format::Terraform | Format::TerraformPlan, KeyClass::CustomerManaged, false) => {
             "set server_side_encryption { enabled = true, kms_key_arn = <your aws_kms_key>.arn }"
         }
         (Format::Terraform | Format::TerraformPlan, KeyClass::CustomerManaged, true) => {
             "set kms_key_arn in the replica block to a customer managed key in its region"
         }
-        (Format::Cloudformation, _, _) => "set SSESpecification: {SSEEnabled: true, SSEType: KMS}",
-        (Format::Cdk, _, _) => {
-            "use encryption: TableEncryption.AWS_MANAGED (or a customer managed key)"
+        (Format::Cloudformation | Format::Cdk, _, _) => {
+            "set SSESpecification: {SSEEnabled: true, SSEType: KMS}"
         }
         (Format::Terraform | Format::TerraformPlan, _, _) => {
             "set server_side_encryption { enabled = true }"

@@ -1,4 +1,5 @@
-use super::{Check, Ctx, by_format};
+use super::cdk::by_construct;
+use super::{Check, Ctx};
 use crate::declare_rule;
 use crate::model::{Failure, Kind, Part, Resource, Scope, Str, Table, TableKind, check_prop};
 
@@ -53,13 +54,27 @@ declare_rule! {
 impl Check for ContributorInsightsDisabled {
     fn run(&self, scope: &Scope, ctx: &mut Ctx) {
         let off = |v: Option<&bool>| v != Some(&true);
-        let help = by_format(
-            scope.format,
-            "set ContributorInsightsSpecification: {Enabled: true}",
-            "set contributorInsightsEnabled: true on the table",
-            "add an aws_dynamodb_contributor_insights resource with table_name set to the table's name",
-        );
+        const CDK: &str = "set contributorInsightsSpecification: { enabled: true }";
         for (res, table) in scope.tables() {
+            let help = &by_construct(
+                scope.format,
+                res,
+                "set ContributorInsightsSpecification: {Enabled: true}",
+                [CDK; 4],
+                "add an aws_dynamodb_contributor_insights resource with table_name set to the table's name",
+            );
+            let replica_help = &by_construct(
+                scope.format,
+                res,
+                "set ContributorInsightsSpecification: {Enabled: true} on the replica",
+                [
+                    CDK,
+                    "set contributorInsightsSpecification: { enabled: true }, which every replica takes unless its entry in replicas sets its own",
+                    CDK,
+                    "set contributorInsightsSpecification: { enabled: true } in the replica's entry of replicas",
+                ],
+                "set ContributorInsightsSpecification: {Enabled: true} on the replica",
+            );
             if table.table_kind == TableKind::Global && !table.replicas.is_empty() {
                 for replica in &table.replicas {
                     let Some(failure) = check_prop(replica.contributor_insights.as_ref(), off)
@@ -71,7 +86,7 @@ impl Check for ContributorInsightsDisabled {
                         replica,
                         failure,
                         "Contributor Insights is not enabled",
-                        "set ContributorInsightsSpecification: {Enabled: true} on the replica",
+                        replica_help,
                     );
                 }
                 continue;

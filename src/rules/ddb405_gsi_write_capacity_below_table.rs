@@ -1,6 +1,7 @@
 use super::autoscaling::{Capacity, ceiling};
+use super::cdk::by_construct;
 use super::matching::TableId;
-use super::{Check, Ctx, by_format};
+use super::{Check, Ctx};
 use crate::declare_rule;
 use crate::model::{Scope, TableKind};
 
@@ -107,17 +108,29 @@ impl Check for GsiWriteCapacityBelowTable {
                         res.id
                     ),
                     if gsi_scaled {
-                        format!(
+                        let max = format!(
                             "raise the MaxCapacity of the index's write scaling target to at least {table_max}"
-                        )
+                        );
+                        let cdk = format!(
+                            "raise maxCapacity in table.autoScaleGlobalSecondaryIndexWriteCapacity('{name}', …) to at least {table_max}"
+                        );
+                        let cfn = format!(
+                            "raise maxCapacity of the index's appscaling.ScalableTarget to at least {table_max}"
+                        );
+                        by_construct(scope.format, res, &max, [&cdk, &cdk, &cfn, &cfn], &max)
                     } else {
-                        by_format(
+                        by_construct(
                             scope.format,
+                            res,
                             "raise the index's ProvisionedThroughput.WriteCapacityUnits to at least the table's",
-                            "raise the index's writeCapacity to at least the table's",
+                            [
+                                "raise writeCapacity in the index's table.addGlobalSecondaryIndex({ … }) to at least the table's",
+                                "raise the index's writeCapacity (Capacity.fixed or Capacity.autoscaled maxCapacity) to at least the table's",
+                                "raise provisionedThroughput.writeCapacityUnits of the index in globalSecondaryIndexes to at least the table's",
+                                "raise the index's writeProvisionedThroughputSettings to at least the table's",
+                            ],
                             "raise the index's write_capacity to at least the table's",
                         )
-                        .to_string()
                     },
                 )
                 .key(format!("gsi:{name}"));

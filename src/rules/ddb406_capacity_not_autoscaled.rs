@@ -1,8 +1,9 @@
 use super::autoscaling::{Capacity, targets};
+use super::cdk::Construct;
 use super::matching::TableId;
 use super::{Check, Ctx};
 use crate::declare_rule;
-use crate::model::{Format, Scope, TableKind};
+use crate::model::{Format, Resource, Scope, TableKind};
 
 declare_rule! {
     /// ## What it checks
@@ -89,7 +90,8 @@ fn missing_text(missing: &[Capacity]) -> &'static str {
     }
 }
 
-fn help(format: Format, table: &str, index: Option<&str>, missing: &[Capacity]) -> String {
+fn help(format: Format, res: &Resource, index: Option<&str>, missing: &[Capacity]) -> String {
+    let table = res.id.as_str();
     let on = if index.is_some() { "index" } else { "table" };
     let dims: Vec<String> = missing
         .iter()
@@ -104,6 +106,15 @@ fn help(format: Format, table: &str, index: Option<&str>, missing: &[Capacity]) 
             };
             format!(
                 "add an AWS::ApplicationAutoScaling::ScalableTarget (ResourceId: {rid}, ScalableDimension: {dims}) with a target-tracking ScalingPolicy, or set BillingMode: PAY_PER_REQUEST"
+            )
+        }
+        Format::Cdk if Construct::of(res) == Some(Construct::CfnTable) => {
+            let rid = match index {
+                Some(i) => format!("`table/${{table.ref}}/index/{i}`"),
+                None => "`table/${table.ref}`".to_string(),
+            };
+            format!(
+                "add an appscaling.ScalableTarget (serviceNamespace: appscaling.ServiceNamespace.DYNAMODB, resourceId: {rid}, scalableDimension: {dims}) with scaleToTrackMetric, or set billingMode: 'PAY_PER_REQUEST' on the CfnTable"
             )
         }
         Format::Cdk => {
@@ -158,7 +169,7 @@ impl Check for CapacityNotAutoscaled {
                         res.id,
                         missing_text(&missing)
                     ),
-                    help(scope.format, &res.id, None, &missing),
+                    help(scope.format, res, None, &missing),
                 )
                 .key(format!("table:{}", missing_text(&missing)));
             }
@@ -179,7 +190,7 @@ impl Check for CapacityNotAutoscaled {
                         res.id,
                         missing_text(&missing)
                     ),
-                    help(scope.format, &res.id, Some(name), &missing),
+                    help(scope.format, res, Some(name), &missing),
                 )
                 .key(format!("gsi:{name}:{}", missing_text(&missing)));
             }

@@ -1,3 +1,4 @@
+use super::cdk::by_construct;
 use super::{Check, Ctx};
 use crate::declare_rule;
 use crate::model::Scope;
@@ -45,7 +46,18 @@ impl Check for LsiLimitExceeded {
                         res.id,
                         table.lsis.len()
                     ),
-                    "remove local secondary indexes down to 5; use global secondary indexes for the other access patterns",
+                    by_construct(
+                        scope.format,
+                        res,
+                        "remove local secondary indexes down to 5; use global secondary indexes for the other access patterns",
+                        [
+                            "keep at most 5 table.addLocalSecondaryIndex(…) calls; use table.addGlobalSecondaryIndex(…) for the other access patterns",
+                            "keep at most 5 entries in localSecondaryIndexes; move the other access patterns to globalSecondaryIndexes",
+                            "keep at most 5 entries in localSecondaryIndexes; move the other access patterns to globalSecondaryIndexes",
+                            "keep at most 5 entries in localSecondaryIndexes; move the other access patterns to globalSecondaryIndexes",
+                        ],
+                        "remove local secondary indexes down to 5; use global secondary indexes for the other access patterns",
+                    ),
                 );
             }
         }

@@ -1,3 +1,4 @@
+use super::cdk::by_construct;
 use super::{Check, Ctx};
 use crate::declare_rule;
 use crate::model::Scope;
@@ -46,7 +47,18 @@ impl Check for GsiLimitExceeded {
                         res.id,
                         table.gsis.len()
                     ),
-                    "merge access patterns into overloaded indexes, or raise the quota in every account and region first",
+                    by_construct(
+                        scope.format,
+                        res,
+                        "merge access patterns into overloaded indexes, or raise the quota in every account and region first",
+                        [
+                            "merge access patterns into overloaded indexes so that at most 20 table.addGlobalSecondaryIndex(…) calls remain, or raise the quota in every account and region first",
+                            "merge access patterns into overloaded indexes so that at most 20 entries remain in globalSecondaryIndexes, or raise the quota in every account and region first",
+                            "merge access patterns into overloaded indexes so that at most 20 entries remain in globalSecondaryIndexes, or raise the quota in every account and region first",
+                            "merge access patterns into overloaded indexes so that at most 20 entries remain in globalSecondaryIndexes, or raise the quota in every account and region first",
+                        ],
+                        "merge access patterns into overloaded indexes, or raise the quota in every account and region first",
+                    ),
                 );
             }
         }

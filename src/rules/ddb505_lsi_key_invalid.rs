@@ -1,3 +1,4 @@
+use super::cdk::by_construct;
 use super::{Check, Ctx};
 use crate::declare_rule;
 use crate::model::{KeyType, Scope};
@@ -52,7 +53,18 @@ impl Check for LsiKeyInvalid {
                         "table {} has local secondary indexes but no sort key",
                         res.id
                     ),
-                    "give the table a sort key (RANGE), or make these indexes global secondary indexes",
+                    by_construct(
+                        scope.format,
+                        res,
+                        "give the table a sort key (RANGE), or make these indexes global secondary indexes",
+                        [
+                            "set sortKey: { name: …, type: AttributeType.STRING } (this replaces the table), or use table.addGlobalSecondaryIndex(…) instead of addLocalSecondaryIndex",
+                            "set sortKey: { name: …, type: AttributeType.STRING } (this replaces the table), or move these indexes from localSecondaryIndexes to globalSecondaryIndexes",
+                            "add a RANGE element to keySchema and its attributeDefinitions entry (this replaces the table), or move these indexes from localSecondaryIndexes to globalSecondaryIndexes",
+                            "add a RANGE element to keySchema and its attributeDefinitions entry (this replaces the table), or move these indexes from localSecondaryIndexes to globalSecondaryIndexes",
+                        ],
+                        "give the table a sort key (RANGE), or make these indexes global secondary indexes",
+                    ),
                 );
                 continue;
             }
@@ -73,7 +85,11 @@ impl Check for LsiKeyInvalid {
                                     "local secondary index {name} of table {} has partition key {lsi_hash}, not the table's {table_hash}",
                                     res.id
                                 ),
-                                format!("use {table_hash} as the index's HASH key, or make it a global secondary index"),
+                                {
+                                    let fix = format!("use {table_hash} as the index's HASH key, or make it a global secondary index");
+                                    let cfn = format!("use {table_hash} as the HASH element of the index's keySchema, or move the index to globalSecondaryIndexes");
+                                    by_construct(scope.format, res, &fix, [&fix, &fix, &cfn, &cfn], &fix)
+                                },
                             )
                             .key(format!("lsi:{name}:hash"));
                 }
@@ -90,7 +106,18 @@ impl Check for LsiKeyInvalid {
                             "local secondary index {name} of table {} has no sort key",
                             res.id
                         ),
-                        "give the index a RANGE key other than the table's sort key",
+                        by_construct(
+                            scope.format,
+                            res,
+                            "give the index a RANGE key other than the table's sort key",
+                            [
+                                "give the index a sortKey other than the table's",
+                                "give the index a sortKey other than the table's",
+                                "add a RANGE element other than the table's sort key to the index's keySchema",
+                                "add a RANGE element other than the table's sort key to the index's keySchema",
+                            ],
+                            "give the index a RANGE key other than the table's sort key",
+                        ),
                     )
                     .key(format!("lsi:{name}:range"));
                 }

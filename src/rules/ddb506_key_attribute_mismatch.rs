@@ -1,3 +1,4 @@
+use super::cdk::by_construct;
 use super::{Check, Ctx};
 use crate::declare_rule;
 use crate::model::{KeyElement, Scope};
@@ -70,7 +71,11 @@ impl Check for KeyAttributeMismatch {
                                 "key attribute {name} of table {} is not in its attribute definitions",
                                 res.id
                             ),
-                            format!("define {name} with its type (S, N or B) in the table's attribute definitions"),
+                            {
+                                let fix = format!("define {name} with its type (S, N or B) in the table's attribute definitions");
+                                let cfn = format!("add {{ attributeName: '{name}', attributeType: 'S' }} (or 'N', 'B') to attributeDefinitions");
+                                by_construct(scope.format, res, &fix, [&fix, &fix, &cfn, &cfn], &fix)
+                            },
                         )
                         .key(format!("undefined:{name}"));
                     }
@@ -87,7 +92,11 @@ impl Check for KeyAttributeMismatch {
                                 "attribute {name} of table {} is defined but no key or index uses it",
                                 res.id
                             ),
-                            format!("delete the definition of {name}: only key attributes are declared"),
+                            {
+                                let fix = format!("delete the definition of {name}: only key attributes are declared");
+                                let cfn = format!("remove {name} from attributeDefinitions: only key attributes are declared");
+                                by_construct(scope.format, res, &fix, [&fix, &fix, &cfn, &cfn], &fix)
+                            },
                         )
                         .key(format!("unused:{name}"));
                     }

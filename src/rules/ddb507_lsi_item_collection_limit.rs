@@ -1,3 +1,4 @@
+use super::cdk::by_construct;
 use super::{Check, Ctx};
 use crate::declare_rule;
 use crate::model::Scope;
@@ -57,7 +58,18 @@ impl Check for LsiItemCollectionLimit {
                     "table {} has {indexes}: the items of each partition key value, with their index entries, cannot exceed 10 GB",
                     res.id
                 ),
-                "make sure no partition key value can reach 10 GB, or use a global secondary index instead",
+                by_construct(
+                    scope.format,
+                    res,
+                    "make sure no partition key value can reach 10 GB, or use a global secondary index instead",
+                    [
+                        "make sure no partition key value can reach 10 GB, or use table.addGlobalSecondaryIndex(…) instead of addLocalSecondaryIndex",
+                        "make sure no partition key value can reach 10 GB, or move the indexes from localSecondaryIndexes to globalSecondaryIndexes",
+                        "make sure no partition key value can reach 10 GB, or move the indexes from localSecondaryIndexes to globalSecondaryIndexes",
+                        "make sure no partition key value can reach 10 GB, or move the indexes from localSecondaryIndexes to globalSecondaryIndexes",
+                    ],
+                    "make sure no partition key value can reach 10 GB, or use a global secondary index instead",
+                ),
             );
         }
     }

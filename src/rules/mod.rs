@@ -9,6 +9,7 @@ pub mod matching;
 mod registry;
 
 pub mod autoscaling;
+pub mod cdk;
 mod ddb001_template_parse_error;
 mod ddb002_duplicate_key;
 mod ddb003_unused_suppression;
@@ -402,6 +403,10 @@ pub fn run_rules(scope: &Scope, settings: &Settings, base: Option<&Scope>) -> Ve
     }
     for f in &mut ctx.findings {
         to_the_line_to_change(scope, f);
+        // In a CDK app the user changes the construct: the help names it.
+        if scope.format == crate::model::Format::Cdk && !f.help.is_empty() {
+            f.help = cdk::with_construct(&f.help, f.resource.as_ref());
+        }
     }
     ctx.findings
 }
