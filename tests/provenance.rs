@@ -637,3 +637,84 @@ fn cdk_help_names_the_construct_property() {
         }
     }
 }
+
+/// `testdata/terraform/unset`: a module whose variable defaults to null leaves
+/// `deletion_protection_enabled` unset, and `dynamic` blocks whose `for_each` a variable
+/// empties leave out `point_in_time_recovery`: the findings stand where the variable is
+/// set, and name it.
+#[test]
+fn values_that_leave_a_property_unset_are_named() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/terraform/unset");
+    let report = check_rules(dir, &["DDB101", "DDB103"]);
+    let got: Vec<(String, String, String, u32, String)> = report
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.rule_id.to_string(),
+                f.resource
+                    .as_ref()
+                    .map_or_else(String::new, |r| r.id.clone()),
+                f.path
+                    .rsplit_once("unset/")
+                    .map_or(f.path.clone(), |p| p.1.to_string()),
+                f.location.start_line,
+                f.help.clone(),
+            )
+        })
+        .collect();
+    let row = |rule: &str, id: &str, path: &str, line: u32, help: &str| {
+        (
+            rule.to_string(),
+            id.to_string(),
+            path.to_string(),
+            line,
+            help.to_string(),
+        )
+    };
+    assert_eq!(
+        got,
+        [
+            // The default of `pitr` (false) empties the dynamic block's for_each.
+            row(
+                "DDB101",
+                "module.orders.aws_dynamodb_table.this",
+                "live/main.tf",
+                1,
+                "set pitr = true in module \"orders\""
+            ),
+            // `deletion_protection_enabled` defaults to null.
+            row(
+                "DDB103",
+                "module.orders.aws_dynamodb_table.this",
+                "live/main.tf",
+                1,
+                "set deletion_protection_enabled = true in module \"orders\""
+            ),
+            // false from terraform.tfvars, through the module argument.
+            row(
+                "DDB101",
+                "module.events.aws_dynamodb_table.this",
+                "live/terraform.tfvars",
+                1,
+                "set events_pitr = true"
+            ),
+        ],
+        "{got:#?}"
+    );
+    let orders = find(
+        &report,
+        "DDB101",
+        "module.orders.aws_dynamodb_table.this",
+        "unset/live",
+    );
+    let related: Vec<&str> = orders.related.iter().map(|r| r.message.as_str()).collect();
+    assert_eq!(
+        related,
+        [
+            "used here",
+            "chosen by this condition, which is false",
+            "default of variable pitr"
+        ]
+    );
+}

@@ -21,6 +21,8 @@ pub struct Hop {
     pub span: Span,
     /// The variable whose value it was at this place, and how the variable got it.
     pub var: Option<Arc<VarSet>>,
+    /// The value was chosen here by a condition (`var.pitr ? [1] : []`) that was this.
+    pub chose: Option<bool>,
     pub prev: Option<Arc<Hop>>,
 }
 
@@ -73,6 +75,8 @@ pub struct Trace {
     pub from: Arc<Hop>,
     /// The value as text when it is a primitive (`false`, `7`).
     pub shown: Option<String>,
+    /// The argument or block of the resource this value left unset, when it did.
+    pub unset: Option<Box<str>>,
 }
 
 /// The provenance of one scope's values (empty for formats without modules).
@@ -83,6 +87,11 @@ pub struct Provenance {
     pub calls: HashMap<String, ModuleCall>,
     /// (resource id, span where the resource holds the value) → how it got there.
     pub values: HashMap<(String, Span), Trace>,
+    /// (resource id, argument or block) → a value that left it unset: a `null` argument
+    /// (`deletion_protection_enabled = var.x`, `x` null), or the `for_each` of a `dynamic`
+    /// block that made no block; with where the resource holds that value. Names of
+    /// nested arguments join with `.` (`point_in_time_recovery.enabled`).
+    pub unset: HashMap<(String, String), (Span, Trace)>,
     /// Files of modules outside the checked tree.
     pub outside: HashSet<FileId>,
     /// CloudFormation: what a value chosen by `Fn::If` hangs on, by the value's span
@@ -174,7 +183,8 @@ impl HelpChange {
                     .as_ref()
                     .map_or_else(String::new, |m| format!(" in module \"{m}\""));
                 match shown.as_deref() {
-                    Some("false") => format!("set {name} = true{place}"),
+                    // An unset switch is off.
+                    Some("false" | "null") => format!("set {name} = true{place}"),
                     Some(v) => {
                         format!("set {name}{place} (now {v}) so that the table meets this: {help}")
                     }
@@ -190,7 +200,20 @@ impl HelpChange {
 
 impl Provenance {
     pub fn is_empty(&self) -> bool {
-        self.calls.is_empty() && self.values.is_empty()
+        self.calls.is_empty() && self.values.is_empty() && self.unset.is_empty()
+    }
+
+    /// Where a finding on resource `id` at `span` about an argument or block the resource
+    /// lacks (one of `names`) belongs: where the value that left it unset is set, when a
+    /// variable did; otherwise as [`Provenance::relocate`] says.
+    pub fn relocate_unset(&self, id: &str, span: Span, names: &[&str]) -> Option<Moved> {
+        let found = names
+            .iter()
+            .find_map(|n| self.unset.get(&(id.to_string(), n.to_string())));
+        match found {
+            Some((at, trace)) => self.follow(id, *at, trace),
+            None => self.relocate(id, span),
+        }
     }
 
     /// The suppressions written on the `module` blocks that lead to resource `id`, each
@@ -233,19 +256,26 @@ impl Provenance {
         if self.is_empty() {
             return None;
         }
-        let calls = self.chain(id);
-        // The innermost call whose `module` block is in the checked tree.
-        let reachable = |upto: usize| -> Option<&ModuleCall> {
-            calls[..upto]
-                .iter()
-                .rev()
-                .find(|c| self.inside(c.header))
-                .copied()
-        };
-        let module_of = |file: FileId| calls.iter().rposition(|c| c.files.contains(&file));
         let Some(trace) = self.values.get(&(id.to_string(), span)) else {
-            return self.without_trace(&calls, span, module_of(span.file), reachable);
+            return self.without_trace(&self.route(id), span);
         };
+        self.follow(id, span, trace)
+    }
+
+    fn route(&self, id: &str) -> Route<'_> {
+        Route {
+            p: self,
+            calls: self.chain(id),
+        }
+    }
+
+    /// Where a finding on resource `id` about the value it holds at `span`, which
+    /// travelled there as `trace` says, belongs.
+    fn follow(&self, id: &str, span: Span, trace: &Trace) -> Option<Moved> {
+        let route = self.route(id);
+        let calls = &route.calls;
+        let reachable = |upto: usize| route.reachable(upto);
+        let module_of = |file: FileId| route.module_of(file);
         let hops = trace.from.chain();
         let origin = hops.last()?;
         let mut related = vec![(span, "used here".to_string())];
@@ -307,25 +337,19 @@ impl Provenance {
     }
 
     /// A finding on a value written where it is used, or on a missing property.
-    fn without_trace<'a>(
-        &'a self,
-        calls: &[&'a ModuleCall],
-        span: Span,
-        level: Option<usize>,
-        reachable: impl Fn(usize) -> Option<&'a ModuleCall>,
-    ) -> Option<Moved> {
-        let level = level?;
-        let here = calls[level];
+    fn without_trace(&self, route: &Route, span: Span) -> Option<Moved> {
+        let level = route.module_of(span.file)?;
+        let here = route.calls[level];
         if self.inside(span) {
             // The module is the user's: the finding stays, and names its caller.
-            let header = reachable(level + 1)?.header;
+            let header = route.reachable(level + 1)?.header;
             return Some(Moved {
                 span,
                 related: vec![(header, format!("module \"{}\" is called here", here.name))],
                 help: None,
             });
         }
-        let call = reachable(level + 1)?;
+        let call = route.reachable(level + 1)?;
         Some(Moved {
             span: call.header,
             related: vec![(span, "in the module's code".to_string())],
@@ -333,6 +357,28 @@ impl Provenance {
                 module: here.name.clone(),
             }),
         })
+    }
+}
+
+/// The module calls from the root down to the module holding a resource.
+struct Route<'a> {
+    p: &'a Provenance,
+    calls: Vec<&'a ModuleCall>,
+}
+
+impl<'a> Route<'a> {
+    /// The innermost of the first `upto` calls whose `module` block is in the checked tree.
+    fn reachable(&self, upto: usize) -> Option<&'a ModuleCall> {
+        self.calls[..upto.min(self.calls.len())]
+            .iter()
+            .rev()
+            .find(|c| self.p.inside(c.header))
+            .copied()
+    }
+
+    /// The level of the call whose module holds `file`.
+    fn module_of(&self, file: FileId) -> Option<usize> {
+        self.calls.iter().rposition(|c| c.files.contains(&file))
     }
 }
 
@@ -350,6 +396,114 @@ fn describe(h: &Hop) -> String {
             name,
             how: VarHow::Given,
         }) => format!("value of variable {name}"),
-        None => "passes through here".to_string(),
+        None => match h.chose {
+            Some(b) => format!("chosen by this condition, which is {b}"),
+            None => "passes through here".to_string(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(file: u32, start: usize) -> Span {
+        Span::new(FileId(file), start, start + 1)
+    }
+
+    /// Root file 0 calls module `db` (file 1), whose variable `x` defaults to null and
+    /// leaves `deletion_protection_enabled` unset on `module.db.aws_dynamodb_table.t`.
+    fn provenance(outside: bool) -> (Provenance, Span, Span) {
+        let header = at(0, 10);
+        let used = at(1, 50);
+        let default = Arc::new(Hop {
+            span: at(1, 5),
+            var: Some(Arc::new(VarSet {
+                name: "x".into(),
+                how: VarHow::Default,
+            })),
+            chose: None,
+            prev: None,
+        });
+        let mut p = Provenance::default();
+        p.calls.insert(
+            "module.db.".into(),
+            ModuleCall {
+                name: "db".into(),
+                header,
+                files: Arc::from([FileId(1)]),
+                suppressions: Vec::new(),
+            },
+        );
+        p.unset.insert(
+            (
+                "module.db.aws_dynamodb_table.t".into(),
+                "deletion_protection_enabled".into(),
+            ),
+            (
+                used,
+                Trace {
+                    from: default,
+                    shown: Some("null".into()),
+                    unset: Some("deletion_protection_enabled".into()),
+                },
+            ),
+        );
+        if outside {
+            p.outside.insert(FileId(1));
+        }
+        (p, header, used)
+    }
+
+    #[test]
+    fn an_input_left_null_moves_the_finding_to_the_module_block() {
+        let (p, header, used) = provenance(false);
+        let resource = at(1, 40);
+        let id = "module.db.aws_dynamodb_table.t";
+        let moved = p
+            .relocate_unset(id, resource, &["deletion_protection_enabled"])
+            .expect("moved");
+        assert_eq!(moved.span, header);
+        assert_eq!(moved.related[0], (used, "used here".to_string()));
+        assert_eq!(
+            moved
+                .help
+                .expect("help")
+                .apply("set deletion_protection_enabled = true"),
+            "set x = true in module \"db\""
+        );
+        // Another argument: no trace, so the module's own resource keeps it.
+        let other = p
+            .relocate_unset(id, resource, &["point_in_time_recovery"])
+            .expect("names its caller");
+        assert_eq!(other.span, resource);
+    }
+
+    #[test]
+    fn an_input_left_null_in_a_module_outside_the_tree_is_named_too() {
+        let (p, header, _) = provenance(true);
+        let moved = p
+            .relocate_unset(
+                "module.db.aws_dynamodb_table.t",
+                at(1, 40),
+                &["deletion_protection_enabled"],
+            )
+            .expect("moved");
+        assert_eq!(moved.span, header);
+        assert_eq!(
+            moved.help.expect("help").apply("h"),
+            "set x = true in module \"db\""
+        );
+    }
+
+    #[test]
+    fn a_condition_that_chose_names_its_value() {
+        let hop = Hop {
+            span: at(0, 1),
+            var: None,
+            chose: Some(false),
+            prev: None,
+        };
+        assert_eq!(describe(&hop), "chosen by this condition, which is false");
     }
 }

@@ -72,6 +72,7 @@ impl Check for PitrDisabled {
                         "add point_in_time_recovery { enabled = true } to the table",
                     ),
                 );
+                ctx.unset_by(&["point_in_time_recovery", "point_in_time_recovery.enabled"]);
             }
             for replica in &table.replicas {
                 if let Some(failure) = check_prop(replica.pitr.as_ref(), off) {

@@ -56,6 +56,7 @@ impl Check for DeletionProtectionDisabled {
                             format!("deletion protection is not enabled on table {}", res.id),
                             help,
                         );
+                        ctx.unset_by(&["deletion_protection_enabled"]);
                     }
                 }
                 TableKind::Global => {

@@ -141,6 +141,8 @@ pub struct Ctx<'a> {
     pub base: Option<&'a Scope>,
     rule: Option<&'static RuleMeta>,
     findings: Vec<RawFinding>,
+    /// Findings (by index) about a Terraform argument or block a resource lacks.
+    unset: Vec<(usize, &'static [&'static str])>,
 }
 
 impl<'a> Ctx<'a> {
@@ -150,6 +152,17 @@ impl<'a> Ctx<'a> {
             base,
             rule: None,
             findings: Vec::new(),
+            unset: Vec::new(),
+        }
+    }
+
+    /// Say that the last finding is about a Terraform argument or block the resource
+    /// lacks (`deletion_protection_enabled`, `point_in_time_recovery.enabled`): when a
+    /// variable left it unset (a `null`, an empty `for_each`), the finding moves to where
+    /// that variable is set.
+    pub fn unset_by(&mut self, names: &'static [&'static str]) {
+        if let Some(last) = self.findings.len().checked_sub(1) {
+            self.unset.push((last, names));
         }
     }
 
@@ -401,8 +414,9 @@ pub fn run_rules(scope: &Scope, settings: &Settings, base: Option<&Scope>) -> Ve
         ctx.rule = Some(meta);
         rule.check(scope, &mut ctx);
     }
-    for f in &mut ctx.findings {
-        to_the_line_to_change(scope, f);
+    for (i, f) in ctx.findings.iter_mut().enumerate() {
+        let unset = ctx.unset.iter().find(|(j, _)| *j == i).map(|(_, n)| *n);
+        to_the_line_to_change(scope, f, unset);
         // In a CDK app the user changes the construct: the help names it.
         if scope.format == crate::model::Format::Cdk && !f.help.is_empty() {
             f.help = cdk::with_construct(&f.help, f.resource.as_ref());
@@ -427,7 +441,7 @@ fn without_line_numbers(message: &str) -> String {
 
 /// Move a finding from where a resource uses a value to where the user sets it (see
 /// [`crate::model::provenance`]); the way the value travelled becomes related locations.
-fn to_the_line_to_change(scope: &Scope, f: &mut RawFinding) {
+fn to_the_line_to_change(scope: &Scope, f: &mut RawFinding, unset: Option<&[&str]>) {
     // A value an `Fn::If` chose: the finding says which condition it hangs on.
     if let Some(when) = scope.provenance.conditions.get(&f.span) {
         f.message = format!("{}, {when}", f.message);
@@ -439,7 +453,11 @@ fn to_the_line_to_change(scope: &Scope, f: &mut RawFinding) {
     {
         f.message = format!("{}; {absent}", f.message);
     }
-    let Some(moved) = scope.provenance.relocate(&r.id, f.span) else {
+    let moved = match unset {
+        Some(names) => scope.provenance.relocate_unset(&r.id, f.span, names),
+        None => scope.provenance.relocate(&r.id, f.span),
+    };
+    let Some(moved) = moved else {
         return;
     };
     f.span = moved.span;

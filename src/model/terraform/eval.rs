@@ -88,7 +88,16 @@ impl<'l> Shared<'l> {
         }
         let mut p = self.provenance.borrow_mut();
         for (span, t) in traces {
-            p.values.insert((addr.to_string(), span), t);
+            match &t.unset {
+                Some(name) => {
+                    p.unset
+                        .entry((addr.to_string(), name.to_string()))
+                        .or_insert((span, t));
+                }
+                None => {
+                    p.values.insert((addr.to_string(), span), t);
+                }
+            }
         }
     }
 
@@ -244,6 +253,11 @@ pub struct Inst<'l> {
 pub struct RBody {
     pub attrs: BTreeMap<String, RAttr>,
     pub blocks: Vec<RBlock>,
+    /// `dynamic` blocks that made no block, by the blocks' name, with their `for_each`.
+    pub(super) absent: Vec<(String, Sv)>,
+    /// In a resource's body, where this body is (`""` for the resource's own, then
+    /// `point_in_time_recovery.`): what an argument a variable leaves unset is called.
+    pub(super) at: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -263,15 +277,41 @@ pub struct RBlock {
 
 impl RBody {
     pub fn attr(&self, k: &str) -> Option<&Sv> {
-        self.attrs.get(k).map(|a| &a.value).filter(|v| !v.is_null())
+        let v = &self.attrs.get(k)?.value;
+        if v.is_null() {
+            self.left_unset(k, v);
+            return None;
+        }
+        Some(v)
     }
 
     pub fn blocks<'a>(&'a self, ident: &'a str) -> impl Iterator<Item = &'a RBlock> + 'a {
+        self.note_absent(ident);
         self.blocks.iter().filter(move |b| b.ident == ident)
     }
 
     pub fn block(&self, ident: &str) -> Option<&RBlock> {
-        self.blocks.iter().find(|b| b.ident == ident)
+        let found = self.blocks.iter().find(|b| b.ident == ident);
+        if found.is_none() {
+            self.note_absent(ident);
+        }
+        found
+    }
+
+    /// A `dynamic "ident"` block that made no block: how its `for_each` got its value.
+    fn note_absent(&self, ident: &str) {
+        if self.blocks.iter().any(|b| b.ident == ident) {
+            return;
+        }
+        if let Some((_, for_each)) = self.absent.iter().find(|(i, _)| i == ident) {
+            self.left_unset(ident, for_each);
+        }
+    }
+
+    fn left_unset(&self, name: &str, v: &Sv) {
+        if let Some(at) = &self.at {
+            super::value::remember_unset(&format!("{at}{name}"), v);
+        }
     }
 }
 
@@ -385,6 +425,7 @@ impl<'l> Inst<'l> {
                             v.from = Some(Arc::new(Hop {
                                 span: cond.span,
                                 var: None,
+                                chose: Some(b),
                                 prev: cond.from,
                             }));
                         }
@@ -1351,7 +1392,10 @@ impl<'l> Inst<'l> {
 
     /// Resolve a block body: every attribute evaluated, `dynamic` blocks expanded.
     pub fn resolve_body(&self, body: &Body, f: FileId, env: Option<&Env>, d: usize) -> RBody {
-        let mut out = RBody::default();
+        let mut out = RBody {
+            at: (d == 0).then(String::new),
+            ..RBody::default()
+        };
         if d > MAX_EXPR_DEPTH {
             return out;
         }
@@ -1373,11 +1417,13 @@ impl<'l> Inst<'l> {
             if &*block.ident == "dynamic" {
                 self.expand_dynamic(block, f, env, d, &mut out);
             } else {
+                let mut body = self.resolve_body(&block.body, f, env, d + 1);
+                body.at = out.at.as_ref().map(|at| format!("{at}{}.", block.ident));
                 out.blocks.push(RBlock {
                     ident: block.ident.to_string(),
                     span: block.sp.at(f),
                     header: block.header.at(f),
-                    body: self.resolve_body(&block.body, f, env, d + 1),
+                    body,
                 });
             }
         }
@@ -1415,6 +1461,10 @@ impl<'l> Inst<'l> {
                 vec![(it.clone(), it)]
             }
         };
+        if pairs.is_empty() && for_each.from.is_some() {
+            out.absent.push((ident.to_string(), for_each));
+            return;
+        }
         if pairs.len() > MAX_INSTANCES {
             self.sh.note(format!(
                 "dynamic \"{ident}\" block over {} elements: only the first {MAX_INSTANCES} are read",

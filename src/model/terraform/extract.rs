@@ -502,7 +502,7 @@ impl RBody {
     fn attrs_body(&self) -> RBody {
         RBody {
             attrs: self.attrs.clone(),
-            blocks: Vec::new(),
+            ..RBody::default()
         }
     }
 }

@@ -67,6 +67,7 @@ impl Sv {
         let hop = Hop {
             span: self.span,
             var: var.cloned(),
+            chose: None,
             prev: self.from.take(),
         };
         self.from = Some(Arc::new(hop));
@@ -329,6 +330,32 @@ pub fn remember(v: &Sv) {
                 crate::model::provenance::Trace {
                     from: from.clone(),
                     shown,
+                    unset: None,
+                },
+            ));
+        }
+    });
+}
+
+/// Remember that `v`, which travelled from a variable, left the resource's argument or
+/// block `name` unset: a `null`, or the `for_each` of a `dynamic` block that made none
+/// (inside [`traced`]; a no-op elsewhere).
+pub fn remember_unset(name: &str, v: &Sv) {
+    let Some(from) = &v.from else { return };
+    TRACES.with(|t| {
+        if let Some(list) = t.borrow_mut().as_mut() {
+            // A null leaves a switch off; an empty `for_each` shows what chose it.
+            let shown = if v.is_null() {
+                Some("null".to_string())
+            } else {
+                from.chose.map(|b| b.to_string())
+            };
+            list.push((
+                v.span,
+                crate::model::provenance::Trace {
+                    from: from.clone(),
+                    shown,
+                    unset: Some(name.into()),
                 },
             ));
         }

@@ -1,0 +1,15 @@
+module "orders" {
+  source = "../modules/table"
+  name   = "orders"
+}
+
+module "events" {
+  source                      = "../modules/table"
+  name                        = "events"
+  deletion_protection_enabled = true
+  pitr                        = var.events_pitr
+}
+
+variable "events_pitr" {
+  type = bool
+}
