@@ -495,3 +495,46 @@ mod tests {
         assert_eq!(rebase_path("../shared/x.tf", root, root), "../shared/x.tf");
     }
 }
+
+/// The Guard policies loaded for a run (`policy::load` reads them; the settings carry
+/// them to the run).
+#[derive(Debug, Default, Clone)]
+pub struct Policies {
+    pub files: Vec<PolicyFile>,
+    pub rules: Vec<PolicyRule>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PolicyFile {
+    pub path: PathBuf,
+    /// The path as reports show it (relative to the current directory when below it).
+    pub display: String,
+    pub text: Arc<str>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PolicyRule {
+    /// The Guard rule's name: the findings' `rule_id`.
+    pub name: &'static str,
+    /// Index into [`Policies::files`].
+    pub file: usize,
+    /// 1-based line of `rule NAME` (1 for a file's default rule).
+    pub line: usize,
+    /// The rule's metadata, made once for the run (a bounded set, kept for the process).
+    pub meta: &'static RuleMeta,
+}
+
+impl Policies {
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    pub fn rule(&self, name: &str) -> Option<&PolicyRule> {
+        self.rules.iter().find(|r| r.name == name)
+    }
+
+    /// Where a rule is written, `file:line`.
+    pub fn place(&self, rule: &PolicyRule) -> String {
+        format!("{}:{}", self.files[rule.file].display, rule.line)
+    }
+}

@@ -6,47 +6,7 @@ use crate::rules::{RuleMeta, Severity};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// The policies loaded for a run.
-#[derive(Debug, Default, Clone)]
-pub struct Policies {
-    pub files: Vec<PolicyFile>,
-    pub rules: Vec<PolicyRule>,
-}
-
-#[derive(Debug, Clone)]
-pub struct PolicyFile {
-    pub path: PathBuf,
-    /// The path as reports show it (relative to the current directory when below it).
-    pub display: String,
-    pub text: Arc<str>,
-}
-
-#[derive(Debug, Clone)]
-pub struct PolicyRule {
-    /// The Guard rule's name: the findings' `rule_id`.
-    pub name: &'static str,
-    /// Index into [`Policies::files`].
-    pub file: usize,
-    /// 1-based line of `rule NAME` (1 for a file's default rule).
-    pub line: usize,
-    /// The rule's metadata, made once for the run (a bounded set, kept for the process).
-    pub meta: &'static RuleMeta,
-}
-
-impl Policies {
-    pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
-    }
-
-    pub fn rule(&self, name: &str) -> Option<&PolicyRule> {
-        self.rules.iter().find(|r| r.name == name)
-    }
-
-    /// Where a rule is written, `file:line`.
-    pub fn place(&self, rule: &PolicyRule) -> String {
-        format!("{}:{}", self.files[rule.file].display, rule.line)
-    }
-}
+pub use crate::vocab::{Policies, PolicyFile, PolicyRule};
 
 /// The `.guard` files named by `paths` (files as given; directories searched, sorted).
 pub fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
