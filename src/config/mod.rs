@@ -4,11 +4,21 @@
 //! error that points into the file (`path:line:column: message`), and the command stops
 //! (exit status 2). Every key is optional; `ddbguard.example.yaml` shows them all and
 //! `schema/ddbguard.schema.json` describes them.
+//!
+//! The file's keys and types are declared once, in [`file`]; serde reads the text into them
+//! through [`yaml`], which keeps every value's place, and the schema is generated from them.
+//! [`Config`] is what the rest of the program sees: the declared values checked and
+//! resolved (rule names to ids, globs compiled, tiers known).
 
-use crate::model::node::{Entry, Node, NodeKind};
-use crate::source::{SourceFile, Span};
+pub mod file;
+mod yaml;
+
+use crate::source::SourceFile;
 use crate::vocab::Severity;
+use file::{Spanned, Text};
+use serde::Deserialize;
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 /// The file name looked for in the current directory and its parents.
@@ -77,6 +87,17 @@ impl KeyClass {
     }
 }
 
+impl<'de> Deserialize<'de> for KeyClass {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        KeyClass::parse(&s).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "unknown key type {s:?}: expected aws-owned, aws-managed or customer-managed"
+            ))
+        })
+    }
+}
+
 /// A glob pattern from the config, kept with its text.
 #[derive(Clone, Debug)]
 pub struct Pattern {
@@ -139,7 +160,9 @@ pub struct RuleOption {
     pub doc: &'static str,
 }
 
-/// Every rule option (all are integers for now). Adding one: one line here.
+/// Every rule option (all are integers for now): their bounds and defaults. Adding one: a
+/// line here and the option's field in its rule's table in [`file`] (a test checks that the
+/// generated schema agrees with this list).
 pub const RULE_OPTIONS: &[RuleOption] = &[RuleOption {
     rule: "DDB102",
     name: "min_days",
@@ -157,11 +180,27 @@ pub enum Level {
 }
 
 impl Level {
+    /// The config spellings.
+    pub const NAMES: [&str; 4] = ["off", "note", "warning", "error"];
+
     pub fn parse(s: &str) -> Option<Level> {
         match s {
             "off" => Some(Level::Off),
             _ => Severity::parse(s).map(Level::On),
         }
+    }
+
+    /// A level, or the message that says which exist.
+    pub fn from_text(s: &str) -> Result<Level, String> {
+        Level::parse(s)
+            .ok_or_else(|| format!("unknown level {s:?}: expected off, note, warning or error"))
+    }
+}
+
+impl<'de> Deserialize<'de> for Level {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Level::from_text(&s).map_err(serde::de::Error::custom)
     }
 }
 
@@ -292,42 +331,27 @@ impl Config {
         Ok(config)
     }
 
-    /// Check config text; `path` names it in messages.
+    /// Check config text; `path` names it in messages. Every problem is listed (at most
+    /// [`yaml::MAX_ERRORS`], then how many more).
     pub fn parse(text: &str, path: &Path, rules: RuleIds) -> Result<Config, ConfigErrors> {
         let file = SourceFile::new(path.to_path_buf(), text);
-        let shown = file.display_path();
-        let file_id = crate::source::FileId(0);
-        let node = match crate::model::cfn::yaml::parse(text, file_id) {
-            Ok(node) => node,
-            Err((span, message)) => {
-                let at = file.line_col(span.start);
-                return Err(ConfigErrors(vec![ConfigError {
-                    path: shown,
-                    position: Some((at.line, at.column)),
-                    message,
-                }]));
-            }
-        };
-        Config::from_node(&node, &file, rules)
-    }
-
-    /// Check a parsed config document.
-    pub fn from_node(
-        node: &Node,
-        file: &SourceFile,
-        rules: RuleIds,
-    ) -> Result<Config, ConfigErrors> {
-        let mut reader = Reader {
-            file,
+        let mut check = Check {
+            file: &file,
             rules,
             errors: Vec::new(),
         };
-        let config = reader.config(node);
-        let mut errors = reader.errors;
+        // What does not fit the declared types, then what the values mean (of the entries
+        // that fit).
+        let (declared, errors) = yaml::from_str::<Option<file::ConfigFile>>(text, file::describe);
+        for e in errors {
+            check.error(e.span.unwrap_or(0..0), e.message);
+        }
+        let config = check.config(declared.flatten().unwrap_or_default());
+        let mut errors = check.errors;
         errors.sort_by_key(|e| e.position);
-        if errors.len() > MAX_ERRORS {
-            let more = errors.len() - MAX_ERRORS;
-            errors.truncate(MAX_ERRORS);
+        if errors.len() > yaml::MAX_ERRORS {
+            let more = errors.len() - yaml::MAX_ERRORS;
+            errors.truncate(yaml::MAX_ERRORS);
             errors.push(ConfigError {
                 path: file.display_path(),
                 position: None,
@@ -381,34 +405,17 @@ impl Config {
     }
 }
 
-/// Reads a config document, collecting every error.
-struct Reader<'a> {
+/// Checks what the declared types cannot say: that rules and tiers exist, globs compile,
+/// dates are real; collects every error with its place.
+struct Check<'a> {
     rules: RuleIds<'a>,
     file: &'a SourceFile,
     errors: Vec<ConfigError>,
 }
 
-/// The keys of the top level, in the order the example shows them.
-const TOP_KEYS: &[&str] = &[
-    "default_tier",
-    "tier_tag",
-    "tiers",
-    "tables",
-    "rules",
-    "exclude",
-    "suppressions",
-    "policies",
-];
-
-/// At most this many errors are listed.
-const MAX_ERRORS: usize = 50;
-
-/// More than this many entries in one list or mapping is refused (a config is small).
-const MAX_ENTRIES: usize = 10_000;
-
-impl Reader<'_> {
-    fn error(&mut self, span: Span, message: impl Into<String>) {
-        let at = self.file.line_col(span.start);
+impl Check<'_> {
+    fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
+        let at = self.file.line_col(span.start as u32);
         self.errors.push(ConfigError {
             path: self.file.display_path(),
             position: Some((at.line, at.column)),
@@ -416,416 +423,195 @@ impl Reader<'_> {
         });
     }
 
-    fn line(&self, span: Span) -> u32 {
-        self.file.line_col(span.start).line
+    fn line(&self, span: Range<usize>) -> u32 {
+        self.file.line_col(span.start as u32).line
     }
 
-    /// A mapping's entries, or an error; duplicate keys are errors.
-    fn map<'n>(&mut self, node: &'n Node, what: &str) -> Option<&'n [Entry]> {
-        let Some(entries) = node.as_map() else {
-            self.error(
-                node.span,
-                format!("{what} must be a mapping, not {}", node.kind_name()),
-            );
-            return None;
-        };
-        if entries.len() > MAX_ENTRIES {
-            self.error(
-                node.span,
-                format!("{what} has more than {MAX_ENTRIES} entries"),
-            );
-            return None;
-        }
-        let mut seen = std::collections::HashSet::new();
-        for e in entries {
-            if !seen.insert(&*e.key) {
-                self.error(e.key_span, format!("duplicate key {:?}", &*e.key));
-            }
-        }
-        Some(entries)
-    }
-
-    fn seq<'n>(&mut self, node: &'n Node, what: &str) -> Option<&'n [Node]> {
-        let Some(items) = node.as_seq() else {
-            self.error(
-                node.span,
-                format!("{what} must be a list, not {}", node.kind_name()),
-            );
-            return None;
-        };
-        if items.len() > MAX_ENTRIES {
-            self.error(
-                node.span,
-                format!("{what} has more than {MAX_ENTRIES} items"),
-            );
-            return None;
-        }
-        Some(items)
-    }
-
-    /// A non-empty string (quoted or plain).
-    fn string(&mut self, node: &Node, what: &str) -> Option<String> {
-        match node.as_scalar() {
-            Some(s) if !s.trim().is_empty() => Some(s.to_string()),
-            Some(_) => {
-                self.error(node.span, format!("{what} must not be empty"));
-                None
-            }
-            None => {
-                self.error(
-                    node.span,
-                    format!("{what} must be a string, not {}", node.kind_name()),
-                );
-                None
-            }
-        }
-    }
-
-    fn pattern(&mut self, node: &Node, what: &str) -> Option<Pattern> {
-        let text = self.string(node, what)?;
-        match Pattern::new(&text) {
+    /// A glob, or an error naming `what`.
+    fn pattern(&mut self, text: &Spanned<Text>, what: &str) -> Option<Pattern> {
+        match Pattern::new(text.get().as_str()) {
             Ok(p) => Some(p),
             Err(e) => {
-                self.error(node.span, format!("{what}: {e}"));
+                self.error(text.span(), format!("{what}: {e}"));
                 None
             }
         }
     }
 
-    fn unknown_key(&mut self, entry: &Entry, what: &str, allowed: &[&str]) {
-        self.error(
-            entry.key_span,
-            format!(
-                "unknown key {:?} in {what}: expected one of {}",
-                &*entry.key,
-                allowed.join(", ")
-            ),
-        );
+    /// A rule id from an id or name the catalog (or a policy) knows.
+    fn rule(&mut self, text: &Spanned<Text>) -> Option<String> {
+        let id = (self.rules)(text.get().as_str());
+        if id.is_none() {
+            self.error(
+                text.span(),
+                format!(
+                    "unknown rule {:?}: `ddbguard rules` lists the rule ids and names",
+                    text.get().as_str()
+                ),
+            );
+        }
+        id
     }
 
-    fn config(&mut self, node: &Node) -> Config {
-        let mut config = Config::default();
-        if matches!(node.kind, NodeKind::Null) {
-            return config;
-        }
-        let Some(entries) = self.map(node, "the config") else {
-            return config;
+    fn config(&mut self, declared: file::ConfigFile) -> Config {
+        let mut config = Config {
+            tier_tag: declared.tier_tag.map(|t| t.get().0.clone()),
+            ..Config::default()
         };
         // Tiers first: the other keys refer to them.
-        for e in entries {
-            match &*e.key {
-                "tiers" => config.tiers = self.tiers(&e.value),
-                "tier_tag" => config.tier_tag = self.string(&e.value, "tier_tag"),
-                "default_tier" | "tables" | "rules" | "exclude" | "suppressions" | "policies" => {}
-                _ => self.unknown_key(e, "the config", TOP_KEYS),
+        for (name, class) in declared.tiers.unwrap_or_default() {
+            let lower = name.get().as_str().trim().to_ascii_lowercase();
+            if config.tiers.insert(lower, *class.get()).is_some() {
+                self.error(
+                    name.span(),
+                    format!("tier {:?} is defined twice", name.get().as_str()),
+                );
             }
         }
-        for e in entries {
-            match &*e.key {
-                "default_tier" => {
-                    if let Some(tier) = self.tier_name(&config, &e.value, "default_tier") {
-                        config.default_tier = Some(tier);
-                    }
-                }
-                "tables" => config.tables = self.tables(&config, &e.value),
-                "rules" => config.rules = self.rules(&e.value),
-                "exclude" => config.exclude = self.exclude(&e.value),
-                "suppressions" => config.suppressions = self.suppressions(&e.value),
-                "policies" => {
-                    if !matches!(e.value.kind, NodeKind::Null)
-                        && let Some(items) = self.seq(&e.value, "policies")
-                    {
-                        for item in items {
-                            if let Some(p) = self.string(item, "a policy path") {
-                                config.policies.push(p);
-                            }
-                        }
-                    }
-                }
-                _ => {}
+        if let Some(tier) = declared.default_tier {
+            config.default_tier = self.tier_name(&config, &tier);
+        }
+        for entry in declared.tables.unwrap_or_default() {
+            if let Some(t) = self.table(&config, &entry) {
+                config.tables.push(t);
             }
         }
+        if let Some(rules) = declared.rules {
+            config.rules = self.rules(rules);
+        }
+        for glob in declared.exclude.unwrap_or_default() {
+            if let Some(p) = self.pattern(&glob, "an exclude pattern") {
+                // The walker builds its own glob set from the text.
+                match globset::Glob::new(&p.text) {
+                    Ok(_) => config.exclude.push(p.text),
+                    Err(e) => {
+                        self.error(glob.span(), format!("invalid glob pattern: {}", e.kind()))
+                    }
+                }
+            }
+        }
+        for s in declared.suppressions.unwrap_or_default() {
+            if let Some(s) = self.suppression(&s) {
+                config.suppressions.push(s);
+            }
+        }
+        config.policies = (declared.policies.unwrap_or_default())
+            .into_iter()
+            .map(|p| p.get().0.clone())
+            .collect();
         config
     }
 
-    fn tiers(&mut self, node: &Node) -> BTreeMap<String, KeyClass> {
-        let mut out = BTreeMap::new();
-        if matches!(node.kind, NodeKind::Null) {
-            return out;
-        }
-        let Some(entries) = self.map(node, "tiers") else {
-            return out;
-        };
-        for e in entries {
-            let name = e.key.trim().to_ascii_lowercase();
-            if name.is_empty() {
-                self.error(e.key_span, "a tier name must not be empty");
-                continue;
-            }
-            let what = format!("the minimum key type of tier {:?}", &*e.key);
-            let Some(text) = self.string(&e.value, &what) else {
-                continue;
-            };
-            match KeyClass::parse(&text) {
-                Some(k) => {
-                    if out.insert(name, k).is_some() {
-                        self.error(e.key_span, format!("tier {:?} is defined twice", &*e.key));
-                    }
-                }
-                None => self.error(
-                    e.value.span,
-                    format!(
-                        "unknown key type {text:?}: expected aws-owned, aws-managed or customer-managed"
-                    ),
-                ),
-            }
-        }
-        out
-    }
-
-    fn tier_name(&mut self, config: &Config, node: &Node, what: &str) -> Option<String> {
-        let name = self.string(node, what)?;
-        if config.tier_minimum(&name).is_none() {
+    fn tier_name(&mut self, config: &Config, name: &Spanned<Text>) -> Option<String> {
+        let text = name.get().as_str();
+        if config.tier_minimum(text).is_none() {
             self.error(
-                node.span,
+                name.span(),
                 format!(
-                    "unknown tier {name:?}: expected one of {} (or define it under tiers)",
+                    "unknown tier {text:?}: expected one of {} (or define it under tiers)",
                     config.tier_names().join(", ")
                 ),
             );
             return None;
         }
-        Some(name)
+        Some(text.to_string())
     }
 
-    fn tables(&mut self, config: &Config, node: &Node) -> Vec<TableTier> {
-        let mut out = Vec::new();
-        if matches!(node.kind, NodeKind::Null) {
-            return out;
+    fn table(&mut self, config: &Config, entry: &Spanned<file::TableEntry>) -> Option<TableTier> {
+        let e = entry.get();
+        let name = e.name.as_ref().map(|p| self.pattern(p, "name"));
+        let path = e.path.as_ref().map(|p| self.pattern(p, "path"));
+        let tier = self.tier_name(config, &e.tier);
+        if name.is_none() && path.is_none() {
+            self.error(
+                entry.span(),
+                "a tables entry needs a name or a path pattern",
+            );
+            return None;
         }
-        let Some(items) = self.seq(node, "tables") else {
-            return out;
+        // A pattern that does not compile is an error already: the entry is left out.
+        let (Some(name), Some(path), Some(tier)) = (
+            name.map_or(Some(None), |p| p.map(Some)),
+            path.map_or(Some(None), |p| p.map(Some)),
+            tier,
+        ) else {
+            return None;
         };
-        const KEYS: &[&str] = &["name", "path", "tier"];
-        for item in items {
-            let Some(entries) = self.map(item, "a tables entry") else {
-                continue;
-            };
-            let (mut name, mut path, mut tier) = (None, None, None);
-            let mut ok = true;
-            for e in entries {
-                match &*e.key {
-                    "name" => name = self.pattern(&e.value, "name"),
-                    "path" => path = self.pattern(&e.value, "path"),
-                    "tier" => tier = self.tier_name(config, &e.value, "tier"),
-                    _ => {
-                        self.unknown_key(e, "a tables entry", KEYS);
-                        ok = false;
-                    }
-                }
-            }
-            let has = |k: &str| entries.iter().any(|e| &*e.key == k);
-            if !has("tier") {
-                self.error(item.span, "a tables entry needs a tier");
-                continue;
-            }
-            if !has("name") && !has("path") {
-                self.error(item.span, "a tables entry needs a name or a path pattern");
-                continue;
-            }
-            if let (true, Some(tier)) = (ok, tier) {
-                out.push(TableTier {
-                    name,
-                    path,
-                    tier,
-                    line: self.line(item.span),
-                });
-            }
-        }
-        out
+        Some(TableTier {
+            name,
+            path,
+            tier,
+            line: self.line(entry.span()),
+        })
     }
 
-    fn rules(&mut self, node: &Node) -> BTreeMap<String, RuleConfig> {
+    fn rules(&mut self, rules: file::Rules) -> BTreeMap<String, RuleConfig> {
         let mut out: BTreeMap<String, RuleConfig> = BTreeMap::new();
-        if matches!(node.kind, NodeKind::Null) {
-            return out;
-        }
-        let Some(entries) = self.map(node, "rules") else {
-            return out;
-        };
-        for e in entries {
-            let Some(id) = (self.rules)(&e.key) else {
-                self.error(
-                    e.key_span,
-                    format!(
-                        "unknown rule {:?}: `ddbguard rules` lists the rule ids and names",
-                        &*e.key
-                    ),
-                );
+        for (key, setting) in rules.0 {
+            let Some(id) = self.rule(&key) else {
                 continue;
             };
-            let rule = self.rule(&id, &e.value);
-            let message = format!("rule {id} is configured twice (by id and by name)");
-            if out.insert(id, rule).is_some() {
-                self.error(e.key_span, message);
+            let mut rule = RuleConfig {
+                level: setting.get().level,
+                ..RuleConfig::default()
+            };
+            for (name, value) in &setting.get().options {
+                match RULE_OPTIONS
+                    .iter()
+                    .find(|o| o.rule == id && o.name == *name)
+                {
+                    Some(o) if (o.min..=o.max).contains(value.get()) => {
+                        rule.options
+                            .insert(name.to_string(), serde_json::Value::from(*value.get()));
+                    }
+                    Some(o) => self.error(
+                        value.span(),
+                        format!(
+                            "{id}.{name}: expected a whole number from {} to {}",
+                            o.min, o.max
+                        ),
+                    ),
+                    None => self.error(value.span(), format!("rule {id} has no option {name}")),
+                }
+            }
+            if out.insert(id.clone(), rule).is_some() {
+                self.error(
+                    key.span(),
+                    format!("rule {id} is configured twice (by id and by name)"),
+                );
             }
         }
         out
     }
 
-    fn level(&mut self, node: &Node) -> Option<Level> {
-        const EXPECTED: &str = "expected off, note, warning or error";
-        match node.as_scalar() {
-            Some(s) => {
-                let level = Level::parse(s);
-                if level.is_none() {
-                    self.error(node.span, format!("unknown level {s:?}: {EXPECTED}"));
-                }
-                level
-            }
-            None => {
-                self.error(node.span, format!("{EXPECTED}, not {}", node.kind_name()));
+    fn suppression(
+        &mut self,
+        entry: &Spanned<file::SuppressionEntry>,
+    ) -> Option<ConfigSuppression> {
+        let e = entry.get();
+        let rule = self.rule(&e.rule);
+        let path = e.path.as_ref().map(|p| self.pattern(p, "path"));
+        let resource = e.resource.as_ref().map(|p| self.pattern(p, "resource"));
+        let expires = e.expires.as_ref().and_then(|d| {
+            let text = d.get().as_str();
+            if crate::vocab::parse_date(text).is_some() {
+                Some(text.to_string())
+            } else {
+                self.error(
+                    d.span(),
+                    format!("expires {text:?}: expected a date YYYY-MM-DD"),
+                );
                 None
             }
-        }
-    }
-
-    fn rule(&mut self, id: &str, node: &Node) -> RuleConfig {
-        let mut rule = RuleConfig::default();
-        if node.as_scalar().is_some() {
-            rule.level = self.level(node);
-            return rule;
-        }
-        if node.as_map().is_none() {
-            self.error(
-                node.span,
-                format!(
-                    "rule {id}: expected off, note, warning or error, or a mapping of level and options, not {}",
-                    node.kind_name()
-                ),
-            );
-            return rule;
-        }
-        let Some(entries) = self.map(node, "a rule") else {
-            return rule;
-        };
-        let options: Vec<&RuleOption> = RULE_OPTIONS.iter().filter(|o| o.rule == id).collect();
-        for e in entries {
-            if &*e.key == "level" {
-                rule.level = self.level(&e.value);
-                continue;
-            }
-            let Some(option) = options.iter().find(|o| o.name == &*e.key) else {
-                let mut allowed = vec!["level"];
-                allowed.extend(options.iter().map(|o| o.name));
-                self.unknown_key(e, &format!("rule {id}"), &allowed);
-                continue;
-            };
-            let value = match &e.value.kind {
-                NodeKind::Plain(s) => s.parse::<u64>().ok(),
-                _ => None,
-            };
-            match value {
-                Some(v) if (option.min..=option.max).contains(&v) => {
-                    rule.options
-                        .insert(option.name.to_string(), serde_json::Value::from(v));
-                }
-                _ => self.error(
-                    e.value.span,
-                    format!(
-                        "{id}.{}: expected a whole number from {} to {}",
-                        option.name, option.min, option.max
-                    ),
-                ),
-            }
-        }
-        rule
-    }
-
-    fn exclude(&mut self, node: &Node) -> Vec<String> {
-        let mut out = Vec::new();
-        if matches!(node.kind, NodeKind::Null) {
-            return out;
-        }
-        let Some(items) = self.seq(node, "exclude") else {
-            return out;
-        };
-        for item in items {
-            if let Some(p) = self.pattern(item, "an exclude pattern") {
-                // The walker builds its own glob set from the text.
-                if let Err(e) = globset::Glob::new(&p.text) {
-                    self.error(item.span, format!("invalid glob pattern: {}", e.kind()));
-                    continue;
-                }
-                out.push(p.text);
-            }
-        }
-        out
-    }
-
-    fn suppressions(&mut self, node: &Node) -> Vec<ConfigSuppression> {
-        let mut out = Vec::new();
-        if matches!(node.kind, NodeKind::Null) {
-            return out;
-        }
-        let Some(items) = self.seq(node, "suppressions") else {
-            return out;
-        };
-        const KEYS: &[&str] = &["rule", "path", "resource", "reason", "expires"];
-        for item in items {
-            let Some(entries) = self.map(item, "a suppression") else {
-                continue;
-            };
-            let mut s = ConfigSuppression {
-                line: self.line(item.span),
-                ..ConfigSuppression::default()
-            };
-            let mut rule = None;
-            for e in entries {
-                match &*e.key {
-                    "rule" => {
-                        if let Some(text) = self.string(&e.value, "rule") {
-                            match (self.rules)(&text) {
-                                Some(id) => rule = Some(id),
-                                None => self.error(
-                                    e.value.span,
-                                    format!(
-                                        "unknown rule {text:?}: `ddbguard rules` lists the rule ids and names"
-                                    ),
-                                ),
-                            }
-                        }
-                    }
-                    "path" => s.path = self.pattern(&e.value, "path").map(|p| p.text),
-                    "resource" => s.resource = self.pattern(&e.value, "resource").map(|p| p.text),
-                    "reason" => s.reason = self.string(&e.value, "reason"),
-                    "expires" => {
-                        if let Some(text) = self.string(&e.value, "expires") {
-                            if crate::vocab::parse_date(&text).is_some() {
-                                s.expires = Some(text);
-                            } else {
-                                self.error(
-                                    e.value.span,
-                                    format!("expires {text:?}: expected a date YYYY-MM-DD"),
-                                );
-                            }
-                        }
-                    }
-                    _ => self.unknown_key(e, "a suppression", KEYS),
-                }
-            }
-            match rule {
-                Some(rule) => {
-                    s.rule = rule;
-                    out.push(s);
-                }
-                None if !entries.iter().any(|e| &*e.key == "rule") => {
-                    self.error(item.span, "a suppression needs a rule");
-                }
-                None => {}
-            }
-        }
-        out
+        });
+        Some(ConfigSuppression {
+            rule: rule?,
+            path: path.flatten().map(|p| p.text),
+            resource: resource.flatten().map(|p| p.text),
+            reason: e.reason.as_ref().map(|r| r.get().0.clone()),
+            expires,
+            line: self.line(entry.span()),
+        })
     }
 }
 
@@ -844,7 +630,7 @@ pub struct Settings {
     /// Collect what was skipped and why.
     pub verbose: bool,
     /// Guard policies (`--policy`, `policies:`), loaded and parsed once.
-    pub policies: std::sync::Arc<crate::policy::Policies>,
+    pub policies: std::sync::Arc<crate::vocab::Policies>,
     /// Time budget of one policy file on one document (default 30 s).
     pub policy_budget: Option<std::time::Duration>,
 }
@@ -908,7 +694,7 @@ impl Settings {
 }
 
 /// What `ddbguard init` writes.
-pub const INIT_TEMPLATE: &str = include_str!("../ddbguard.example.yaml");
+pub const INIT_TEMPLATE: &str = include_str!("../../ddbguard.example.yaml");
 
 #[cfg(test)]
 mod tests {
@@ -1038,13 +824,11 @@ mod tests {
         );
         assert_eq!(
             errors("rules:\n  DDB102:\n    min_day: 9\n"),
-            vec![
-                "cfg.yaml:3:5: unknown key \"min_day\" in rule DDB102: expected one of level, min_days"
-            ]
+            vec!["cfg.yaml:3:5: unknown key \"min_day\": expected one of level, min_days"]
         );
         assert_eq!(
             errors("rules:\n  DDB102: {min_days: \"9\"}\n"),
-            vec!["cfg.yaml:2:22: DDB102.min_days: expected a whole number from 1 to 35"]
+            vec!["cfg.yaml:2:22: min_days must be a whole number, not a string"]
         );
         assert_eq!(
             errors("exclude: '*.yaml'\n"),
@@ -1095,6 +879,76 @@ mod tests {
     }
 
     #[test]
+    fn type_errors_name_the_key_and_point_at_the_value() {
+        assert_eq!(
+            errors("tables: [5]\n"),
+            vec!["cfg.yaml:1:10: an item of tables must be a mapping, not a number"]
+        );
+        assert_eq!(
+            errors("tables:\n  - name: x\n    tier: regulated\n    owner: me\n"),
+            vec![
+                "cfg.yaml:4:5: unknown key \"owner\" in a tables entry: expected one of name, path, tier"
+            ]
+        );
+        assert_eq!(
+            errors("rules:\n  DDB101: {min_days: 9}\n"),
+            vec!["cfg.yaml:2:12: unknown key \"min_days\": expected one of level"]
+        );
+        assert_eq!(
+            errors("rules:\n  DDB102: {min_days: -3}\n"),
+            vec!["cfg.yaml:2:22: min_days must be a whole number, not a negative number"]
+        );
+        assert_eq!(
+            errors("tier_tag: ''\n"),
+            vec!["cfg.yaml:1:11: tier_tag must be a non-empty string, not an empty string"]
+        );
+        // Any scalar is a string where a string is asked for; an empty value is unset.
+        let c = parse("tier_tag: 2024\ndefault_tier:\n").unwrap();
+        assert_eq!(c.tier_tag(), "2024");
+        assert_eq!(c.default_tier(), "standard");
+    }
+
+    #[test]
+    fn entries_that_fit_their_types_are_still_checked() {
+        // The unknown key does not hide the unknown rule of the same entry.
+        assert_eq!(
+            errors("suppressions:\n  - rule: nope\n    owner: me\n"),
+            vec![
+                "cfg.yaml:2:11: unknown rule \"nope\": `ddbguard rules` lists the rule ids and names",
+                "cfg.yaml:3:5: unknown key \"owner\" in a suppression: expected one of rule, path, resource, reason, expires"
+            ]
+        );
+    }
+
+    /// Prefixes of real configs (every 7th: compiling globs is slow in debug builds), and
+    /// some noise: an error or a config, never a panic.
+    #[test]
+    fn any_text_is_a_config_or_errors() {
+        let full = include_str!("../../testdata/config/full.yaml");
+        for text in [INIT_TEMPLATE, full] {
+            for end in (0..=text.len())
+                .step_by(7)
+                .filter(|&i| text.is_char_boundary(i))
+            {
+                let _ = parse(&text[..end]);
+            }
+        }
+        for text in [
+            "{",
+            "[",
+            "a: [",
+            "? [a]\n: b\n",
+            "*x",
+            "!!binary x",
+            ":",
+            "- - -",
+            "\t",
+        ] {
+            let _ = parse(text);
+        }
+    }
+
+    #[test]
     fn several_errors_are_all_reported() {
         let e = errors("rules:\n  DDB101: loud\n  DDB103: [x]\nfoo: 1\n");
         assert_eq!(e.len(), 3, "{e:?}");
@@ -1104,8 +958,8 @@ mod tests {
     fn error_lists_are_bounded() {
         let text: String = (0..200).map(|i| format!("key{i}: 1\n")).collect();
         let e = errors(&text);
-        assert_eq!(e.len(), MAX_ERRORS + 1);
-        assert_eq!(e[MAX_ERRORS], "cfg.yaml: and 150 more errors");
+        assert_eq!(e.len(), yaml::MAX_ERRORS + 1);
+        assert_eq!(e[yaml::MAX_ERRORS], "cfg.yaml: and 150 more errors");
     }
 
     #[test]
