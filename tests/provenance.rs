@@ -718,3 +718,59 @@ fn values_that_leave_a_property_unset_are_named() {
         ]
     );
 }
+
+/// `testdata/terraform/remote-alarms`: a registry module's table lacks alarms. The
+/// findings stand on the `module` block, say the module offers no input, and tell how to
+/// add the alarm in the calling configuration, by the table's name; following that help
+/// clears the finding.
+#[test]
+fn missing_alarms_in_a_remote_module_stand_on_its_module_block() {
+    let live =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/terraform/remote-alarms/live");
+    let report = check_rules(live.clone(), &["DDB401", "DDB402", "DDB403"]);
+    let mut rules: Vec<&str> = report.findings.iter().map(|f| f.rule_id).collect();
+    rules.sort();
+    assert_eq!(rules, ["DDB401", "DDB402", "DDB403"]);
+    for f in &report.findings {
+        assert!(f.path.ends_with("remote-alarms/live/main.tf"), "{}", f.path);
+        assert_eq!(f.location.start_line, 1);
+        assert!(
+            f.help.starts_with(
+                "module \"table\" (outside the checked tree) offers no input for this: in the calling configuration, add "
+            ) && f.help.contains("TableName = \"orders\"")
+                && !f.help.contains("module.table.aws_dynamodb_table"),
+            "{}",
+            f.help
+        );
+        assert!(
+            f.related
+                .iter()
+                .any(|r| r.path.contains(".terraform/modules/table"))
+        );
+    }
+
+    // Do as DDB402 says, beside the module block.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let copy = dir.path().join("live");
+    for rel in [
+        "main.tf",
+        ".terraform/modules/modules.json",
+        ".terraform/modules/table/main.tf",
+    ] {
+        let to = copy.join(rel);
+        std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(live.join(rel), &to).expect("copy");
+    }
+    let alarm = |name: &str, metric: &str| {
+        format!(
+            "resource \"aws_cloudwatch_metric_alarm\" \"{name}\" {{\n  alarm_name = \"{name}\"\n  namespace = \"AWS/DynamoDB\"\n  metric_name = \"{metric}\"\n  comparison_operator = \"GreaterThanThreshold\"\n  evaluation_periods = 1\n  period = 60\n  statistic = \"Sum\"\n  threshold = 0\n  dimensions = {{ TableName = \"orders\" }}\n}}\n"
+        )
+    };
+    std::fs::write(
+        copy.join("alarms.tf"),
+        alarm("throttles", "ThrottledRequests") + &alarm("errors", "SystemErrors"),
+    )
+    .expect("write");
+    let after = check_rules(copy, &["DDB402"]);
+    assert!(after.findings.is_empty(), "{:?}", after.findings);
+}

@@ -468,8 +468,31 @@ fn to_the_line_to_change(scope: &Scope, f: &mut RawFinding, unset: Option<&[&str
             .filter(|(span, _)| *span != moved.span),
     );
     if let Some(change) = moved.help {
+        if let crate::model::provenance::HelpChange::NoInput { .. } = change {
+            f.help = alarm_beside_the_module(scope, &r.id, &f.help);
+        }
         f.help = change.apply(&f.help);
     }
+}
+
+/// A missing alarm on a table of a module outside the checked tree needs no input of that
+/// module: the calling configuration can add it, naming the table by its name (the
+/// module's address of the table means nothing there).
+fn alarm_beside_the_module(scope: &Scope, id: &str, help: &str) -> String {
+    let address = format!("{id}.name");
+    if !help.contains(&address) {
+        return help.to_string();
+    }
+    let name = match scope.resource(id).map(|r| &r.kind) {
+        Some(crate::model::Kind::Table(t)) => t.known_name().map(|n| format!("{n:?}")),
+        _ => None,
+    };
+    let name =
+        name.unwrap_or_else(|| format!("<the name of table {id}, from the module's outputs>"));
+    format!(
+        "in the calling configuration, {}",
+        help.replace(&address, &name)
+    )
 }
 
 /// Pick the help text for the scope's format.
