@@ -774,3 +774,46 @@ fn missing_alarms_in_a_remote_module_stand_on_its_module_block() {
     let after = check_rules(copy, &["DDB402"]);
     assert!(after.findings.is_empty(), "{:?}", after.findings);
 }
+
+/// `testdata/terraform/gone`: a module makes its alarms only when `create_alarms` is
+/// true (`count = var.create_alarms ? 1 : 0`). Where the default (false) applies, the
+/// missing-alarm finding stands on the `module` block, says why, and names the input;
+/// where the caller sets it, the alarms exist and nothing is reported.
+#[test]
+fn resources_a_count_leaves_out_name_the_input_that_would_make_them() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/terraform/gone");
+    let report = check_rules(dir, &["DDB402"]);
+    let [f] = report.findings.as_slice() else {
+        panic!("{:?}", report.findings);
+    };
+    assert_eq!(
+        f.resource.as_ref().map(|r| r.id.as_str()),
+        Some("module.orders.aws_dynamodb_table.this")
+    );
+    assert!(f.path.ends_with("gone/live/main.tf"), "{}", f.path);
+    assert_eq!(f.location.start_line, 1);
+    assert!(
+        f.message.ends_with(
+            "; module \"orders\" leaves out its aws_cloudwatch_metric_alarm resources: create_alarms is false"
+        ),
+        "{}",
+        f.message
+    );
+    assert_eq!(f.help, "set create_alarms = true in module \"orders\"");
+    let related: Vec<(u32, &str)> = f
+        .related
+        .iter()
+        .map(|r| (r.location.start_line, r.message.as_str()))
+        .collect();
+    assert_eq!(
+        related,
+        [
+            (
+                31,
+                "every aws_cloudwatch_metric_alarm of this module is left out here"
+            ),
+            (31, "chosen by this condition, which is false"),
+            (7, "default of variable create_alarms"),
+        ]
+    );
+}

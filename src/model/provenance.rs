@@ -92,6 +92,10 @@ pub struct Provenance {
     /// block that made no block; with where the resource holds that value. Names of
     /// nested arguments join with `.` (`point_in_time_recovery.enabled`).
     pub unset: HashMap<(String, String), (Span, Trace)>,
+    /// (module instance prefix, resource type) → the `count` or `for_each` value, from a
+    /// variable, that left a resource of that type in that module instance without any
+    /// instance (`count = var.create_alarms ? 1 : 0`), with where it is written.
+    pub gone: HashMap<(String, String), (Span, Trace)>,
     /// Files of modules outside the checked tree.
     pub outside: HashSet<FileId>,
     /// CloudFormation: what a value chosen by `Fn::If` hangs on, by the value's span
@@ -154,6 +158,8 @@ pub struct Moved {
     pub span: Span,
     pub related: Vec<(Span, String)>,
     pub help: Option<HelpChange>,
+    /// What the finding's message adds (why a resource of the module is missing).
+    pub note: Option<String>,
 }
 
 /// How the help changes once a finding moved to a `module` block.
@@ -200,20 +206,60 @@ impl HelpChange {
 
 impl Provenance {
     pub fn is_empty(&self) -> bool {
-        self.calls.is_empty() && self.values.is_empty() && self.unset.is_empty()
+        self.calls.is_empty()
+            && self.values.is_empty()
+            && self.unset.is_empty()
+            && self.gone.is_empty()
     }
 
     /// Where a finding on resource `id` at `span` about an argument or block the resource
-    /// lacks (one of `names`) belongs: where the value that left it unset is set, when a
-    /// variable did; otherwise as [`Provenance::relocate`] says.
+    /// lacks, or a resource beside it (one of `names`: `deletion_protection_enabled`,
+    /// `aws_cloudwatch_metric_alarm`), belongs: where the value that left it unset, or
+    /// without instances in the same module instance, is set, when a variable did;
+    /// otherwise as [`Provenance::relocate`] says.
     pub fn relocate_unset(&self, id: &str, span: Span, names: &[&str]) -> Option<Moved> {
-        let found = names
-            .iter()
-            .find_map(|n| self.unset.get(&(id.to_string(), n.to_string())));
-        match found {
-            Some((at, trace)) => self.follow(id, *at, trace),
-            None => self.relocate(id, span),
+        let prefix = self.module_prefix(id);
+        let found = names.iter().find_map(|n| {
+            self.unset
+                .get(&(id.to_string(), n.to_string()))
+                .map(|t| (t, None))
+                .or_else(|| {
+                    self.gone
+                        .get(&(prefix.to_string(), n.to_string()))
+                        .map(|t| (t, Some(*n)))
+                })
+        });
+        let Some(((at, trace), gone)) = found else {
+            return self.relocate(id, span);
+        };
+        let mut moved = self.follow(id, *at, trace)?;
+        if let (Some(rtype), Some(first)) = (gone, moved.related.first_mut()) {
+            first.1 = format!("every {rtype} of this module is left out here");
+            let module = self
+                .calls
+                .get(prefix)
+                .map_or("the root module", |c| &c.name);
+            let why = match (
+                trace.from.chain().last().and_then(|h| h.var.as_ref()),
+                &trace.shown,
+            ) {
+                (Some(var), Some(shown)) => format!(": {} is {shown}", var.name),
+                _ => String::new(),
+            };
+            moved.note = Some(format!(
+                "module \"{module}\" leaves out its {rtype} resources{why}"
+            ));
         }
+        Some(moved)
+    }
+
+    /// The address prefix of the module instance holding resource `id` (`""` at the root).
+    fn module_prefix<'a>(&self, id: &'a str) -> &'a str {
+        id.match_indices('.')
+            .map(|(i, _)| &id[..=i])
+            .filter(|p| self.calls.contains_key(*p))
+            .last()
+            .unwrap_or("")
     }
 
     /// The suppressions written on the `module` blocks that lead to resource `id`, each
@@ -303,6 +349,7 @@ impl Provenance {
                 span: call.header,
                 related,
                 help: Some(help),
+                note: None,
             });
         }
         if self.inside(origin.span) {
@@ -319,6 +366,7 @@ impl Provenance {
                 span: origin.span,
                 related,
                 help,
+                note: None,
             });
         }
         // Written in a module outside the checked tree: its caller's block.
@@ -333,6 +381,7 @@ impl Provenance {
                     .get(level)
                     .map_or_else(|| call.name.clone(), |c| c.name.clone()),
             }),
+            note: None,
         })
     }
 
@@ -347,6 +396,7 @@ impl Provenance {
                 span,
                 related: vec![(header, format!("module \"{}\" is called here", here.name))],
                 help: None,
+                note: None,
             });
         }
         let call = route.reachable(level + 1)?;
@@ -356,6 +406,7 @@ impl Provenance {
             help: Some(HelpChange::NoInput {
                 module: here.name.clone(),
             }),
+            note: None,
         })
     }
 }

@@ -93,6 +93,10 @@ pub(crate) const THROTTLE_METRICS: &[&str] = &[
     "ReadThrottleEvents",
 ];
 
+/// Terraform: alarms a `count` or `for_each` on a variable leaves out of the table's module
+/// are set where that variable is.
+pub(super) const ALARMS: &[&str] = &["aws_cloudwatch_metric_alarm"];
+
 impl Check for GsiAlarmsMissing {
     fn run(&self, scope: &Scope, ctx: &mut Ctx) {
         for (res, table) in scope.tables() {
@@ -139,6 +143,7 @@ impl Check for GsiAlarmsMissing {
                         help,
                     )
                     .key(format!("gsi:{name}:{key}"));
+                    ctx.unset_by(ALARMS);
                 }
             }
         }

@@ -131,6 +131,7 @@ impl Check for TableAlarmsMissing {
                 (true, false) => "system-errors",
                 _ => "throttle+system-errors",
             });
+            ctx.unset_by(super::ddb401_gsi_alarms_missing::ALARMS);
         }
     }
 }

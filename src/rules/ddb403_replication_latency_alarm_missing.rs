@@ -98,6 +98,7 @@ impl Check for ReplicationLatencyAlarmMissing {
                 ),
                 help,
             );
+            ctx.unset_by(super::ddb401_gsi_alarms_missing::ALARMS);
         }
     }
 }

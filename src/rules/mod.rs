@@ -461,6 +461,9 @@ fn to_the_line_to_change(scope: &Scope, f: &mut RawFinding, unset: Option<&[&str
         return;
     };
     f.span = moved.span;
+    if let Some(note) = moved.note {
+        f.message = format!("{}; {note}", f.message);
+    }
     f.related.extend(
         moved
             .related

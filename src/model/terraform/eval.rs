@@ -101,6 +101,29 @@ impl<'l> Shared<'l> {
         }
     }
 
+    /// Keep the `count`/`for_each` value at `span` that left resource `addr` (`module.m.
+    /// aws_cloudwatch_metric_alarm.a`) without instances.
+    pub fn gone(&self, addr: &str, span: Span, from: Arc<Hop>) {
+        let mut parts = addr.rsplitn(3, '.');
+        let (Some(_name), Some(rtype), prefix) = (parts.next(), parts.next(), parts.next()) else {
+            return;
+        };
+        if rtype == "module" || prefix.is_some_and(|p| p.ends_with("data") || p == "data") {
+            return;
+        }
+        let prefix = prefix.map_or_else(String::new, |p| format!("{p}."));
+        let trace = Trace {
+            shown: from.chose.map(|b| b.to_string()),
+            from,
+            unset: None,
+        };
+        self.provenance
+            .borrow_mut()
+            .gone
+            .entry((prefix, rtype.to_string()))
+            .or_insert((span, trace));
+    }
+
     /// Keep the `module` block (`name`, its header) that calls instance `child`.
     pub fn called(
         &self,
@@ -1642,7 +1665,18 @@ impl<'l> Inst<'l> {
         let for_each = body
             .attr("for_each")
             .map(|fe| self.eval(&fe.value, f, None, 0));
-        self.expansion_of(count, for_each, addr)
+        // Where a variable drives it, a block left without instances is remembered.
+        let driver = count
+            .as_ref()
+            .or(for_each.as_ref())
+            .and_then(|v| Some((v.span, v.from.clone()?)));
+        let e = self.expansion_of(count, for_each, addr);
+        if let (Expansion::Keys(keys), Some((span, from))) = (&e, driver)
+            && keys.is_empty()
+        {
+            self.sh.gone(addr, span, from);
+        }
+        e
     }
 
     /// How a block expands, from its evaluated `count` and `for_each`.
