@@ -255,10 +255,9 @@ impl Provenance {
 
     /// The address prefix of the module instance holding resource `id` (`""` at the root).
     fn module_prefix<'a>(&self, id: &'a str) -> &'a str {
-        id.match_indices('.')
+        id.rmatch_indices('.')
             .map(|(i, _)| &id[..=i])
-            .filter(|p| self.calls.contains_key(*p))
-            .last()
+            .find(|p| self.calls.contains_key(*p))
             .unwrap_or("")
     }
 
