@@ -776,7 +776,7 @@ fn missing_alarms_in_a_remote_module_stand_on_its_module_block() {
 }
 
 /// `testdata/terraform/gone`: a module makes its alarms only when `create_alarms` is
-/// true (`count = var.create_alarms ? 1 : 0`). Where the default (false) applies, the
+/// true (`count = var.enabled && var.create_alarms ? 1 : 0`). Where the default (false) applies, the
 /// missing-alarm finding stands on the `module` block, says why, and names the input;
 /// where the caller sets it, the alarms exist and nothing is reported.
 #[test]
@@ -809,10 +809,12 @@ fn resources_a_count_leaves_out_name_the_input_that_would_make_them() {
         related,
         [
             (
-                31,
+                36,
                 "every aws_cloudwatch_metric_alarm of this module is left out here"
             ),
-            (31, "chosen by this condition, which is false"),
+            (36, "chosen by this condition, which is false"),
+            // `var.enabled && var.create_alarms`: the false side decides.
+            (36, "passes through here"),
             (7, "default of variable create_alarms"),
         ]
     );

@@ -342,6 +342,13 @@ fn key_text(k: &Sv) -> Option<String> {
     k.as_text()
 }
 
+/// The value `b` of a `&&` or `||` at `span`, which `side` decided: it comes from there.
+fn decided_by(side: Sv, b: bool, span: Span) -> Sv {
+    let mut out = side.arrive(span, None);
+    out.v = V::Bool(b);
+    out
+}
+
 /// The `[0]` / `["k"]` suffix of an instance key.
 pub fn key_suffix(k: &Sv) -> String {
     match &k.v {
@@ -546,17 +553,28 @@ impl<'l> Inst<'l> {
                 let [lhs, rhs] = &**sides;
                 let op = *op;
                 let l = self.eval(lhs, f, env, d);
-                // Short-circuit on a known side.
+                // Short-circuit on a known side: the side that decides is where the
+                // value comes from (`var.create && var.enabled`, `enabled` false).
                 match op {
                     BinaryOperator::And if l.as_bool() == Some(false) => {
-                        return Sv::new(V::Bool(false), span);
+                        return decided_by(l, false, span);
                     }
                     BinaryOperator::Or if l.as_bool() == Some(true) => {
-                        return Sv::new(V::Bool(true), span);
+                        return decided_by(l, true, span);
                     }
                     _ => {}
                 }
                 let r = self.eval(rhs, f, env, d);
+                let decided = match op {
+                    BinaryOperator::And => Some(false),
+                    BinaryOperator::Or => Some(true),
+                    _ => None,
+                };
+                if let Some(b) = decided
+                    && r.as_bool() == Some(b)
+                {
+                    return decided_by(r, b, span);
+                }
                 binary(op, &l, &r, span)
             }
             E::For(fe) => {
@@ -2028,5 +2046,37 @@ fn binary(op: BinaryOperator, l: &Sv, r: &Sv, span: Span) -> Sv {
             (_, Some(true)) => Sv::new(V::Bool(true), span),
             _ => unknown_from(if l.as_bool().is_none() { l } else { r }, span),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_side_that_decides_a_logical_operator_is_where_its_value_comes_from() {
+        let at = |s: usize| Span::new(FileId(0), s, s + 1);
+        let var = Sv::new(V::Bool(false), at(1)).arrive(
+            at(5),
+            Some(&Arc::new(VarSet {
+                name: "create".into(),
+                how: VarHow::Default,
+            })),
+        );
+        let out = decided_by(var, false, at(9));
+        assert_eq!(out.v, V::Bool(false));
+        assert_eq!(out.span, at(9));
+        let spans: Vec<Span> = out
+            .from
+            .as_ref()
+            .expect("a trail")
+            .chain()
+            .iter()
+            .map(|h| h.span)
+            .collect();
+        assert_eq!(spans, [at(5), at(1)]);
+        // A string side is read as the bool it spells.
+        let text = decided_by(Sv::lit("false", at(2)), false, at(3));
+        assert_eq!(text.v, V::Bool(false));
     }
 }

@@ -7,6 +7,11 @@ variable "create_alarms" {
   default = false
 }
 
+variable "enabled" {
+  type    = bool
+  default = true
+}
+
 resource "aws_dynamodb_table" "this" {
   name                        = var.name
   billing_mode                = "PAY_PER_REQUEST"
@@ -28,7 +33,7 @@ resource "aws_dynamodb_table" "this" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "throttles" {
-  count               = var.create_alarms ? 1 : 0
+  count               = var.enabled && var.create_alarms ? 1 : 0
   alarm_name          = "${var.name}-throttles"
   namespace           = "AWS/DynamoDB"
   metric_name         = "ThrottledRequests"
