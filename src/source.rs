@@ -68,9 +68,14 @@ pub struct LineCol {
 pub struct SourceFile {
     /// The path as the user will see it (relative to the current directory when possible).
     pub path: PathBuf,
+    /// Empty once the file is released ([`SourceMap::release`]).
     pub text: Arc<str>,
     /// Made when a position in the file is first asked for: most files get no finding.
     lines: OnceLock<Lines>,
+    /// How the file was read from disk ([`SourceMap::read`]): it can be read again.
+    syntax: Option<Syntax>,
+    /// The length of the text it had, once released.
+    released: Option<usize>,
 }
 
 #[derive(Debug)]
@@ -86,7 +91,15 @@ impl SourceFile {
             path,
             text: text.into(),
             lines: OnceLock::new(),
+            syntax: None,
+            released: None,
         }
+    }
+
+    /// Whether the text was dropped ([`SourceMap::release`]): [`SourceMap::reload`] reads it
+    /// again.
+    pub fn is_released(&self) -> bool {
+        self.released.is_some()
     }
 
     fn lines(&self) -> &Lines {
@@ -258,7 +271,10 @@ impl SourceMap {
             Err(e) => return Err(unreadable(e.to_string())),
         };
         let decoded = decode(bytes, syntax);
-        let file = self.add(SourceFile::new(path.to_path_buf(), decoded.text));
+        let file = self.add(SourceFile {
+            syntax: Some(syntax),
+            ..SourceFile::new(path.to_path_buf(), decoded.text)
+        });
         match decoded.error {
             None => Ok(file),
             Some((at, message)) => Err(Unread::Problem {
@@ -288,6 +304,54 @@ impl SourceMap {
     /// Every file, in the order they were added.
     pub fn all(&self) -> Vec<Arc<SourceFile>> {
         self.files.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Drop the text (and line index) of these files once every scope that reads them has
+    /// been checked: a run keeps only the paths. Only files read from disk
+    /// ([`SourceMap::read`]) are released, since only they can be read again
+    /// ([`SourceMap::reload`]); a text made in memory stays.
+    pub fn release(&self, ids: impl IntoIterator<Item = FileId>) {
+        let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        for id in ids {
+            let Some(slot) = files.get_mut(id.0 as usize) else {
+                continue;
+            };
+            if slot.syntax.is_none() || slot.released.is_some() {
+                continue;
+            }
+            // One empty text for every released file.
+            static EMPTY: OnceLock<Arc<str>> = OnceLock::new();
+            let empty = EMPTY.get_or_init(|| Arc::from("")).clone();
+            *slot = Arc::new(SourceFile {
+                syntax: slot.syntax,
+                released: Some(slot.text.len()),
+                ..SourceFile::new(slot.path.clone(), empty)
+            });
+        }
+    }
+
+    /// The files added from `from` on (in the order they were added).
+    pub fn ids_from(&self, from: usize) -> impl Iterator<Item = FileId> + use<> {
+        (from..self.len()).map(|i| FileId(i as u32))
+    }
+
+    /// File `id` with its text: the file itself while it holds its text; once released,
+    /// read again from disk the way it was first read (a report shows a few of its
+    /// lines). `None` when it can no longer be read, or has changed length since: the
+    /// lines would not be the ones checked.
+    pub fn reload(&self, id: FileId) -> Option<Arc<SourceFile>> {
+        let file = self.get(id);
+        let (Some(len), Some(syntax)) = (file.released, file.syntax) else {
+            return Some(file);
+        };
+        let bytes = read_bytes(&file.path, &self.roots, MAX_FILE_BYTES).ok()?;
+        let decoded = decode(bytes, syntax);
+        (decoded.text.len() == len).then(|| {
+            Arc::new(SourceFile {
+                syntax: Some(syntax),
+                ..SourceFile::new(file.path.clone(), decoded.text)
+            })
+        })
     }
 }
 
@@ -880,6 +944,35 @@ mod tests {
         assert!(map.is_empty());
         let id = map.read(&inside.join("a.yaml"), Syntax::Yaml).unwrap();
         assert_eq!(&*map.get(id).text, "a: 1\n");
+    }
+
+    #[test]
+    fn a_released_file_keeps_its_path_and_reads_its_text_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.yaml");
+        std::fs::write(&path, b"\xEF\xBB\xBFa: 1\nb: 2\n").unwrap();
+        let map = SourceMap::confined(Roots::new([dir.path()]));
+        let id = map.read(&path, Syntax::Yaml).unwrap();
+        let memory = map.add(SourceFile::new("m.yaml".into(), "m: 1\n"));
+        assert_eq!(map.get(id).line_col(6).line, 2);
+        map.release([id, memory, FileId(99)]);
+        let released = map.get(id);
+        assert!(released.is_released());
+        assert!(released.text.is_empty());
+        assert_eq!(released.path, path);
+        // Read again as it was read: the byte-order mark dropped, the same lines.
+        let again = map.reload(id).unwrap();
+        assert_eq!(&*again.text, "a: 1\nb: 2\n");
+        assert_eq!(again.line_col(6).line, 2);
+        // A text made in memory is not released: it could not be read again.
+        assert!(!map.get(memory).is_released());
+        assert_eq!(&*map.reload(memory).unwrap().text, "m: 1\n");
+        // Changed since, or gone: no text rather than other lines.
+        std::fs::write(&path, "a: 1\n").unwrap();
+        assert!(map.reload(id).is_none());
+        std::fs::remove_file(&path).unwrap();
+        assert!(map.reload(id).is_none());
+        assert_eq!(map.ids_from(1).collect::<Vec<_>>(), vec![memory]);
     }
 
     #[test]

@@ -4,24 +4,38 @@
 
 use super::{Finding, Report};
 use crate::rules::Severity;
+use crate::source::{FileId, SourceFile};
 use ariadne::{Color, Config, IndexType, Label, ReportKind, Source};
+use std::sync::Arc;
 
 /// Lines longer than this are not shown as snippets.
 const MAX_SNIPPET_LINE: usize = 400;
 
 pub fn render(report: &Report, color: bool) -> String {
     let mut out = Vec::new();
-    // Findings are sorted by path, so they come grouped by file.
+    // Findings are sorted by path, so they come grouped by file: a file whose text was
+    // released once checked is read again once for all of its findings.
+    let mut shown: Option<(FileId, Option<Arc<SourceFile>>)> = None;
     for f in report.active() {
-        let file = report.sources.get(f.span.file);
-        if file.line_range(f.span.start).len() > MAX_SNIPPET_LINE {
-            // Minified or generated one-line files: no source snippet.
+        let file = match &shown {
+            Some((id, file)) if *id == f.span.file => file.clone(),
+            _ => {
+                let file = report.sources.reload(f.span.file);
+                shown = Some((f.span.file, file.clone()));
+                file
+            }
+        };
+        // A file that can no longer be read, and minified or generated one-line files: no
+        // source snippet.
+        let Some(file) =
+            file.filter(|file| file.line_range(f.span.start).len() <= MAX_SNIPPET_LINE)
+        else {
             out.extend(plain_line(f).into_bytes());
             continue;
-        }
+        };
         let mut one = Vec::new();
         let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            render_one(f, report, color, &mut one)
+            render_one(f, &file, color, &mut one)
         }));
         if rendered.is_ok() {
             out.extend(one);
@@ -65,8 +79,7 @@ pub fn rule_totals(report: &Report) -> String {
         .collect()
 }
 
-fn render_one(f: &Finding, report: &Report, color: bool, out: &mut Vec<u8>) {
-    let file = report.sources.get(f.span.file);
+fn render_one(f: &Finding, file: &SourceFile, color: bool, out: &mut Vec<u8>) {
     let (kind, c) = match f.severity {
         Severity::Error => (ReportKind::Error, Color::Red),
         Severity::Warning => (ReportKind::Warning, Color::Yellow),

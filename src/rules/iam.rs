@@ -938,8 +938,12 @@ mod tests {
                 .iter()
                 .filter(|f| f.rule_id == rule)
                 .map(|f| {
-                    let file = report.sources.get(f.span.file);
-                    let text = file.text.get(f.span.range()).unwrap_or("").to_string();
+                    let file = report.sources.reload(f.span.file);
+                    let text = file
+                        .as_ref()
+                        .and_then(|file| file.text.get(f.span.range()))
+                        .unwrap_or("")
+                        .to_string();
                     (f.message.clone(), text)
                 })
                 .collect(),
