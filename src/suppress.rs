@@ -28,19 +28,47 @@ use std::collections::HashMap;
 /// The rule that reports suppression problems.
 const DDB003: &str = "DDB003";
 
-/// Apply every suppression to `findings` (each tagged with the index of its scope in
-/// `scopes`), and return the DDB003 findings about the suppressions themselves.
-/// `today` decides which config suppressions have expired (see [`today`]).
-pub fn apply(
-    findings: &mut [(usize, Finding)],
-    scopes: &[Scope],
+/// The DDB003 findings about one scope's inline suppressions: those about a suppression on
+/// a resource, and those about a suppression on a Terraform `module` block (judged over
+/// every resource it covers). A run lists every scope's first group, then every scope's
+/// second, then the config's ([`apply_config`]).
+#[derive(Debug, Default)]
+pub struct InlineProblems {
+    pub inline: Vec<Finding>,
+    pub module: Vec<Finding>,
+}
+
+/// Apply the inline suppressions of `scope` to its `findings` (template metadata, Terraform
+/// comments), while the scope is loaded, and return the DDB003 findings about them.
+pub fn apply_inline(
+    findings: &mut [Finding],
+    scope: &Scope,
+    sources: &SourceMap,
+    settings: &Settings,
+) -> InlineProblems {
+    let mut inline = Problems::new(settings);
+    let mut module = Problems::new(settings);
+    let module_sups = inline_pass(findings, scope, sources, settings, &mut inline);
+    unused_module_suppressions(&module_sups, scope, sources, settings, &mut module);
+    InlineProblems {
+        inline: inline.found,
+        module: module.found,
+    }
+}
+
+/// Apply the config's `suppressions:` entries to every finding of the run (after the inline
+/// ones: the first suppression that matches a finding wins), and return the DDB003
+/// findings about the entries. `format` is the one a problem in the config file is given
+/// (the first scope's); `today` decides which entries have expired (see [`today`]).
+pub fn apply_config(
+    findings: &mut [Finding],
+    format: Format,
     sources: &SourceMap,
     settings: &Settings,
     today: Date,
 ) -> Vec<Finding> {
     let mut problems = Problems::new(settings);
-    apply_inline(findings, scopes, sources, settings, &mut problems);
-    apply_config(findings, scopes, sources, settings, today, &mut problems);
+    config_pass(findings, format, sources, settings, today, &mut problems);
     problems.found
 }
 
@@ -78,80 +106,74 @@ fn suppress(f: &mut Finding, kind: SuppressionKind, reason: &str) {
 const UNUSED_HELP: &str =
     "delete the suppression, or correct its rule if it was meant to match something";
 
-/// Inline suppressions (template metadata, Terraform comments), scope by scope. A
-/// suppression on a Terraform `module` block is carried by every resource it covers: it is
-/// judged once, over all of them.
-fn apply_inline(
-    findings: &mut [(usize, Finding)],
-    scopes: &[Scope],
+/// One scope's inline suppressions (template metadata, Terraform comments). A suppression
+/// on a Terraform `module` block is carried by every resource it covers: it is judged once,
+/// over all of them; those are returned, by their span.
+fn inline_pass<'s>(
+    findings: &mut [Finding],
+    scope: &'s Scope,
     sources: &SourceMap,
     settings: &Settings,
     problems: &mut Problems,
-) {
-    // Findings on a resource, by (scope, resource id).
-    let mut on: HashMap<(usize, String), Vec<usize>> = HashMap::new();
-    for (n, (i, f)) in findings.iter().enumerate() {
+) -> HashMap<Span, ModuleSup<'s>> {
+    // Findings on a resource, by resource id.
+    let mut on: HashMap<String, Vec<usize>> = HashMap::new();
+    for (n, f) in findings.iter().enumerate() {
         if let Some(r) = &f.resource {
-            on.entry((*i, r.id.clone())).or_default().push(n);
+            on.entry(r.id.clone()).or_default().push(n);
         }
     }
-    let mut module_sups: HashMap<(usize, Span), ModuleSup> = HashMap::new();
-    for (scope_index, scope) in scopes.iter().enumerate() {
-        for res in &scope.resources {
-            for sup in &res.suppressions {
-                let shared = sup.module.as_ref().map(|m| {
-                    module_sups
-                        .entry((scope_index, sup.span))
-                        .or_insert_with(|| ModuleSup {
-                            module: m.clone(),
-                            rule: sup.rule.clone(),
-                            first: res,
-                            seen: false,
-                            used: false,
-                        })
-                });
-                let first_time = match shared {
-                    Some(m) => !std::mem::replace(&mut m.seen, true),
-                    None => true,
-                };
-                let problem = |what: &str, message: String, help: &str| {
-                    inline_problem(scope, res, sup, sources, settings, what, message, help)
-                };
-                let (meta, reason) = match valid_inline(sup, &res.id) {
-                    Ok(valid) => valid,
-                    Err((what, message, help)) => {
-                        if first_time {
-                            problems.emit(problem(what, message, help));
-                        }
-                        continue;
+    let mut module_sups: HashMap<Span, ModuleSup> = HashMap::new();
+    for res in &scope.resources {
+        for sup in &res.suppressions {
+            let shared = sup.module.as_ref().map(|m| {
+                module_sups.entry(sup.span).or_insert_with(|| ModuleSup {
+                    module: m.clone(),
+                    rule: sup.rule.clone(),
+                    first: res,
+                    seen: false,
+                    used: false,
+                })
+            });
+            let first_time = match shared {
+                Some(m) => !std::mem::replace(&mut m.seen, true),
+                None => true,
+            };
+            let problem = |what: &str, message: String, help: &str| {
+                inline_problem(scope, res, sup, sources, settings, what, message, help)
+            };
+            let (meta, reason) = match valid_inline(sup, &res.id) {
+                Ok(valid) => valid,
+                Err((what, message, help)) => {
+                    if first_time {
+                        problems.emit(problem(what, message, help));
                     }
-                };
-                let candidates = on
-                    .get(&(scope_index, res.id.clone()))
-                    .map_or(&[][..], Vec::as_slice);
-                let mut used = false;
-                for &n in candidates {
-                    if let Some((_, f)) = findings.get_mut(n)
-                        && f.rule_id == meta.id
-                        && on_resource(f, res)
-                    {
-                        used = true;
-                        suppress(f, SuppressionKind::InSource, reason);
-                    }
+                    continue;
                 }
-                if let Some(m) = module_sups.get_mut(&(scope_index, sup.span)) {
-                    m.used |= used;
-                } else if !used && settings.rule_runs(meta) {
-                    let message = format!(
-                        "suppression of {} {} on {} matched no finding",
-                        meta.id, meta.name, res.id
-                    );
-                    problems.emit(problem("unused", message, UNUSED_HELP));
+            };
+            let candidates = on.get(&res.id).map_or(&[][..], Vec::as_slice);
+            let mut used = false;
+            for &n in candidates {
+                if let Some(f) = findings.get_mut(n)
+                    && f.rule_id == meta.id
+                    && on_resource(f, res)
+                {
+                    used = true;
+                    suppress(f, SuppressionKind::InSource, reason);
                 }
+            }
+            if let Some(m) = module_sups.get_mut(&sup.span) {
+                m.used |= used;
+            } else if !used && settings.rule_runs(meta) {
+                let message = format!(
+                    "suppression of {} {} on {} matched no finding",
+                    meta.id, meta.name, res.id
+                );
+                problems.emit(problem("unused", message, UNUSED_HELP));
             }
         }
     }
-    unused_module_suppressions(&module_sups, scopes, sources, settings, problems);
+    module_sups
 }
 
 /// An inline suppression's rule and reason, or the problem that keeps it from applying
@@ -186,16 +208,16 @@ fn valid_inline<'s>(
 
 /// Module-block suppressions that matched no finding on any resource they cover.
 fn unused_module_suppressions(
-    module_sups: &HashMap<(usize, Span), ModuleSup>,
-    scopes: &[Scope],
+    module_sups: &HashMap<Span, ModuleSup>,
+    scope: &Scope,
     sources: &SourceMap,
     settings: &Settings,
     problems: &mut Problems,
 ) {
-    let mut unused: Vec<(&(usize, Span), &ModuleSup)> =
+    let mut unused: Vec<(&Span, &ModuleSup)> =
         module_sups.iter().filter(|(_, m)| !m.used).collect();
     unused.sort_by_key(|(k, _)| **k);
-    for (&(scope_index, span), m) in unused {
+    for (&span, m) in unused {
         let Some(meta) = rules::meta_by_id(m.rule.trim()) else {
             continue;
         };
@@ -206,7 +228,7 @@ fn unused_module_suppressions(
             continue;
         }
         problems.emit(inline_problem(
-            &scopes[scope_index],
+            scope,
             m.first,
             sup,
             sources,
@@ -232,9 +254,9 @@ struct ValidEntry<'a> {
 /// The config's `suppressions:` entries. An entry whose path pattern matches no file of
 /// this run is out of its reach (`ddbguard check infra/one.yaml`): it is not reported as
 /// unused.
-fn apply_config(
-    findings: &mut [(usize, Finding)],
-    scopes: &[Scope],
+fn config_pass(
+    findings: &mut [Finding],
+    default_format: Format,
     sources: &SourceMap,
     settings: &Settings,
     today: Date,
@@ -242,7 +264,6 @@ fn apply_config(
 ) {
     let checked: Vec<String> = sources.all().iter().map(|f| f.display_path()).collect();
     let mut config_file: Option<ConfigFile> = None;
-    let default_format = scopes.first().map_or(Format::Cloudformation, |s| s.format);
     for entry in &settings.config.suppressions {
         let mut problem = |what: &str, message: String, help: &str| {
             let file = config_file.get_or_insert_with(|| ConfigFile::add(settings, sources));
@@ -265,7 +286,7 @@ fn apply_config(
             }
         };
         let mut used = false;
-        for (_, f) in findings.iter_mut() {
+        for f in findings.iter_mut() {
             if entry_matches(&valid, f) {
                 used = true;
                 suppress(f, SuppressionKind::External, valid.reason);
