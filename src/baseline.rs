@@ -283,13 +283,13 @@ fn rename(loaded: Loaded, mapping: &[(PathBuf, PathBuf)]) -> Loaded {
     }
 }
 
-/// Messages about base scopes the head has too but that could not be read.
-pub fn unreadable_bases(head: &Loaded, base: &Loaded) -> Vec<String> {
+/// Messages about base scopes the head has too (`head`: the names of its scopes) but that
+/// could not be read.
+pub fn unreadable_bases(head: &[&str], base: &Loaded) -> Vec<String> {
+    let head: std::collections::HashSet<&str> = head.iter().copied().collect();
     let mut out = Vec::new();
     for b in &base.scopes {
-        if b.problems.iter().any(|p| p.rule == "DDB001")
-            && head.scopes.iter().any(|h| h.name == b.name)
-        {
+        if b.problems.iter().any(|p| p.rule == "DDB001") && head.contains(b.name.as_str()) {
             out.push(format!(
                 "{}: the base version does not parse: its tables cannot be compared (DDB501 and DDB502 see them as new)",
                 b.name

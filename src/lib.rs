@@ -21,17 +21,28 @@ pub mod walk;
 use model::Scope;
 use rayon::prelude::*;
 use report::{Finding, Report, ScopeInfo, Summary};
+use source::{FileId, SourceMap};
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 pub use config::Settings;
-pub use load::{Loaded, load};
+pub use load::{Loaded, Walked, load};
 
 pub use vocab::{Error, MAX_FILE_BYTES};
 
-/// Check `paths`: the whole run.
+/// Check `paths`: the whole run. Scopes are read and checked as a stream: once a scope's
+/// findings are made, its trees are dropped and its files' text released, so memory does
+/// not grow with the tree checked (see [`load::Walked::stream`]).
 pub fn check(paths: &[PathBuf], settings: &Settings) -> Result<Report, Error> {
-    let loaded = load(paths, settings)?;
-    Ok(check_loaded(loaded, settings))
+    let walked = load::walk(paths, settings)?;
+    let policy_files = policy_files(settings, &walked.sources);
+    let streamed = walked.stream(
+        settings,
+        |scope, sources| check_scope(scope, sources, settings, None, &policy_files),
+        Checked::name,
+    );
+    Ok(finish(streamed, settings))
 }
 
 /// Run the rules over loaded scopes.
@@ -42,18 +53,31 @@ pub fn check_loaded(loaded: Loaded, settings: &Settings) -> Report {
 /// Pull-request mode: check `paths` against the base (`--base`). Head findings are marked
 /// new or unchanged, findings the change fixed are listed as absent (and not counted), and
 /// with `only_new` the unchanged ones are left out. Fails (exit status 2) only when the
-/// base cannot be loaded at all.
+/// base cannot be loaded at all. The head is streamed as in [`check`]; the base is held
+/// whole while the head is checked, since each head scope's rules see the base scope of
+/// the same name (`Ctx.base`).
 pub fn check_with_base(
     paths: &[PathBuf],
     settings: &Settings,
     base: &baseline::BaseSpec,
     only_new: bool,
 ) -> Result<Report, Error> {
-    let head = load(paths, settings)?;
+    let head = load::walk(paths, settings)?;
     let base = baseline::load_base(paths, base, settings)?;
+    let base_scopes = scopes_by_name(Some(&base.loaded));
+    let policy_files = policy_files(settings, &head.sources);
+    let streamed = head.stream(
+        settings,
+        |scope, sources| {
+            let base = base_scopes.get(scope.name.as_str()).copied();
+            check_scope(scope, sources, settings, base, &policy_files)
+        },
+        Checked::name,
+    );
+    let mut report = finish(streamed, settings);
     let mut messages = base.messages;
-    messages.extend(baseline::unreadable_bases(&head, &base.loaded));
-    let mut report = check_loaded_with_base(head, settings, Some(&base.loaded));
+    let head_names: Vec<&str> = report.scopes.iter().map(|s| s.name.as_str()).collect();
+    messages.extend(baseline::unreadable_bases(&head_names, &base.loaded));
     let base_report = check_loaded(base.loaded, settings);
     baseline::compare(&mut report, base_report, only_new);
     report.messages.extend(messages);
@@ -67,9 +91,7 @@ pub fn check_loaded_with_base(
     settings: &Settings,
     base: Option<&Loaded>,
 ) -> Report {
-    let base_scopes: std::collections::HashMap<&str, &Scope> = base
-        .map(|b| b.scopes.iter().map(|s| (s.name.as_str(), s)).collect())
-        .unwrap_or_default();
+    let base_scopes = scopes_by_name(base);
     let Loaded {
         scopes,
         sources,
@@ -77,39 +99,147 @@ pub fn check_loaded_with_base(
         messages,
         files,
     } = loaded;
-    let policies = &settings.policies;
-    let policy_files = if policies.is_empty() {
-        Vec::new()
-    } else {
-        policy::run::policy_file_ids(policies, &sources)
-    };
-    let budget = settings
-        .policy_budget
-        .unwrap_or(policy::run::DEFAULT_BUDGET);
-    let mut tagged: Vec<(usize, Finding)> = scopes
+    let policy_files = policy_files(settings, &sources);
+    let checked: Vec<Checked> = scopes
         .par_iter()
-        .enumerate()
-        .flat_map_iter(|(i, scope)| {
+        .map(|scope| {
             let base = base_scopes.get(scope.name.as_str()).copied();
-            let mut raw = rules::run_rules(scope, settings, base);
-            if !policies.is_empty() {
-                let enabled = |id: &str| settings.rule_enabled(id);
-                raw.extend(policy::run::run(
-                    scope,
-                    &sources,
-                    policies,
-                    &policy_files,
-                    &enabled,
-                    budget,
-                ));
-            }
-            raw.into_iter()
-                .map(|f| (i, f.into_finding(scope, &sources, settings)))
-                .collect::<Vec<_>>()
+            check_scope(scope, &sources, settings, base, &policy_files)
         })
         .collect();
-    let problems = suppress::apply(&mut tagged, &scopes, &sources, settings, suppress::today());
-    let mut findings: Vec<Finding> = tagged.into_iter().map(|(_, f)| f).chain(problems).collect();
+    drop(scopes);
+    finish(
+        load::Streamed {
+            checked,
+            sources,
+            skipped,
+            messages,
+            files,
+        },
+        settings,
+    )
+}
+
+fn scopes_by_name(loaded: Option<&Loaded>) -> HashMap<&str, &Scope> {
+    loaded
+        .map(|b| b.scopes.iter().map(|s| (s.name.as_str(), s)).collect())
+        .unwrap_or_default()
+}
+
+/// The policy files, added to the source map (DDB004 findings stand there): none without
+/// policies.
+fn policy_files(settings: &Settings, sources: &SourceMap) -> Vec<FileId> {
+    if settings.policies.is_empty() {
+        Vec::new()
+    } else {
+        policy::run::policy_file_ids(&settings.policies, sources)
+    }
+}
+
+/// What one scope leaves once checked, when its trees are gone: its findings (stamped,
+/// inline suppressions applied), the problems of its inline suppressions, and what the
+/// report says about it.
+struct Checked {
+    findings: Vec<Finding>,
+    problems: suppress::InlineProblems,
+    info: ScopeInfo,
+}
+
+impl Checked {
+    fn name(&self) -> &str {
+        &self.info.name
+    }
+}
+
+/// Run the rules and the policies over one scope (with the base scope of the same name in
+/// pull-request mode), stamp the findings and apply the scope's inline suppressions: all
+/// that needs the scope and its files' text.
+fn check_scope(
+    scope: &Scope,
+    sources: &SourceMap,
+    settings: &Settings,
+    base: Option<&Scope>,
+    policy_files: &[FileId],
+) -> Checked {
+    let policies = &settings.policies;
+    let mut raw = rules::run_rules(scope, settings, base);
+    if !policies.is_empty() {
+        let enabled = |id: &str| settings.rule_enabled(id);
+        let budget = settings
+            .policy_budget
+            .unwrap_or(policy::run::DEFAULT_BUDGET);
+        raw.extend(policy::run::run(
+            scope,
+            sources,
+            policies,
+            policy_files,
+            &enabled,
+            budget,
+        ));
+    }
+    let mut findings: Vec<Finding> = raw
+        .into_iter()
+        .map(|f| f.into_finding(scope, sources, settings))
+        .collect();
+    let problems = suppress::apply_inline(&mut findings, scope, sources, settings);
+    Checked {
+        findings,
+        problems,
+        info: scope_info(scope, sources),
+    }
+}
+
+/// What the report keeps of a scope: its name, format and notes, and each resource's
+/// file, id and class (one path string per file).
+fn scope_info(s: &Scope, sources: &SourceMap) -> ScopeInfo {
+    let mut paths: HashMap<FileId, Arc<str>> = HashMap::new();
+    ScopeInfo {
+        name: s.name.clone(),
+        format: s.format,
+        resources: s
+            .resources
+            .iter()
+            .map(|r| {
+                let path = paths
+                    .entry(r.file)
+                    .or_insert_with(|| sources.get(r.file).display_path().into());
+                (
+                    path.clone(),
+                    r.id.clone(),
+                    report::junit::resource_class(&r.kind),
+                )
+            })
+            .collect(),
+        notes: s.notes.clone(),
+    }
+}
+
+/// The report from every scope's results (in scope order): the config's suppressions, the
+/// suppression problems, then the findings sorted and counted.
+fn finish(streamed: load::Streamed<Checked>, settings: &Settings) -> Report {
+    let load::Streamed {
+        checked,
+        sources,
+        skipped,
+        messages,
+        files,
+    } = streamed;
+    let mut findings = Vec::new();
+    let mut inline = Vec::new();
+    let mut module = Vec::new();
+    let mut scopes = Vec::with_capacity(checked.len());
+    for c in checked {
+        findings.extend(c.findings);
+        inline.extend(c.problems.inline);
+        module.extend(c.problems.module);
+        scopes.push(c.info);
+    }
+    let format = scopes
+        .first()
+        .map_or(model::Format::Cloudformation, |s| s.format);
+    let config =
+        suppress::apply_config(&mut findings, format, &sources, settings, suppress::today());
+    findings.extend(inline.into_iter().chain(module).chain(config));
     // Two scopes never merge their findings, even on a line they share (a module two
     // root modules call): each scope's findings are its own. Nor do two resources: one
     // policy message on two `for_each` instances of a block is two findings.
@@ -147,29 +277,10 @@ pub fn check_loaded_with_base(
         ..Summary::default()
     };
     summary.count(&findings);
-    let scope_infos = scopes
-        .iter()
-        .map(|s| ScopeInfo {
-            name: s.name.clone(),
-            format: s.format,
-            resources: s
-                .resources
-                .iter()
-                .map(|r| {
-                    (
-                        sources.get(r.file).display_path(),
-                        r.reference(),
-                        report::junit::resource_class(&r.kind),
-                    )
-                })
-                .collect(),
-            notes: s.notes.clone(),
-        })
-        .collect();
     Report {
         findings,
         summary,
-        scopes: scope_infos,
+        scopes,
         skipped,
         messages,
         sources,

@@ -23,6 +23,22 @@ pub struct Loaded {
 
 /// Walk `paths` and read everything through the frontends.
 pub fn load(paths: &[PathBuf], settings: &Settings) -> Result<Loaded, Error> {
+    Ok(walk(paths, settings)?.load(settings))
+}
+
+/// What the walk found, before any file is read: read it all at once ([`Walked::load`]),
+/// or scope by scope ([`Walked::stream`]).
+pub struct Walked {
+    found: walk::Found,
+    /// The files of the run: empty until they are read (a caller may add its own first,
+    /// such as policy files).
+    pub sources: Arc<SourceMap>,
+    messages: Vec<String>,
+}
+
+/// Walk `paths`: the files and directories to read, and the source map they will be read
+/// into (only inside the checked tree).
+pub fn walk(paths: &[PathBuf], settings: &Settings) -> Result<Walked, Error> {
     let exclude = build_globset(&settings.config.exclude)?;
     let found = walk::walk(paths, &exclude).map_err(Error)?;
     // Only the checked tree is read: the paths given, the config file and `--var-file`s.
@@ -40,43 +56,201 @@ pub fn load(paths: &[PathBuf], settings: &Settings) -> Result<Loaded, Error> {
             ));
         }
     }
-
-    let documents: Vec<model::cfn::Document> = found
-        .documents
-        .par_iter()
-        .map(|path| model::cfn::load_document(path, &sources, found.named.contains(path)))
-        .collect();
-    let mut scopes: Vec<Scope> = found
-        .unreadable
-        .iter()
-        .map(|(path, why)| model::cfn::unreadable(path, why.clone(), &sources))
-        .collect();
-    let mut skipped = Vec::new();
-    for doc in documents {
-        scopes.extend(doc.scopes);
-        skipped.extend(doc.skipped);
-        messages.extend(doc.message);
-    }
-    let assemblies: Vec<Scope> = found
-        .assemblies
-        .par_iter()
-        .flat_map_iter(|dir| model::cdk::load_assembly(dir, &sources))
-        .collect();
-    scopes.extend(assemblies);
-    let (terraform, declared) =
-        model::terraform::load_with_variables(&found.terraform_dirs, &sources, settings);
-    scopes.extend(terraform);
-    messages.extend(unknown_variables(&settings.tf_vars, &declared));
-    model::tfplan::link_plans(&mut scopes, &sources);
-    let files = sources.len();
-    scopes.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(Loaded {
-        scopes,
+    Ok(Walked {
+        found,
         sources,
-        skipped,
         messages,
-        files,
     })
+}
+
+/// What [`Walked::stream`] leaves: what `check` made of each scope, in the order
+/// [`Walked::load`] gives the scopes (by name, which `name` tells from a result), and the
+/// rest of what [`Loaded`] holds.
+/// The files keep their paths; their text was released as their scopes were checked.
+pub struct Streamed<T> {
+    pub checked: Vec<T>,
+    pub sources: Arc<SourceMap>,
+    pub skipped: Vec<(String, String)>,
+    pub messages: Vec<String>,
+    pub files: usize,
+}
+
+impl Walked {
+    /// Read everything through the frontends: every scope held at once (`ddbguard model`,
+    /// pull-request mode's base).
+    pub fn load(self, settings: &Settings) -> Loaded {
+        let Walked {
+            found,
+            sources,
+            mut messages,
+        } = self;
+        let start = sources.len();
+        let documents: Vec<model::cfn::Document> = found
+            .documents
+            .par_iter()
+            .map(|path| model::cfn::load_document(path, &sources, found.named.contains(path)))
+            .collect();
+        let mut scopes: Vec<Scope> = found
+            .unreadable
+            .iter()
+            .map(|(path, why)| model::cfn::unreadable(path, why.clone(), &sources))
+            .collect();
+        let mut skipped = Vec::new();
+        for doc in documents {
+            scopes.extend(doc.scopes);
+            skipped.extend(doc.skipped);
+            messages.extend(doc.message);
+        }
+        let assemblies: Vec<Scope> = found
+            .assemblies
+            .par_iter()
+            .flat_map_iter(|dir| model::cdk::load_assembly(dir, &sources))
+            .collect();
+        scopes.extend(assemblies);
+        let (terraform, declared) =
+            model::terraform::load_with_variables(&found.terraform_dirs, &sources, settings);
+        scopes.extend(terraform);
+        messages.extend(unknown_variables(&settings.tf_vars, &declared));
+        model::tfplan::link_plans(&mut scopes, &sources);
+        let files = sources.len() - start;
+        scopes.sort_by(|a, b| a.name.cmp(&b.name));
+        Loaded {
+            scopes,
+            sources,
+            skipped,
+            messages,
+            files,
+        }
+    }
+
+    /// Read and check scope by scope: `check` runs on each scope as soon as its frontend has
+    /// made it (in parallel), then the scope is dropped and the text of its files released
+    /// ([`SourceMap::release`]), so that memory holds the scopes being checked, not the
+    /// whole tree. Documents and CDK assemblies are read, checked and released one by one;
+    /// Terraform root modules, which share modules, and the plans linked to them
+    /// ([`model::tfplan::link_plans`]) are read together, then checked.
+    pub fn stream<T, F>(self, settings: &Settings, check: F, name: fn(&T) -> &str) -> Streamed<T>
+    where
+        T: Send,
+        F: Fn(&Scope, &SourceMap) -> T + Sync,
+    {
+        let (found, sources, mut messages) = (self.found, self.sources, self.messages);
+        let start = sources.len();
+        let sources_ref: &SourceMap = &sources;
+        let one = |scope: &Scope| Some(check(scope, sources_ref));
+        // Each scope's result in the order `load` has the scopes before it sorts them;
+        // `None` stands for a plan, checked with Terraform.
+        let mut order: Vec<Option<T>> = Vec::new();
+        for (path, why) in &found.unreadable {
+            let scope = model::cfn::unreadable(path, why.clone(), sources_ref);
+            order.push(one(&scope));
+            sources.release(scope.files);
+        }
+        let documents: Vec<Document<T>> = found
+            .documents
+            .par_iter()
+            .map(|path| {
+                let doc = model::cfn::load_document(path, sources_ref, found.named.contains(path));
+                let mut out = Document {
+                    checked: Vec::with_capacity(doc.scopes.len()),
+                    plans: Vec::new(),
+                    skipped: doc.skipped,
+                    message: doc.message,
+                };
+                for scope in doc.scopes {
+                    if links_to_terraform(&scope) {
+                        out.checked.push(None);
+                        out.plans.push(scope);
+                    } else {
+                        out.checked.push(one(&scope));
+                        sources.release(scope.files);
+                    }
+                }
+                // A plan's file waits with it.
+                if out.plans.is_empty() {
+                    sources.release(doc.file);
+                }
+                out
+            })
+            .collect();
+        let mut skipped = Vec::new();
+        // Plans with where their result goes in `order`.
+        let mut plans: Vec<(usize, Scope)> = Vec::new();
+        for doc in documents {
+            let mut held = doc.plans.into_iter();
+            for checked in doc.checked {
+                if checked.is_none()
+                    && let Some(plan) = held.next()
+                {
+                    plans.push((order.len(), plan));
+                }
+                order.push(checked);
+            }
+            skipped.extend(doc.skipped);
+            messages.extend(doc.message);
+        }
+        let assemblies: Vec<Vec<Option<T>>> = found
+            .assemblies
+            .par_iter()
+            .map(|dir| {
+                let scopes = model::cdk::load_assembly(dir, sources_ref);
+                let checked = scopes.iter().map(&one).collect();
+                sources.release(scopes.into_iter().flat_map(|s| s.files));
+                checked
+            })
+            .collect();
+        order.extend(assemblies.into_iter().flatten());
+        // Terraform: the root modules and the plans that may point into them.
+        let terraform_start = sources.len();
+        let (terraform, declared) =
+            model::terraform::load_with_variables(&found.terraform_dirs, sources_ref, settings);
+        messages.extend(unknown_variables(&settings.tf_vars, &declared));
+        let slots: Vec<usize> = plans.iter().map(|(slot, _)| *slot).collect();
+        let mut linked: Vec<Scope> = plans.into_iter().map(|(_, scope)| scope).collect();
+        let plan_count = linked.len();
+        linked.extend(terraform);
+        model::tfplan::link_plans(&mut linked, sources_ref);
+        let mut checked: Vec<Option<T>> = linked.par_iter().map(&one).collect();
+        let plan_files: Vec<_> = linked[..plan_count]
+            .iter()
+            .flat_map(|s| s.files.iter().copied())
+            .collect();
+        drop(linked);
+        sources.release(plan_files);
+        sources.release(sources.ids_from(terraform_start));
+        let rest = checked.split_off(plan_count);
+        for (slot, result) in slots.into_iter().zip(checked) {
+            order[slot] = result;
+        }
+        order.extend(rest);
+        let files = sources.len() - start;
+        let mut checked: Vec<T> = order.into_iter().flatten().collect();
+        checked.sort_by(|a, b| name(a).cmp(name(b)));
+        Streamed {
+            checked,
+            sources,
+            skipped,
+            messages,
+            files,
+        }
+    }
+}
+
+/// One document streamed: its scopes' results (`None` for a plan, held back).
+struct Document<T> {
+    checked: Vec<Option<T>>,
+    plans: Vec<Scope>,
+    skipped: model::cfn::Skipped,
+    message: Option<String>,
+}
+
+/// Whether a document's scope waits for the Terraform root modules: a plan is linked to the
+/// root module of its directory.
+fn links_to_terraform(scope: &Scope) -> bool {
+    matches!(
+        scope.format,
+        model::Format::TerraformPlan | model::Format::Terraform
+    )
 }
 
 fn build_globset(patterns: &[String]) -> Result<globset::GlobSet, Error> {

@@ -222,9 +222,10 @@ impl Related {
 pub struct ScopeInfo {
     pub name: String,
     pub format: Format,
-    /// Each resource with the path of the file it is in and its class
-    /// (`report::junit::resource_class`: `table`, `dax`, `vpc`, `policy`, …).
-    pub resources: Vec<(String, ResourceRef, &'static str)>,
+    /// Each resource: the path of the file it is in (one string for all the resources of
+    /// a file), its id and its class (`report::junit::resource_class`: `table`, `dax`,
+    /// `vpc`, `policy`, …). Kept for every scope of a run: only what reports use.
+    pub resources: Vec<(Arc<str>, String, &'static str)>,
     pub notes: Vec<String>,
 }
 

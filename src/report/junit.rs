@@ -73,10 +73,10 @@ type Cases<'a> = BTreeMap<(String, &'static str), Vec<&'a Finding>>;
 pub fn render(report: &Report, enabled: &[&'static str]) -> String {
     let mut files: BTreeMap<String, Cases> = BTreeMap::new();
     for scope in &report.scopes {
-        for (path, res, class) in &scope.resources {
-            let cases = files.entry(path.clone()).or_default();
+        for (path, id, class) in &scope.resources {
+            let cases = files.entry(path.to_string()).or_default();
             for rule in enabled.iter().filter(|r| applies(r, class)) {
-                cases.entry((res.id.clone(), rule)).or_default();
+                cases.entry((id.clone(), rule)).or_default();
             }
         }
     }

@@ -126,6 +126,8 @@ pub struct Document {
     pub skipped: Skipped,
     /// What the user must be told: a file named on the command line that is not checked.
     pub message: Option<String>,
+    /// The file read, when one was added to the source map (to release once checked).
+    pub file: Option<FileId>,
 }
 
 /// Read one YAML/JSON document. A document the walk found is skipped (with the reason for
@@ -133,7 +135,15 @@ pub struct Document {
 /// always checked: when it does not parse it is a DDB001 at its error, and when it parses
 /// but is no template, plan or change set the user is told so.
 pub fn load_document(path: &Path, sources: &SourceMap, named: bool) -> Document {
-    read_document(path, read_file(path, sources), sources, named)
+    let read = read_file(path, sources);
+    let file = match &read {
+        Ok(file) | Err(Unread::Problem { file, .. }) => Some(*file),
+        Err(Unread::Outside) => None,
+    };
+    Document {
+        file,
+        ..read_document(path, read, sources, named)
+    }
 }
 
 /// [`load_document`] on bytes already in memory, as if read from `path` (whose name

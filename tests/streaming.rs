@@ -1,0 +1,159 @@
+//! Streaming: `check` reads and checks scope by scope and releases each file's text once
+//! its scopes are checked; the report must be the one a run holding every scope at once
+//! (`load` then `check_loaded`) gives, in every format.
+
+use ddbguard::report::{Report, concise, github, human, json, junit, sarif};
+use ddbguard::{Settings, check, check_loaded, load};
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every format a report renders to, human without and with colour.
+fn rendered(report: &Report) -> Vec<(&'static str, String)> {
+    vec![
+        ("json", json::render(report)),
+        ("sarif", sarif::render(report, None)),
+        ("github", github::render(report)),
+        ("concise", concise::render(report)),
+        (
+            "junit",
+            junit::render(report, &["DDB001", "DDB101", "DDB401"]),
+        ),
+        ("human", human::render(report, false)),
+        ("human colour", human::render(report, true)),
+    ]
+}
+
+fn same_reports(paths: &[PathBuf], settings: &Settings) {
+    let streamed = check(paths, settings).expect("check runs");
+    let loaded = check_loaded(load(paths, settings).expect("loads"), settings);
+    assert!(streamed.summary.scopes > 0, "{paths:?}: nothing checked");
+    assert_eq!(streamed.summary, loaded.summary, "{paths:?}");
+    assert_eq!(streamed.messages, loaded.messages, "{paths:?}");
+    assert_eq!(streamed.skipped, loaded.skipped, "{paths:?}");
+    for ((format, a), (_, b)) in rendered(&streamed).into_iter().zip(rendered(&loaded)) {
+        assert!(a == b, "{paths:?}: {format} differs:\n{a}\n---\n{b}");
+    }
+}
+
+#[test]
+fn the_streamed_report_is_the_loaded_one_over_all_of_testdata() {
+    same_reports(&[root().join("testdata")], &Settings::default());
+}
+
+#[test]
+fn the_streamed_report_is_the_loaded_one_per_format_and_with_several_paths() {
+    let t = root().join("testdata");
+    for dir in ["examples", "terraform", "cdk", "rules", "encodings"] {
+        same_reports(&[t.join(dir)], &Settings::default());
+    }
+    same_reports(
+        &[
+            t.join("examples/terraform"),
+            t.join("examples/cloudformation"),
+        ],
+        &Settings::default(),
+    );
+}
+
+#[test]
+fn the_streamed_report_is_the_loaded_one_with_policies() {
+    let policies = ddbguard::policy::load::load(&[root().join("examples/policies")])
+        .expect("the example policies load");
+    let settings = Settings {
+        policies: policies.into(),
+        ..Settings::default()
+    };
+    same_reports(&[root().join("testdata/policy")], &settings);
+}
+
+/// A tree with a template, a plan beside the Terraform it was made from, and a CDK
+/// assembly: plans wait for the root module they point into.
+#[test]
+fn plans_are_linked_to_their_root_module_when_streamed() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = root().join("testdata");
+    let tf = t.join("terraform");
+    let plans: Vec<PathBuf> = walk_files(&tf)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .filter(|p| std::fs::read_to_string(p).is_ok_and(|s| s.contains("\"resource_changes\"")))
+        .collect();
+    assert!(!plans.is_empty(), "testdata/terraform holds plans");
+    // The whole Terraform testdata (plans beside their configurations) and a copy of one
+    // plan's directory.
+    let plan_dir = plans[0].parent().unwrap();
+    common_copy(plan_dir, &dir.path().join("copy"));
+    same_reports(&[tf, dir.path().to_path_buf()], &Settings::default());
+}
+
+fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk_files(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
+fn common_copy(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        if p.is_file() {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+const TABLE: &str = "AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  Orders:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+";
+
+/// The text of a checked file is released; the human report reads the lines it shows
+/// again, and shows none (one plain line a finding) when the file changed since.
+#[test]
+fn checked_files_keep_no_text_and_the_human_report_reads_its_lines_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.yaml");
+    std::fs::write(&path, TABLE).unwrap();
+    let report = check(std::slice::from_ref(&path), &Settings::default()).unwrap();
+    let files = report.sources.all();
+    assert!(!files.is_empty());
+    assert!(
+        files.iter().all(|f| f.is_released() && f.text.is_empty()),
+        "every file read from disk is released once checked"
+    );
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "DDB101")
+        .expect("PITR is off");
+    let shown = human::render(&report, false);
+    assert!(shown.contains("Orders:"), "{shown}");
+    assert!(
+        shown.contains(&format!(":{}:", f.location.start_line)),
+        "{shown}"
+    );
+
+    // Edited after the check: no snippet of lines that are not the ones checked.
+    std::fs::write(&path, format!("# a comment\n{TABLE}")).unwrap();
+    let shown = human::render(&report, false);
+    assert!(!shown.contains("Orders:"), "{shown}");
+    assert!(shown.contains("DDB101"), "{shown}");
+    // Gone: the same.
+    std::fs::remove_file(&path).unwrap();
+    let shown = human::render(&report, false);
+    assert!(shown.contains("DDB101"), "{shown}");
+}
