@@ -21,6 +21,11 @@
 
 use super::{Finding, Report};
 use crate::model::Kind;
+use quick_xml::Writer;
+use quick_xml::escape::{escape, partial_escape};
+use quick_xml::events::attributes::Attribute;
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::name::QName;
 use std::collections::BTreeMap;
 
 /// The class of a resource, as `ScopeInfo::resources` records it.
@@ -105,26 +110,48 @@ pub fn render(report: &Report, enabled: &[&'static str]) -> String {
     }
 
     let (mut tests, mut failures, mut skipped) = (0, 0, 0);
-    let mut body = String::new();
-    for (path, cases) in &files {
+    for cases in files.values() {
         let (t, fl, sk) = counts(cases);
         tests += t;
         failures += fl;
         skipped += sk;
-        body.push_str(&format!(
-            "  <testsuite name=\"{}\" tests=\"{t}\" failures=\"{fl}\" errors=\"0\" skipped=\"{sk}\" time=\"0\">\n",
-            attr(path)
-        ));
-        for ((resource, rule), findings) in cases {
-            testcase(&mut body, path, resource, rule, findings);
-        }
-        body.push_str("  </testsuite>\n");
     }
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-         <testsuites name=\"ddbguard\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"0\">\n\
-         {body}</testsuites>\n"
-    )
+    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
+    let written = (|| -> std::io::Result<()> {
+        w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+        let totals = [
+            ("tests", tests.to_string()),
+            ("failures", failures.to_string()),
+            ("errors", "0".into()),
+            ("skipped", skipped.to_string()),
+            ("time", "0".into()),
+        ];
+        let root = start("testsuites", &[("name", "ddbguard")], &totals);
+        w.write_event(Event::Start(root))?;
+        for (path, cases) in &files {
+            let (t, fl, sk) = counts(cases);
+            let counts = [
+                ("tests", t.to_string()),
+                ("failures", fl.to_string()),
+                ("errors", "0".into()),
+                ("skipped", sk.to_string()),
+                ("time", "0".into()),
+            ];
+            w.write_event(Event::Start(start("testsuite", &[("name", path)], &counts)))?;
+            for ((resource, rule), findings) in cases {
+                testcase(&mut w, path, resource, rule, findings)?;
+            }
+            w.write_event(Event::End(BytesEnd::new("testsuite")))?;
+        }
+        w.write_event(Event::End(BytesEnd::new("testsuites")))
+    })();
+    let mut out = String::from_utf8(w.into_inner()).unwrap_or_default();
+    if written.is_err() {
+        // Writing to memory does not fail; were it to, no half document.
+        out.clear();
+    }
+    out.push('\n');
+    out
 }
 
 /// (tests, failures, skipped) of a file's cases.
@@ -140,7 +167,13 @@ fn counts(cases: &Cases) -> (usize, usize, usize) {
     c
 }
 
-fn testcase(out: &mut String, path: &str, resource: &str, rule: &str, findings: &[&Finding]) {
+fn testcase(
+    w: &mut Writer<Vec<u8>>,
+    path: &str,
+    resource: &str,
+    rule: &str,
+    findings: &[&Finding],
+) -> std::io::Result<()> {
     let name = match crate::rules::meta_by_id(rule) {
         Some(m) => format!("{} {}", m.id, m.name),
         None => rule.to_string(),
@@ -154,22 +187,26 @@ fn testcase(out: &mut String, path: &str, resource: &str, rule: &str, findings: 
         .iter()
         .find(|f| f.suppression.is_none())
         .or(findings.first())
-        .map(|f| format!(" line=\"{}\"", f.location.start_line.max(1)))
-        .unwrap_or_default();
-    let open = format!(
-        "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\"{line} time=\"0\"",
-        attr(&name),
-        attr(&classname),
-        attr(path)
+        .map(|f| f.location.start_line.max(1).to_string());
+    let mut more = Vec::new();
+    if let Some(line) = line {
+        more.push(("line", line));
+    }
+    more.push(("time", "0".to_string()));
+    let case = start(
+        "testcase",
+        &[("name", &name), ("classname", &classname), ("file", path)],
+        &more,
     );
     let active: Vec<&&Finding> = findings
         .iter()
         .filter(|f| f.suppression.is_none())
         .collect();
     if findings.is_empty() {
-        out.push_str(&open);
-        out.push_str("/>\n");
-    } else if let Some(first) = active.first() {
+        return w.write_event(Event::Empty(case));
+    }
+    w.write_event(Event::Start(case))?;
+    if let Some(first) = active.first() {
         let message = if active.len() == 1 {
             first.message.clone()
         } else {
@@ -189,64 +226,63 @@ fn testcase(out: &mut String, path: &str, resource: &str, rule: &str, findings: 
                 text.push_str(&format!("  help: {}\n", f.help));
             }
         }
-        out.push_str(&open);
-        out.push_str(">\n");
-        out.push_str(&format!(
-            "      <failure message=\"{}\" type=\"{}\">{}</failure>\n",
-            attr(&message),
-            attr(first.severity.as_str()),
-            text_node(&text)
-        ));
-        out.push_str("    </testcase>\n");
+        let failure = start(
+            "failure",
+            &[("message", &message), ("type", first.severity.as_str())],
+            &[],
+        );
+        w.write_event(Event::Start(failure))?;
+        let text: String = text.chars().filter(|c| xml_char(*c)).collect();
+        w.write_event(Event::Text(BytesText::from_escaped(partial_escape(&text))))?;
+        w.write_event(Event::End(BytesEnd::new("failure")))?;
     } else {
         let reasons: Vec<&str> = findings
             .iter()
             .filter_map(|f| f.suppression.as_ref().map(|s| s.justification.as_str()))
             .collect();
-        out.push_str(&open);
-        out.push_str(">\n");
-        out.push_str(&format!(
-            "      <skipped message=\"{}\"/>\n",
-            attr(&format!("suppressed: {}", reasons.join("; ")))
-        ));
-        out.push_str("    </testcase>\n");
+        let message = format!("suppressed: {}", reasons.join("; "));
+        w.write_event(Event::Empty(start(
+            "skipped",
+            &[("message", &message)],
+            &[],
+        )))?;
     }
+    w.write_event(Event::End(BytesEnd::new("testcase")))
 }
 
-/// Characters XML 1.0 allows.
+/// An element's start tag with its attributes, in order.
+fn start<'a>(
+    name: &'a str,
+    text: &[(&'a str, &str)],
+    numbers: &[(&'a str, String)],
+) -> BytesStart<'a> {
+    let mut e = BytesStart::new(name);
+    for (key, value) in text {
+        e.push_attribute(attribute(key, value));
+    }
+    for (key, value) in numbers {
+        e.push_attribute(attribute(key, value));
+    }
+    e
+}
+
+/// Characters XML 1.0 allows (others cannot be written, not even escaped).
 fn xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
-/// An attribute value: escaped, with line breaks kept as character references.
-fn attr(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars().filter(|c| xml_char(*c)) {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' => out.push_str("&#9;"),
-            c => out.push(c),
-        }
+/// An attribute, escaped by quick-xml, with line breaks and tabs kept as character
+/// references (a parser turns literal ones into spaces).
+fn attribute<'a>(key: &'a str, value: &str) -> Attribute<'a> {
+    let value: String = value.chars().filter(|c| xml_char(*c)).collect();
+    let escaped = escape(value.as_str())
+        .replace('\n', "&#10;")
+        .replace('\r', "&#13;")
+        .replace('\t', "&#9;");
+    Attribute {
+        key: QName(key),
+        value: escaped.into(),
     }
-    out
-}
-
-fn text_node(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars().filter(|c| xml_char(*c)) {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -273,7 +309,7 @@ mod tests {
 
     #[test]
     fn escaping_drops_what_xml_cannot_hold() {
-        assert_eq!(attr("a<b>&\"'\n\u{1}"), "a&lt;b&gt;&amp;&quot;'&#10;");
-        assert_eq!(text_node("x < y & \u{0}z"), "x &lt; y &amp; z");
+        let a = attribute("m", "a<b>&\"'\n\u{1}");
+        assert_eq!(a.value, "a&lt;b&gt;&amp;&quot;&apos;&#10;");
     }
 }
