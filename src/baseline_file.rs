@@ -10,11 +10,9 @@
 //! unchanged and left out, the others are new, and the file's findings the run no longer
 //! has are listed as absent (SARIF `baselineState`).
 
-use crate::Error;
 use crate::model::{Format, ResourceRef};
-use crate::report::{BaselineState, Finding, Location, Report, Summary};
-use crate::rules::Severity;
 use crate::source::{SourceFile, SourceMap, Span};
+use crate::vocab::{BaselineState, Error, Finding, Location, Report, Severity, Summary};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
