@@ -410,3 +410,30 @@ fn an_opt_in_rule_runs_when_the_config_gives_it_a_severity() {
     std::fs::write(dir.path().join(".ddbguard.yaml"), "rules:\n  DDB404: off\n").unwrap();
     assert!(!rules_of(&args).contains(&"DDB404".to_string()));
 }
+
+/// The README's config examples (YAML blocks that start with a config key) validate against
+/// the schema, as the example `ddbguard init` writes does.
+#[test]
+fn readme_config_examples_validate_against_the_schema() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let keys = [
+        "default_tier:",
+        "tier_tag:",
+        "tiers:",
+        "tables:",
+        "rules:",
+        "exclude:",
+        "suppressions:",
+        "policies:",
+    ];
+    let mut checked = 0;
+    for block in readme.split("```yaml\n").skip(1) {
+        let text = block.split("```").next().unwrap_or_default();
+        if !keys.iter().any(|k| text.starts_with(k)) {
+            continue;
+        }
+        assert_eq!(schema_errors(text), Vec::<String>::new(), "{text}");
+        checked += 1;
+    }
+    assert!(checked > 0, "no config example found in the README");
+}
