@@ -93,6 +93,7 @@ fn run(cli: Cli) -> Result<u8, Stop> {
                     .map(|v| cli::parse_var(v))
                     .collect::<Result<_, String>>()?,
                 tf_var_files: args.var_files,
+                policy_documents: args.documents,
                 ..Default::default()
             };
             let loaded = ddbguard::load(&args.paths, &settings).map_err(|e| e.0)?;

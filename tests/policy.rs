@@ -681,7 +681,12 @@ fn config_policies_are_relative_to_the_config_and_rules_set_their_severity() {
 /// The example policies come with cfn-guard test specs; they hold.
 #[test]
 fn example_policy_specs_hold() {
-    for name in ["pitr_every_table", "owner_tag", "billing_by_environment"] {
+    for name in [
+        "pitr_every_table",
+        "owner_tag",
+        "billing_by_environment",
+        "terraform_plan",
+    ] {
         let out = run(&[
             "policy",
             "test",
@@ -765,5 +770,124 @@ fn a_policy_past_its_time_budget_is_ddb004() {
             .unwrap()
             .iter()
             .any(|f| f["rule_id"] == "DDB101")
+    );
+}
+
+/// Rules written for plan files give the same verdicts on a plan JSON and on the HCL it
+/// was planned from; on HCL, findings stand at the value in the `.tf` file (the block
+/// header when it is missing) and name the Terraform address, `for_each` instances of a
+/// module included.
+#[test]
+fn plan_rules_run_on_hcl_as_on_the_plan() {
+    let check = |dir: &str| {
+        let out = run(&[
+            "check",
+            dir,
+            "--policy",
+            "examples/policies/terraform_plan.guard",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        findings(
+            &json(&out),
+            &[
+                "TF_TABLE_PITR",
+                "TF_TABLE_DELETION_PROTECTION",
+                "TF_TABLE_OWNER_TAG",
+                "TF_TOPIC_ENCRYPTED",
+            ],
+        )
+    };
+    let hcl = check("testdata/policy/terraform-plan/hcl");
+    let plan = check("testdata/policy/terraform-plan/plan");
+    let verdicts = |f: &[(String, String, u64, String, Option<String>, bool)]| {
+        let mut v: Vec<(String, String)> = f.iter().map(|f| (f.0.clone(), f.3.clone())).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    assert_eq!(verdicts(&hcl), verdicts(&plan));
+    assert_eq!(verdicts(&hcl).len(), 8, "{hcl:?}");
+    let at = |rule: &str, resource: &str| {
+        hcl.iter()
+            .filter(|f| f.0 == rule && f.3 == resource)
+            .map(|f| (f.1.rsplit_once("hcl/").unwrap().1.to_string(), f.2))
+            .collect::<Vec<_>>()
+    };
+    let main = |line| vec![("main.tf".to_string(), line)];
+    // A value that fails: at the value; a value not set: at the block header.
+    assert_eq!(at("TF_TABLE_PITR", "aws_dynamodb_table.events"), main(41));
+    assert_eq!(
+        at("TF_TABLE_DELETION_PROTECTION", "aws_dynamodb_table.events"),
+        main(35)
+    );
+    assert_eq!(
+        at("TF_TABLE_OWNER_TAG", "aws_dynamodb_table.events"),
+        main(31)
+    );
+    assert_eq!(at("TF_TOPIC_ENCRYPTED", "aws_sns_topic.alerts"), main(52));
+    // Suppressed by its comment, as any finding on HCL.
+    assert!(
+        hcl.iter().all(|f| f.5 == (f.0 == "TF_TOPIC_ENCRYPTED")),
+        "{hcl:?}"
+    );
+    assert_eq!(
+        at(
+            "TF_TABLE_PITR",
+            "module.stores[\"wishlists\"].aws_dynamodb_table.this"
+        ),
+        vec![("modules/store/main.tf".to_string(), 5)]
+    );
+}
+
+#[test]
+fn model_documents_show_hcl_as_a_plan() {
+    let out = run(&["model", "--documents", "testdata/policy/terraform-plan/hcl"]);
+    let docs = json(&out);
+    let plan = docs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["kind"] == "terraform-plan")
+        .expect("a plan-shaped document");
+    let changes = plan["value"]["resource_changes"].as_array().unwrap();
+    let by = |address: &str| {
+        changes
+            .iter()
+            .find(|c| c["address"] == address)
+            .unwrap_or_else(|| panic!("{address} in {changes:?}"))
+    };
+    let orders = by("aws_dynamodb_table.orders");
+    assert_eq!(orders["type"], "aws_dynamodb_table");
+    assert_eq!(orders["name"], "orders");
+    assert_eq!(orders["change"]["actions"], serde_json::json!(["create"]));
+    let after = &orders["change"]["after"];
+    assert_eq!(after["name"], "orders-prod");
+    assert_eq!(
+        after["point_in_time_recovery"],
+        serde_json::json!([{"enabled": true}])
+    );
+    // The key's ARN is known only after apply: left out of `after`, true in `after_unknown`.
+    assert_eq!(
+        after["server_side_encryption"],
+        serde_json::json!([{"enabled": true}])
+    );
+    assert_eq!(
+        orders["change"]["after_unknown"]["server_side_encryption"],
+        serde_json::json!([{"kms_key_arn": true}])
+    );
+    let cart = by("module.stores[\"carts\"].aws_dynamodb_table.this");
+    assert_eq!(cart["module_address"], "module.stores[\"carts\"]");
+    assert_eq!(cart["change"]["after"]["tags"]["owner"], "carts-team");
+    // Types ddbguard does not model are evaluated too.
+    assert_eq!(
+        by("aws_sns_topic.audit")["change"]["after"]["kms_master_key_id"],
+        "alias/aws/sns"
+    );
+    assert!(
+        by("aws_dynamodb_table.orders")
+            .get("module_address")
+            .is_none()
     );
 }

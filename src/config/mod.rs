@@ -633,12 +633,20 @@ pub struct Settings {
     pub policies: std::sync::Arc<crate::vocab::Policies>,
     /// Time budget of one policy file on one document (default 30 s).
     pub policy_budget: Option<std::time::Duration>,
+    /// Keep what the documents policies see need while loading (Terraform resource bodies)
+    /// without policies loaded: `ddbguard model --documents`.
+    pub policy_documents: bool,
 }
 
 impl Settings {
     /// `--select`/`--ignore` hold rule ids (the command line turns names into ids).
     fn matches(list: &[String], id: &str) -> bool {
         list.iter().any(|s| s.eq_ignore_ascii_case(id))
+    }
+
+    /// Whether loading keeps what the documents policies see need.
+    pub fn keeps_policy_documents(&self) -> bool {
+        self.policy_documents || !self.policies.is_empty()
     }
 
     /// Whether a rule runs: selected, not ignored, not `off` in the config.

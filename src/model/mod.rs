@@ -43,6 +43,10 @@ pub struct Scope {
     /// Where values came from, to put findings where the user sets them.
     #[serde(skip)]
     pub provenance: provenance::Provenance,
+    /// Terraform: every managed resource instance as evaluated, for the plan-shaped document
+    /// policies see; kept only when policies are loaded or their documents printed.
+    #[serde(skip)]
+    pub terraform_evaluated: Vec<terraform::Evaluated>,
     /// Built at first use (when the rules run), once the frontend has finished the scope.
     #[serde(skip)]
     index: std::sync::OnceLock<index::ScopeIndex>,
@@ -91,6 +95,7 @@ impl Scope {
             notes: Vec::new(),
             replacements: Vec::new(),
             provenance: provenance::Provenance::default(),
+            terraform_evaluated: Vec::new(),
             index: std::sync::OnceLock::new(),
         }
     }

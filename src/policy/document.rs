@@ -18,6 +18,22 @@ pub enum Locator {
     Tree { root: Node, kind: TreeKind },
     /// The model document: spans recorded while it was built, by path.
     Model(super::model::Spans),
+    /// A Terraform root module as a plan-shaped document: spans of the evaluated values.
+    Hcl(super::terraform::PlanSpans),
+}
+
+impl Locator {
+    /// Whether the document is plan-shaped (a plan JSON, or HCL in its shape).
+    pub fn is_plan(&self) -> bool {
+        matches!(
+            self,
+            Locator::Hcl(_)
+                | Locator::Tree {
+                    kind: TreeKind::Plan,
+                    ..
+                }
+        )
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -65,6 +81,10 @@ impl Document {
     pub fn place(&self, scope: &Scope, path: &str, missing: bool) -> Place {
         match &self.locator {
             Locator::Model(spans) => spans.place(scope, path, missing),
+            Locator::Hcl(spans) => spans.place(scope, path, missing).unwrap_or_else(|| Place {
+                span: Span::new(self.file, 0, 0),
+                resource: None,
+            }),
             Locator::Tree { root, kind } => {
                 let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
                 let (resource_id, header) = match (kind, segments.as_slice()) {

@@ -14,6 +14,7 @@ pub mod load;
 pub mod model;
 pub mod run;
 pub mod spec;
+pub mod terraform;
 
 pub use load::{Policies, PolicyFile, PolicyRule, load};
 
@@ -29,8 +30,8 @@ pub fn documents_json(loaded: &crate::Loaded) -> String {
                     "document": d.name,
                     "kind": match d.locator {
                         document::Locator::Model(_) => "model",
-                        document::Locator::Tree { kind: document::TreeKind::Plan, .. } => "terraform-plan",
-                        document::Locator::Tree { .. } => "template",
+                        l if l.is_plan() => "terraform-plan",
+                        _ => "template",
                     },
                     "value": serde_json::from_str::<serde_json::Value>(&d.json).unwrap_or_default(),
                 })

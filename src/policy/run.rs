@@ -45,6 +45,11 @@ pub fn documents(scope: &Scope, sources: &SourceMap) -> Vec<Document> {
             }
         }
     }
+    if scope.format == Format::Terraform
+        && let Some(plan) = super::terraform::document(scope)
+    {
+        out.push(plan);
+    }
     if !scope.resources.is_empty() || tree_kind.is_none() {
         out.push(super::model::document(scope, sources));
     }
@@ -243,11 +248,8 @@ const MODEL_KEYS: &[&str] = &[
 fn may_select(policy: &str, doc: &Document) -> bool {
     let keys = match &doc.locator {
         super::document::Locator::Model(_) => MODEL_KEYS,
-        super::document::Locator::Tree {
-            kind: TreeKind::Plan,
-            ..
-        } => PLAN_KEYS,
-        super::document::Locator::Tree { .. } => TEMPLATE_KEYS,
+        l if l.is_plan() => PLAN_KEYS,
+        _ => TEMPLATE_KEYS,
     };
     let code = super::load::code_words(policy);
     code.iter()
@@ -282,11 +284,8 @@ fn applies(doc: &Document, f: &super::engine::ClauseFailure) -> bool {
         .trim_matches(['"', '\'']);
     let keys = match &doc.locator {
         super::document::Locator::Model(_) => MODEL_KEYS,
-        super::document::Locator::Tree {
-            kind: TreeKind::Plan,
-            ..
-        } => PLAN_KEYS,
-        super::document::Locator::Tree { .. } => TEMPLATE_KEYS,
+        l if l.is_plan() => PLAN_KEYS,
+        _ => TEMPLATE_KEYS,
     };
     keys.contains(&first) || first.starts_with('%')
 }

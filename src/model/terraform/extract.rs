@@ -51,8 +51,36 @@ fn full(inst: &Inst, out: &[Resource]) -> bool {
     full
 }
 
+/// A managed resource instance as evaluated: what the plan-shaped document policies see is
+/// built from (kept only when policies are loaded or their documents printed).
+#[derive(Clone, Debug)]
+pub struct Evaluated {
+    /// `module.db.aws_dynamodb_table.t["a"]`.
+    pub address: String,
+    pub rtype: String,
+    pub name: String,
+    /// `module.db` (none in the root module).
+    pub module_address: Option<String>,
+    /// The instance key (`count.index` or `each.key`), when the block is expanded.
+    pub index: Option<serde_json::Value>,
+    /// The `resource "type" "name"` header.
+    pub header: Span,
+    pub body: RBody,
+}
+
 /// Every resource of `inst` and of the modules it calls, in declaration order.
 pub fn collect(inst: &Inst, out: &mut Vec<Resource>, used: &mut Vec<Arc<Module>>) {
+    collect_keeping(inst, out, used, None);
+}
+
+/// [`collect`], keeping every managed resource instance's evaluated body in `keep` (every
+/// type's body is then evaluated, not only the modelled ones').
+pub fn collect_keeping(
+    inst: &Inst,
+    out: &mut Vec<Resource>,
+    used: &mut Vec<Arc<Module>>,
+    mut keep: Option<&mut Vec<Evaluated>>,
+) {
     used.push(inst.m.clone());
     for decl in &inst.m.resources {
         let (Some(rtype), Some(name)) = (label(&decl.block, 0), label(&decl.block, 1)) else {
@@ -66,10 +94,41 @@ pub fn collect(inst: &Inst, out: &mut Vec<Resource>, used: &mut Vec<Arc<Module>>
         let header = decl.block.header.at(f);
         let suppressions = block_suppressions(inst, decl);
         // Only modelled types need their values: references to a resource stay symbolic,
-        // so nothing reads an unmodelled resource's attributes.
-        for (addr, body) in instance_bodies(inst, decl, &base, MODELLED.contains(&rtype)) {
+        // so nothing reads an unmodelled resource's attributes (unless policies do).
+        let modelled = MODELLED.contains(&rtype);
+        // What evaluating an unmodelled body for policies meets is not the model's problem.
+        let bodies = instance_bodies(inst, decl, &base, modelled || keep.is_some());
+        let problems_before = inst.sh.problems.borrow().len();
+        for (addr, mut body) in bodies {
+            if !modelled {
+                inst.sh.problems.borrow_mut().truncate(problems_before);
+            }
             if full(inst, out) {
                 return;
+            }
+            if let Some(keep) = keep.as_deref_mut() {
+                keep.push(Evaluated {
+                    index: addr
+                        .strip_prefix(base.as_str())
+                        .and_then(|k| k.strip_prefix('['))
+                        .and_then(|k| k.strip_suffix(']'))
+                        .and_then(|k| serde_json::from_str(k).ok()),
+                    address: addr.clone(),
+                    rtype: rtype.to_string(),
+                    name: name.to_string(),
+                    module_address: inst
+                        .prefix
+                        .strip_suffix('.')
+                        .filter(|p| !p.is_empty())
+                        .map(str::to_string),
+                    header,
+                    // An unmodelled type's body is read by nothing else.
+                    body: if modelled {
+                        body.clone()
+                    } else {
+                        std::mem::take(&mut body)
+                    },
+                });
             }
             let mut problems = Vec::new();
             let sources = Some(inst.sh.loader.sources);
@@ -151,7 +210,7 @@ pub fn collect(inst: &Inst, out: &mut Vec<Resource>, used: &mut Vec<Arc<Module>>
                     call.block.header.at(call.file),
                     block_suppressions(inst, call),
                 );
-                collect(child, out, used);
+                collect_keeping(child, out, used, keep.as_deref_mut());
             }
         }
     }

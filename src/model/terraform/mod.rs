@@ -28,6 +28,8 @@ pub mod parse;
 pub mod relocate;
 pub mod value;
 
+pub use extract::Evaluated;
+
 use crate::config::Settings;
 use crate::model::{Format, Problem, Scope};
 use crate::source::{FileId, Roots, SourceFile, SourceMap, Span, Syntax, Unread};
@@ -65,6 +67,8 @@ pub struct Loader<'a> {
     /// Templates of `templatefile()`, parsed once (or where and why they do not parse).
     templates: Mutex<HashMap<FileId, Template>>,
     downloaded: Mutex<HashMap<PathBuf, Arc<HashMap<String, PathBuf>>>>,
+    /// Read every resource's body, not only the modelled types' (policies see them all).
+    pub all_bodies: bool,
 }
 
 impl<'a> Loader<'a> {
@@ -76,6 +80,7 @@ impl<'a> Loader<'a> {
             read: Mutex::default(),
             templates: Mutex::default(),
             downloaded: Mutex::default(),
+            all_bodies: false,
         }
     }
 
@@ -162,7 +167,11 @@ impl<'a> Loader<'a> {
         if let Some(m) = cache.get(&key) {
             return m.clone();
         }
-        let m = Arc::new(parse::read_module(dir, self.sources));
+        let m = Arc::new(parse::read_module_keeping(
+            dir,
+            self.sources,
+            self.all_bodies,
+        ));
         cache.insert(key, m.clone());
         m
     }
@@ -297,10 +306,14 @@ pub fn load_with_variables(
     sources: &SourceMap,
     settings: &Settings,
 ) -> (Vec<Scope>, BTreeSet<String>) {
-    let loader = Loader::new(sources);
+    let mut loader = Loader::new(sources);
+    loader.all_bodies = settings.keeps_policy_documents();
     let modules: Vec<(PathBuf, Arc<Module>)> = dirs
         .par_iter()
-        .map(|d| (d.clone(), Arc::new(parse::read_module(d, sources))))
+        .map(|d| {
+            let m = parse::read_module_keeping(d, sources, loader.all_bodies);
+            (d.clone(), Arc::new(m))
+        })
         .collect();
     let mut called: HashSet<PathBuf> = HashSet::new();
     for (dir, m) in &modules {
@@ -393,7 +406,11 @@ fn evaluate_root(
         sh.clone(),
     );
     let mut used: Vec<Arc<Module>> = Vec::new();
-    extract::collect(&root, &mut scope.resources, &mut used);
+    // Policies see every resource instance as evaluated (the plan-shaped document).
+    let mut evaluated = Vec::new();
+    let keep = settings.keeps_policy_documents().then_some(&mut evaluated);
+    extract::collect_keeping(&root, &mut scope.resources, &mut used, keep);
+    scope.terraform_evaluated = evaluated;
     extract::attach_replicas(&mut scope.resources, &sh);
     let mut dirs = BTreeSet::new();
     let mut seen = HashSet::new();

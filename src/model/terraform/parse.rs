@@ -97,6 +97,8 @@ pub struct Module {
     pub resources: Vec<Decl>,
     pub data: Vec<Decl>,
     pub calls: Vec<Decl>,
+    /// Keep every resource's body, not only the modelled types' (policies read them all).
+    pub all_bodies: bool,
 }
 
 impl Module {
@@ -138,8 +140,14 @@ pub fn is_config_file(name: &str) -> bool {
 /// `sources`. A directory outside the checked tree is not listed, and a file that leads
 /// out of it is not read: both are noted.
 pub fn read_module(dir: &Path, sources: &SourceMap) -> Module {
+    read_module_keeping(dir, sources, false)
+}
+
+/// [`read_module`], keeping every resource's body when `all_bodies` (for policies).
+pub fn read_module_keeping(dir: &Path, sources: &SourceMap, all_bodies: bool) -> Module {
     let mut m = Module {
         dir: dir.to_path_buf(),
+        all_bodies,
         ..Module::default()
     };
     if sources.roots().is_outside(dir) {
@@ -351,7 +359,9 @@ fn sort_body(m: &mut Module, id: FileId, body: &hs::Body, aliases: &HashMap<Stri
             }
             ("resource", 2) => {
                 let kept = match first {
-                    Some(t) if super::extract::MODELLED.contains(&t) => cv.block(block),
+                    Some(t) if m.all_bodies || super::extract::MODELLED.contains(&t) => {
+                        cv.block(block)
+                    }
                     _ => cv.block_with(block, only(block, &["count", "for_each"])),
                 };
                 m.resources.push(decl(kept));
