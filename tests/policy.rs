@@ -21,11 +21,11 @@ fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// `(rule, path, line, resource, cdk_path, suppressed)` of every finding of `rules`.
-fn findings(
-    report: &serde_json::Value,
-    rules: &[&str],
-) -> Vec<(String, String, u64, String, Option<String>, bool)> {
+/// `(rule, path, line, resource, cdk_path, suppressed)` of a finding.
+type Seen = (String, String, u64, String, Option<String>, bool);
+
+/// [`Seen`] of every finding of `rules`.
+fn findings(report: &serde_json::Value, rules: &[&str]) -> Vec<Seen> {
     report["findings"]
         .as_array()
         .unwrap()
@@ -801,7 +801,7 @@ fn plan_rules_run_on_hcl_as_on_the_plan() {
     };
     let hcl = check("testdata/policy/terraform-plan/hcl");
     let plan = check("testdata/policy/terraform-plan/plan");
-    let verdicts = |f: &[(String, String, u64, String, Option<String>, bool)]| {
+    let verdicts = |f: &[Seen]| {
         let mut v: Vec<(String, String)> = f.iter().map(|f| (f.0.clone(), f.3.clone())).collect();
         v.sort();
         v.dedup();
