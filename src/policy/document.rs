@@ -46,7 +46,7 @@ pub enum TreeKind {
 pub struct Document {
     /// `infra/app.yaml`, `infra/app.yaml (model)`: names the document in DDB004 findings.
     pub name: String,
-    pub json: String,
+    pub json: std::sync::Arc<str>,
     /// The file findings fall back to (the template; the scope's first file for the model).
     pub file: crate::source::FileId,
     pub locator: Locator,
@@ -70,7 +70,7 @@ impl Document {
         let value = to_guard_value(&root, &file.text);
         Document {
             name,
-            json: value.to_string(),
+            json: value.to_string().into(),
             file: id,
             locator: Locator::Tree { root, kind },
         }

@@ -7,6 +7,7 @@
 
 use serde_json::Value;
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -119,10 +120,15 @@ pub fn evaluate(
 }
 
 /// [`evaluate`] in a worker thread that is abandoned when it runs past `budget`.
+///
+/// Each calling thread keeps one worker thread and hands it one evaluation at a time:
+/// starting a thread per evaluation costs more than most evaluations (a fresh stack and a
+/// fresh allocator heap, whose pages the kernel zeroes). A worker that runs past its budget
+/// is left to finish alone and a new one takes its place.
 pub fn evaluate_with_budget(
-    document: String,
+    document: Arc<str>,
     doc_name: String,
-    rules: std::sync::Arc<str>,
+    rules: Arc<str>,
     rules_name: String,
     budget: Duration,
 ) -> Result<Vec<RuleResult>, EvalError> {
@@ -130,25 +136,72 @@ pub fn evaluate_with_budget(
         // No time at all: nothing is started.
         return Err(EvalError::Timeout(budget));
     }
-    let (tx, rx) = mpsc::channel();
-    let spawned = std::thread::Builder::new()
-        .name(WORKER.into())
-        // cfn-guard recurses over the document and the rule tree.
-        .stack_size(64 * 1024 * 1024)
-        .spawn(move || {
-            let _ = tx.send(evaluate(&document, &doc_name, &rules, &rules_name));
-        });
-    if let Err(e) = spawned {
-        return Err(EvalError::Error(format!(
-            "cannot start a worker thread: {e}"
-        )));
+    let worker = match WORKER_OF_THREAD.with(|w| w.borrow_mut().take()) {
+        Some(w) => w,
+        None => Worker::start()?,
+    };
+    let job = Job {
+        document,
+        doc_name,
+        rules,
+        rules_name,
+    };
+    if worker.jobs.send(job).is_err() {
+        return Err(EvalError::Panic(
+            "the worker thread ended without a result".into(),
+        ));
     }
-    match rx.recv_timeout(budget) {
-        Ok(result) => result,
+    match worker.results.recv_timeout(budget) {
+        Ok(result) => {
+            WORKER_OF_THREAD.with(|w| *w.borrow_mut() = Some(worker));
+            result
+        }
+        // Dropping the worker's channels lets it end once it is done.
         Err(mpsc::RecvTimeoutError::Timeout) => Err(EvalError::Timeout(budget)),
         Err(mpsc::RecvTimeoutError::Disconnected) => Err(EvalError::Panic(
             "the worker thread ended without a result".into(),
         )),
+    }
+}
+
+/// One evaluation handed to a worker thread.
+struct Job {
+    document: Arc<str>,
+    doc_name: String,
+    rules: Arc<str>,
+    rules_name: String,
+}
+
+/// A thread that evaluates the jobs it is sent, one at a time, until its channel closes.
+struct Worker {
+    jobs: mpsc::Sender<Job>,
+    results: mpsc::Receiver<Result<Vec<RuleResult>, EvalError>>,
+}
+
+thread_local! {
+    /// The worker of the calling thread, when it has one that is idle.
+    static WORKER_OF_THREAD: std::cell::RefCell<Option<Worker>> = const { std::cell::RefCell::new(None) };
+}
+
+impl Worker {
+    fn start() -> Result<Worker, EvalError> {
+        let (jobs, job_rx) = mpsc::channel::<Job>();
+        let (result_tx, results) = mpsc::channel();
+        std::thread::Builder::new()
+            .name(WORKER.into())
+            // cfn-guard recurses over the document and the rule tree.
+            .stack_size(64 * 1024 * 1024)
+            .spawn(move || {
+                while let Ok(job) = job_rx.recv() {
+                    let result =
+                        evaluate(&job.document, &job.doc_name, &job.rules, &job.rules_name);
+                    if result_tx.send(result).is_err() {
+                        break;
+                    }
+                }
+            })
+            .map_err(|e| EvalError::Error(format!("cannot start a worker thread: {e}")))?;
+        Ok(Worker { jobs, results })
     }
 }
 
@@ -179,8 +232,7 @@ fn quiet_worker_panics() {
 /// Read the record tree: one verdict per rule, failing clauses for failed rules.
 pub fn parse_records(text: &str) -> Result<Vec<RuleResult>, String> {
     // serde_json's nesting limit (128) bounds the record tree: a deeper one is an error.
-    let root: Value =
-        serde_json::from_str(text).map_err(|e| format!("unexpected cfn-guard report: {e}"))?;
+    let root = pruned(text).map_err(|e| format!("unexpected cfn-guard report: {e}"))?;
     let mut out = Vec::new();
     for child in children(&root) {
         let Some(rule) = child.pointer("/container/RuleCheck") else {
@@ -411,25 +463,248 @@ fn from_query(q: Option<&Value>) -> ClauseFailure {
     f
 }
 
-/// A query result's value as short text.
+/// A query result's value as short text (made while the record tree was read).
 fn query_value(q: &Value) -> String {
-    let v = q
-        .get("Resolved")
+    q.get("Resolved")
         .or_else(|| q.get("Literal"))
-        .and_then(|r| r.get("value"))
-        .or_else(|| q.pointer("/UnResolved/traversed_to/value"));
-    match v {
-        Some(Value::String(s)) => format!("{s:?}"),
-        Some(v @ (Value::Object(_) | Value::Array(_))) => {
-            let s = v.to_string();
-            if s.len() > 60 {
-                format!("{}…", &s[..char_floor(&s, 57)])
+        .or_else(|| q.pointer("/UnResolved/traversed_to"))
+        .and_then(|r| r.get(PREVIEW))
+        .and_then(Value::as_str)
+        .map_or_else(|| "nothing".into(), str::to_string)
+}
+
+/// The key a located value's short text is kept under, in place of the value.
+const PREVIEW: &str = "value_preview";
+
+/// Read the record tree as JSON, keeping of each located value (`{"path": …, "value": …}`:
+/// a query's result, which may be a whole resource) only its short text: the tree then
+/// holds little more than its records, however large the document.
+fn pruned(text: &str) -> Result<Value, serde_json::Error> {
+    use serde::de::DeserializeSeed;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let v = Pruned.deserialize(&mut de)?;
+    de.end()?;
+    Ok(v)
+}
+
+/// Whether the children of a record with this container can hold what [`parse_records`]
+/// reads: the rules of the file, the clauses of a failed rule or block.
+fn may_fail(container: &Value) -> bool {
+    let Value::Object(m) = container else {
+        return true;
+    };
+    let Some((kind, body)) = m.iter().next() else {
+        return true;
+    };
+    match kind.as_str() {
+        // The file's record holds every rule's verdict.
+        "FileCheck" => return true,
+        "RuleCondition" | "TypeCondition" | "WhenCondition" | "Filter" | "ClauseValueCheck" => {
+            return false;
+        }
+        _ => {}
+    }
+    let status = body
+        .get("status")
+        .or(Some(body))
+        .and_then(Value::as_str)
+        .and_then(Status::parse);
+    !matches!(status, Some(Status::Pass | Status::Skip))
+}
+
+/// A JSON value, located values replaced by their [`Preview`].
+struct Pruned;
+
+impl<'de> serde::de::DeserializeSeed<'de> for Pruned {
+    type Value = Value;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Pruned {
+    type Value = Value;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element_seed(Pruned)? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            // A record's context (its clause as text) is not read; nor are the children of
+            // a record that cannot hold a failure (cfn-guard writes the container first).
+            if key == "context"
+                || (key == "children" && out.get("container").is_some_and(|c| !may_fail(c)))
+            {
+                map.next_value::<serde::de::IgnoredAny>()?;
+                continue;
+            }
+            // cfn-guard writes a located value's path before its value.
+            if key == "value" && out.contains_key("path") {
+                let mut p = Preview::default();
+                map.next_value_seed(&mut p)?;
+                out.insert(PREVIEW.into(), Value::String(p.finish()));
             } else {
-                s
+                let v = map.next_value_seed(Pruned)?;
+                out.insert(key, v);
             }
         }
-        Some(v) => v.to_string(),
-        None => "nothing".into(),
+        Ok(Value::Object(out))
+    }
+}
+
+/// A value's short text, as the descriptions show it: a string quoted in full, a number,
+/// boolean or null as JSON, a list or map as compact JSON cut after 57 bytes (`…`). Built
+/// while the value is read, which is never held.
+#[derive(Default)]
+struct Preview {
+    text: String,
+    /// The value is a string (quoted in full) rather than JSON.
+    string: Option<String>,
+    /// Nesting depth while reading a list or map.
+    depth: usize,
+}
+
+impl Preview {
+    /// Past this many bytes the compact JSON is cut: the rest is read, not kept.
+    const KEEP: usize = 60;
+
+    fn push(&mut self, s: &str) {
+        if self.text.len() <= Self::KEEP {
+            self.text.push_str(s);
+        }
+    }
+
+    fn finish(self) -> String {
+        if let Some(s) = self.string {
+            return format!("{s:?}");
+        }
+        if self.text.len() > Self::KEEP {
+            format!("{}…", &self.text[..char_floor(&self.text, 57)])
+        } else {
+            self.text
+        }
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for &mut Preview {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for &mut Preview {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<(), E> {
+        self.push(if v { "true" } else { "false" });
+        Ok(())
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<(), E> {
+        self.push(&v.to_string());
+        Ok(())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<(), E> {
+        self.push(&v.to_string());
+        Ok(())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<(), E> {
+        let n = serde_json::Number::from_f64(v).map_or_else(|| "null".into(), |n| n.to_string());
+        self.push(&n);
+        Ok(())
+    }
+    fn visit_str<E>(self, v: &str) -> Result<(), E> {
+        if self.depth == 0 {
+            self.string = Some(v.to_string());
+        } else if self.text.len() <= Preview::KEEP {
+            let quoted = Value::String(v.to_string()).to_string();
+            self.push(&quoted);
+        }
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        self.push("null");
+        Ok(())
+    }
+    fn visit_none<E>(self) -> Result<(), E> {
+        self.push("null");
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        self.push("[");
+        self.depth += 1;
+        let mut first = true;
+        loop {
+            if !first {
+                // The comma is only written once the next element is known to exist.
+                let mark = self.text.len();
+                self.push(",");
+                let more = seq.next_element_seed(&mut *self)?.is_some();
+                if !more {
+                    self.text.truncate(mark.min(self.text.len()));
+                    break;
+                }
+            } else if seq.next_element_seed(&mut *self)?.is_none() {
+                break;
+            }
+            first = false;
+        }
+        self.depth -= 1;
+        self.push("]");
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        self.push("{");
+        self.depth += 1;
+        let mut first = true;
+        while let Some(key) = map.next_key::<String>()? {
+            if !first {
+                self.push(",");
+            }
+            first = false;
+            if self.text.len() <= Preview::KEEP {
+                let quoted = Value::String(key).to_string();
+                self.push(&quoted);
+                self.push(":");
+            }
+            map.next_value_seed(&mut *self)?;
+        }
+        self.depth -= 1;
+        self.push("}");
+        Ok(())
     }
 }
 
@@ -508,6 +783,58 @@ mod tests {
         );
     }
 
+    /// The short text of a located value, made while reading, is the text of the value.
+    #[test]
+    fn previews_are_the_values_short_text() {
+        let reference = |v: &Value| match v {
+            Value::String(s) => format!("{s:?}"),
+            Value::Object(_) | Value::Array(_) => {
+                let s = v.to_string();
+                if s.len() > 60 {
+                    format!("{}…", &s[..char_floor(&s, 57)])
+                } else {
+                    s
+                }
+            }
+            v => v.to_string(),
+        };
+        for value in [
+            r#""a \"quoted\" é""#,
+            "1",
+            "-2.5",
+            "1e300",
+            "true",
+            "null",
+            "[]",
+            "{}",
+            "[1,[2,{}],null]",
+            r#"{"a":{"b":[1,2,3]},"c":"x\ny"}"#,
+            r#"{"Properties":{"BucketName":"a-very-long-bucket-name-é-that-goes-on","Tags":[{"Key":"k","Value":"v"}]}}"#,
+            r#"["0123456789012345678901234567890123456789012345678901234","é",1]"#,
+        ] {
+            let v: Value = serde_json::from_str(value).unwrap();
+            let record = format!(r#"{{"Resolved":{{"path":"/p","value":{value}}}}}"#);
+            let pruned = pruned(&record).unwrap();
+            assert_eq!(query_value(&pruned), reference(&v), "{value}");
+            assert!(pruned.pointer("/Resolved/value").is_none());
+        }
+        // Without a path first, `value` is a record's field, read in full.
+        let unary = pruned(r#"{"value":{"from":{"Literal":{"path":"","value":[1]}}}}"#).unwrap();
+        assert_eq!(
+            unary.pointer("/value/from/Literal/value_preview"),
+            Some(&Value::String("[1]".into()))
+        );
+    }
+
+    #[test]
+    fn a_document_every_rule_passes_still_gives_every_verdict() {
+        let doc = r#"{"Resources": {"A": {"Type": "AWS::DynamoDB::Table", "Properties": {"Tags": [],
+              "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": true}}}}}"#;
+        let results = evaluate(doc, "doc", RULES, "p.guard").unwrap();
+        let status: Vec<Status> = results.iter().map(|r| r.status).collect();
+        assert_eq!(status, [Status::Pass, Status::Skip, Status::Pass]);
+    }
+
     #[test]
     fn rules_without_a_name_are_the_files_default_rule() {
         let results = evaluate(
@@ -536,9 +863,9 @@ mod tests {
     fn a_budget_abandons_a_slow_evaluation() {
         let run = |budget| {
             evaluate_with_budget(
-                DOC.into(),
+                Arc::from(DOC),
                 "doc".into(),
-                std::sync::Arc::from(RULES),
+                Arc::from(RULES),
                 "p.guard".into(),
                 budget,
             )

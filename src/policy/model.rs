@@ -242,7 +242,7 @@ pub fn document(scope: &Scope, sources: &SourceMap) -> Document {
     }
     Document {
         name: format!("{} (model)", scope.name),
-        json: Value::Object(root).to_string(),
+        json: Value::Object(root).to_string().into(),
         file: scope
             .files
             .first()

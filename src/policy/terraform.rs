@@ -67,7 +67,7 @@ pub fn document(scope: &Scope) -> Option<Document> {
     root.insert("resource_changes".into(), Value::Array(changes));
     Some(Document {
         name: format!("{} (plan)", scope.name),
-        json: Value::Object(root).to_string(),
+        json: Value::Object(root).to_string().into(),
         file: evaluated[0].header.file,
         locator: Locator::Hcl(spans),
     })
