@@ -511,6 +511,12 @@ pub struct PolicyFile {
     /// The path as reports show it (relative to the current directory when below it).
     pub display: String,
     pub text: Arc<str>,
+    /// Its words outside comments, messages and strings (`policy::load::code_words`), read
+    /// once.
+    pub words: Vec<String>,
+    /// Whether it may be evaluated in one call with other files (see [`Policies::batches`]):
+    /// every clause is in a named rule (no default rule named after the file).
+    pub batchable: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -532,6 +538,47 @@ impl Policies {
 
     pub fn rule(&self, name: &str) -> Option<&PolicyRule> {
         self.rules.iter().find(|r| r.name == name)
+    }
+
+    /// Group `files` (indexes, in order) into the sets that are evaluated in one call on a
+    /// document: cfn-guard then reads the document once for all of them instead of once per
+    /// file. Files share a call only when that cannot change a verdict: neither has a default
+    /// rule, neither names a variable (`let`) the other assigns, and neither names a rule
+    /// of the other (each file alone would not see it). A file that cannot share is alone.
+    pub fn batches(&self, files: &[usize]) -> Vec<Vec<usize>> {
+        let mut out: Vec<Vec<usize>> = Vec::new();
+        for &f in files {
+            let slot = self.files[f].batchable.then(|| {
+                out.iter().position(|b| {
+                    self.files[b[0]].batchable && b.iter().all(|&o| !self.interfere(f, o))
+                })
+            });
+            match slot.flatten() {
+                Some(i) => out[i].push(f),
+                None => out.push(vec![f]),
+            }
+        }
+        out
+    }
+
+    /// Whether two files name each other's variables or rules, or assign the same variable.
+    fn interfere(&self, a: usize, b: usize) -> bool {
+        let names = |f: usize| -> Vec<&str> {
+            let words = &self.files[f].words;
+            let mut n: Vec<&str> = words
+                .windows(2)
+                .filter(|w| w[0] == "let")
+                .map(|w| w[1].as_str())
+                .collect();
+            n.extend(self.rules.iter().filter(|r| r.file == f).map(|r| r.name));
+            n
+        };
+        let (na, nb) = (names(a), names(b));
+        na.iter()
+            .any(|n| self.files[b].words.iter().any(|w| w == n))
+            || nb
+                .iter()
+                .any(|n| self.files[a].words.iter().any(|w| w == n))
     }
 
     /// Where a rule is written, `file:line`.

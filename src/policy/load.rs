@@ -128,9 +128,15 @@ pub fn load(paths: &[PathBuf]) -> Result<Policies, String> {
                 meta,
             });
         }
+        let batchable = !policies
+            .rules
+            .iter()
+            .any(|r| r.file == file && r.name.ends_with("/default"));
         policies.files.push(PolicyFile {
             path,
             display,
+            words: code_words(&text).into_iter().map(str::to_string).collect(),
+            batchable,
             text: Arc::from(text),
         });
     }
@@ -400,6 +406,47 @@ mod tests {
         );
         assert_eq!(rule_source(text, 10), "rule B { %x exists }\n");
         assert!(rule_source(text, 4).starts_with("rule A when"));
+    }
+
+    #[test]
+    fn files_share_an_evaluation_only_when_they_cannot_see_each_other() {
+        let meta = crate::rules::meta_by_id("DDB004").unwrap();
+        let mut policies = Policies::default();
+        for (i, (text, rules)) in [
+            ("let a = Resources.*\nrule A { %a exists }\n", &["A"][..]),
+            ("let b = Resources.*\nrule B { %b exists }\n", &["B"]),
+            // Assigns `a` too: evaluated with the first file, one would overwrite the other.
+            ("let a = Resources\nrule C { %a exists }\n", &["C"]),
+            // Names rule A, which it would not see alone.
+            ("rule D { A }\n", &["D"]),
+            // A default rule is named after its file.
+            ("Resources exists\n", &["e.guard/default"]),
+            ("rule F { Resources exists }\n", &["F"]),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            for name in rules {
+                policies.rules.push(PolicyRule {
+                    name,
+                    file: i,
+                    line: 1,
+                    meta,
+                });
+            }
+            policies.files.push(PolicyFile {
+                path: PathBuf::from(format!("{i}.guard")),
+                display: format!("{i}.guard"),
+                words: code_words(text).into_iter().map(str::to_string).collect(),
+                batchable: !rules[0].ends_with("/default"),
+                text: Arc::from(text),
+            });
+        }
+        assert_eq!(
+            policies.batches(&[0, 1, 2, 3, 4, 5]),
+            [vec![0, 1, 5], vec![2, 3], vec![4]]
+        );
+        assert_eq!(policies.batches(&[4, 1]), [vec![4], vec![1]]);
     }
 
     #[test]

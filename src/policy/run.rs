@@ -10,19 +10,35 @@ use crate::rules::RawFinding;
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use std::time::Duration;
 
+/// Bytes of document times policy files evaluated in one call at most (see [`run`]).
+const SHARED_BYTES: usize = 256 * 1024;
+
 /// The default time budget of one (policy file, document) evaluation.
 pub const DEFAULT_BUDGET: Duration = Duration::from_secs(30);
 
 /// The documents policies see for a scope: its templates (CloudFormation, CDK) or its plan
 /// as written, and its model.
 pub fn documents(scope: &Scope, sources: &SourceMap) -> Vec<Document> {
+    documents_wanted(scope, sources, &|_| true)
+}
+
+/// [`documents`], building only those of the kinds `want` takes (by their top-level keys).
+fn documents_wanted(
+    scope: &Scope,
+    sources: &SourceMap,
+    want: &dyn Fn(&[&str]) -> bool,
+) -> Vec<Document> {
     let mut out = Vec::new();
     let tree_kind = match scope.format {
         Format::Cloudformation | Format::Cdk => Some(TreeKind::Template),
         Format::TerraformPlan => Some(TreeKind::Plan),
         Format::Terraform => None,
     };
-    if let Some(kind) = tree_kind {
+    let tree_keys = match tree_kind {
+        Some(TreeKind::Template) => TEMPLATE_KEYS,
+        _ => PLAN_KEYS,
+    };
+    if let Some(kind) = tree_kind.filter(|_| want(tree_keys)) {
         for &id in &scope.files {
             let file = sources.get(id);
             let Ok(root) = crate::model::cfn::parse(&file.path, &file.text, id) else {
@@ -46,11 +62,12 @@ pub fn documents(scope: &Scope, sources: &SourceMap) -> Vec<Document> {
         }
     }
     if scope.format == Format::Terraform
+        && want(PLAN_KEYS)
         && let Some(plan) = super::terraform::document(scope)
     {
         out.push(plan);
     }
-    if !scope.resources.is_empty() || tree_kind.is_none() {
+    if (!scope.resources.is_empty() || tree_kind.is_none()) && want(MODEL_KEYS) {
         out.push(super::model::document(scope, sources));
     }
     out
@@ -65,7 +82,10 @@ pub fn policy_file_ids(policies: &Policies, sources: &SourceMap) -> Vec<FileId> 
         .collect()
 }
 
-/// Run every policy file over every document of `scope`.
+/// Run every policy file over every document of `scope`. The files a document can select
+/// from are evaluated together where they can be ([`Policies::batches`]), within the sum of
+/// their budgets; a shared evaluation that fails is done again file by file, so an error or
+/// a timeout is still the one file's DDB004 and the other files' verdicts stand.
 pub fn run(
     scope: &Scope,
     sources: &SourceMap,
@@ -74,38 +94,73 @@ pub fn run(
     enabled: &dyn Fn(&str) -> bool,
     budget: Duration,
 ) -> Vec<RawFinding> {
-    let docs = documents(scope, sources);
-    let mut out = Vec::new();
-    for doc in &docs {
-        for (fi, file) in policies.files.iter().enumerate() {
-            if !policies
+    // Only the kinds of document some enabled policy can select from are built.
+    let live: Vec<&[String]> = (0..policies.files.len())
+        .filter(|&fi| {
+            policies
                 .rules
                 .iter()
                 .any(|r| r.file == fi && enabled(r.name))
-            {
+        })
+        .map(|fi| policies.files[fi].words.as_slice())
+        .collect();
+    let want = |keys: &[&str]| live.iter().any(|words| selects(words, keys));
+    let docs = documents_wanted(scope, sources, &want);
+    let mut out = Vec::new();
+    for doc in &docs {
+        let selected: Vec<usize> = (0..policies.files.len())
+            .filter(|&fi| {
+                policies
+                    .rules
+                    .iter()
+                    .any(|r| r.file == fi && enabled(r.name))
+                    && may_select(&policies.files[fi].words, doc)
+            })
+            .collect();
+        // A shared evaluation's memory grows with the document times the files: large
+        // documents are evaluated with fewer files at a time.
+        let per_call = (SHARED_BYTES / doc.json.len().max(1)).max(1);
+        let batches = policies.batches(&selected);
+        for batch in batches.iter().flat_map(|b| b.chunks(per_call)) {
+            if let [fi] = batch[..] {
+                evaluate_one(
+                    scope,
+                    doc,
+                    policies,
+                    policy_files,
+                    fi,
+                    enabled,
+                    budget,
+                    &mut out,
+                );
                 continue;
             }
-            if !may_select(&file.text, doc) {
-                continue;
+            let mut text = String::new();
+            for &fi in batch {
+                text.push_str(&policies.files[fi].text);
+                text.push('\n');
             }
-            let result = engine::evaluate_with_budget(
+            let shared = engine::evaluate_with_budget(
                 doc.json.clone(),
                 doc.name.clone(),
-                file.text.clone(),
-                file.display.clone(),
-                budget,
+                std::sync::Arc::from(text),
+                "policies".into(),
+                budget.saturating_mul(batch.len() as u32),
             );
-            match result {
-                Ok(results) => findings(scope, doc, policies, fi, &results, enabled, &mut out),
-                Err(e) => {
-                    if enabled("DDB004") {
-                        out.push(evaluation_error(
+            match shared {
+                Ok(results) => findings(scope, doc, policies, &results, enabled, &mut out),
+                Err(_) => {
+                    for &fi in batch {
+                        evaluate_one(
+                            scope,
+                            doc,
                             policies,
+                            policy_files,
                             fi,
-                            policy_files[fi],
-                            &doc.name,
-                            &e,
-                        ));
+                            enabled,
+                            budget,
+                            &mut out,
+                        );
                     }
                 }
             }
@@ -114,11 +169,46 @@ pub fn run(
     out
 }
 
+/// One policy file on one document: its findings, or its DDB004.
+#[allow(clippy::too_many_arguments)]
+fn evaluate_one(
+    scope: &Scope,
+    doc: &Document,
+    policies: &Policies,
+    policy_files: &[FileId],
+    fi: usize,
+    enabled: &dyn Fn(&str) -> bool,
+    budget: Duration,
+    out: &mut Vec<RawFinding>,
+) {
+    let file = &policies.files[fi];
+    let result = engine::evaluate_with_budget(
+        doc.json.clone(),
+        doc.name.clone(),
+        file.text.clone(),
+        file.display.clone(),
+        budget,
+    );
+    match result {
+        Ok(results) => findings(scope, doc, policies, &results, enabled, out),
+        Err(e) => {
+            if enabled("DDB004") {
+                out.push(evaluation_error(
+                    policies,
+                    fi,
+                    policy_files[fi],
+                    &doc.name,
+                    &e,
+                ));
+            }
+        }
+    }
+}
+
 fn findings(
     scope: &Scope,
     doc: &Document,
     policies: &Policies,
-    file: usize,
     results: &[engine::RuleResult],
     enabled: &dyn Fn(&str) -> bool,
     out: &mut Vec<RawFinding>,
@@ -128,11 +218,7 @@ fn findings(
         if r.status != engine::Status::Fail || !enabled(&r.name) {
             continue;
         }
-        let Some(rule) = policies
-            .rules
-            .iter()
-            .find(|p| p.name == r.name && p.file == file)
-        else {
+        let Some(rule) = policies.rule(&r.name) else {
             continue;
         };
         for f in r
@@ -245,15 +331,19 @@ const MODEL_KEYS: &[&str] = &[
 /// top-level keys, or queries from the root without naming one (`*`, `this`). A policy for
 /// templates (`Resources`) is not evaluated on the model, nor one for the model (`tables`)
 /// on templates: it would only skip there, at the price of an evaluation.
-fn may_select(policy: &str, doc: &Document) -> bool {
+fn may_select(code: &[String], doc: &Document) -> bool {
     let keys = match &doc.locator {
         super::document::Locator::Model(_) => MODEL_KEYS,
         l if l.is_plan() => PLAN_KEYS,
         _ => TEMPLATE_KEYS,
     };
-    let code = super::load::code_words(policy);
+    selects(code, keys)
+}
+
+/// Whether a policy's words name one of `keys` or query from the root.
+fn selects(code: &[String], keys: &[&str]) -> bool {
     code.iter()
-        .any(|w| keys.contains(w) || *w == "this" || *w == "*")
+        .any(|w| keys.contains(&w.as_str()) || w == "this" || w == "*")
 }
 
 /// Whether a failure concerns this kind of document. A query that finds nothing at the root
