@@ -8,6 +8,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    no_huge_pages();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -341,6 +342,17 @@ fn write_step_summary(report: &ddbguard::report::Report) -> Result<(), String> {
         .map_err(|e| format!("GITHUB_STEP_SUMMARY {}: {e}", path.display()))?;
     file.write_all(ddbguard::report::github::summary_markdown(report).as_bytes())
         .map_err(|e| format!("GITHUB_STEP_SUMMARY {}: {e}", path.display()))
+}
+
+/// Keep transparent huge pages off this process. With them, each thread's allocator arena
+/// (mimalloc's, and the policy workers') becomes resident 2 MB at a time: a policy run over
+/// a thousand templates peaked at twice the memory it uses.
+fn no_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes integer arguments only and changes no memory.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
 }
 
 /// The allocator: the Terraform evaluator and the YAML/JSON trees allocate many small
