@@ -127,8 +127,10 @@ impl Walked {
     /// made it (in parallel), then the scope is dropped and the text of its files released
     /// ([`SourceMap::release`]), so that memory holds the scopes being checked, not the
     /// whole tree. Documents and CDK assemblies are read, checked and released one by one;
-    /// Terraform root modules, which share modules, and the plans linked to them
-    /// ([`model::tfplan::link_plans`]) are read together, then checked.
+    /// Terraform root modules are checked as each is evaluated, and their files released
+    /// once all are (they share modules). When the run has Terraform plans, which are
+    /// linked to the root module of their directory ([`model::tfplan::link_plans`]), the
+    /// plans and the root modules are all read first, then checked.
     pub fn stream<T, F>(self, settings: &Settings, check: F, name: fn(&T) -> &str) -> Streamed<T>
     where
         T: Send,
@@ -200,8 +202,21 @@ impl Walked {
             })
             .collect();
         order.extend(assemblies.into_iter().flatten());
-        // Terraform: the root modules and the plans that may point into them.
+        // Terraform: the root modules, checked as each is evaluated; with plans, which
+        // may point into them, all of them first.
         let terraform_start = sources.len();
+        if plans.is_empty() {
+            let (checked, declared) = model::terraform::load_each(
+                &found.terraform_dirs,
+                sources_ref,
+                settings,
+                |scope| one(&scope),
+            );
+            messages.extend(unknown_variables(&settings.tf_vars, &declared));
+            sources.release(sources.ids_from(terraform_start));
+            order.extend(checked);
+            return finish(order, sources, skipped, messages, start, name);
+        }
         let (terraform, declared) =
             model::terraform::load_with_variables(&found.terraform_dirs, sources_ref, settings);
         messages.extend(unknown_variables(&settings.tf_vars, &declared));
@@ -223,16 +238,29 @@ impl Walked {
             order[slot] = result;
         }
         order.extend(rest);
-        let files = sources.len() - start;
-        let mut checked: Vec<T> = order.into_iter().flatten().collect();
-        checked.sort_by(|a, b| name(a).cmp(name(b)));
-        Streamed {
-            checked,
-            sources,
-            skipped,
-            messages,
-            files,
-        }
+        finish(order, sources, skipped, messages, start, name)
+    }
+}
+
+/// The streamed results sorted by scope name (stable: as `load` sorts its scopes), and the
+/// number of files read from `start` on.
+fn finish<T>(
+    order: Vec<Option<T>>,
+    sources: Arc<SourceMap>,
+    skipped: Vec<(String, String)>,
+    messages: Vec<String>,
+    start: usize,
+    name: fn(&T) -> &str,
+) -> Streamed<T> {
+    let files = sources.len() - start;
+    let mut checked: Vec<T> = order.into_iter().flatten().collect();
+    checked.sort_by(|a, b| name(a).cmp(name(b)));
+    Streamed {
+        checked,
+        sources,
+        skipped,
+        messages,
+        files,
     }
 }
 

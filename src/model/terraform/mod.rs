@@ -306,6 +306,18 @@ pub fn load_with_variables(
     sources: &SourceMap,
     settings: &Settings,
 ) -> (Vec<Scope>, BTreeSet<String>) {
+    load_each(dirs, sources, settings, |scope| scope)
+}
+
+/// [`load_with_variables`], handing each root module's scope to `each` as soon as it is
+/// evaluated (in parallel) and keeping only what `each` returns: a check streams root
+/// modules so (the modules' trees stay until every root is evaluated).
+pub fn load_each<T: Send>(
+    dirs: &[PathBuf],
+    sources: &SourceMap,
+    settings: &Settings,
+    each: impl Fn(Scope) -> T + Sync,
+) -> (Vec<T>, BTreeSet<String>) {
     let mut loader = Loader::new(sources);
     loader.all_bodies = settings.keeps_policy_documents();
     let modules: Vec<(PathBuf, Arc<Module>)> = dirs
@@ -340,10 +352,11 @@ pub fn load_with_variables(
         .collect();
     // Module directories of the checked tree: a module elsewhere never holds a finding.
     let checked: HashSet<PathBuf> = modules.iter().map(|(d, _)| loader.canonical(d)).collect();
-    let mut out: Vec<(Scope, BTreeSet<PathBuf>)> = roots
-        .par_iter()
-        .map(|d| evaluate_root(d, &loader, settings, &env_vars, &checked))
-        .collect();
+    let evaluate = |d: &&PathBuf| {
+        let (scope, reached) = evaluate_root(d, &loader, settings, &env_vars, &checked);
+        (each(scope), reached)
+    };
+    let mut out: Vec<(T, BTreeSet<PathBuf>)> = roots.par_iter().map(evaluate).collect();
     // Modules only reachable through a cycle, or from nowhere: evaluate them as roots too.
     let reached: HashSet<PathBuf> = out.iter().flat_map(|(_, s)| s.iter().cloned()).collect();
     let rest: Vec<&PathBuf> = modules
@@ -351,11 +364,7 @@ pub fn load_with_variables(
         .map(|(d, _)| d)
         .filter(|d| !reached.contains(&loader.canonical(d)))
         .collect();
-    out.extend(
-        rest.par_iter()
-            .map(|d| evaluate_root(d, &loader, settings, &env_vars, &checked))
-            .collect::<Vec<_>>(),
-    );
+    out.extend(rest.par_iter().map(evaluate).collect::<Vec<_>>());
     let declared: BTreeSet<String> = roots
         .iter()
         .chain(&rest)
