@@ -17,7 +17,8 @@ declare_rule! {
     ///
     /// ## How to fix
     /// CloudFormation: `DeletionProtectionEnabled: true` (on each replica of a
-    /// `GlobalTable`). CDK: `deletionProtection: true`. Terraform:
+    /// `GlobalTable`). CDK: `deletionProtection: true` on a `Table` or `TableV2`,
+    /// `deletionProtectionEnabled: true` on a `CfnTable`. Terraform:
     /// `deletion_protection_enabled = true`.
     ///
     /// ## References

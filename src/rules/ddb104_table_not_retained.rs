@@ -23,7 +23,8 @@ declare_rule! {
     /// DeletionPolicy: Retain
     /// UpdateReplacePolicy: Retain
     /// ```
-    /// CDK: `removalPolicy: RemovalPolicy.RETAIN`. Terraform:
+    /// CDK: `removalPolicy: RemovalPolicy.RETAIN` on a `Table` or `TableV2`,
+    /// `applyRemovalPolicy(RemovalPolicy.RETAIN)` on a `CfnTable`. Terraform:
     /// ```hcl
     /// lifecycle {
     ///   prevent_destroy = true

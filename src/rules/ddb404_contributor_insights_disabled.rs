@@ -27,8 +27,9 @@ declare_rule! {
     /// ContributorInsightsSpecification:
     ///   Enabled: true
     /// ```
-    /// (on a global table, in each replica). CDK: `contributorInsightsEnabled: true`
-    /// (`TableV2`: `contributorInsights: true`).
+    /// (on a global table, in each replica). CDK: `contributorInsightsSpecification:
+    /// { enabled: true }` on a `Table`, `TableV2` or `CfnTable` (it replaces the deprecated
+    /// `contributorInsightsEnabled` and `contributorInsights`).
     ///
     /// Terraform:
     /// ```hcl
