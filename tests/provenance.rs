@@ -640,12 +640,12 @@ fn cdk_help_names_the_construct_property() {
 
 /// `testdata/terraform/unset`: a module whose variable defaults to null leaves
 /// `deletion_protection_enabled` unset, and `dynamic` blocks whose `for_each` a variable
-/// empties leave out `point_in_time_recovery`: the findings stand where the variable is
-/// set, and name it.
+/// empties leave out `point_in_time_recovery` and `server_side_encryption`: the findings
+/// stand where the variable is set, and name it.
 #[test]
 fn values_that_leave_a_property_unset_are_named() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/terraform/unset");
-    let report = check_rules(dir, &["DDB101", "DDB103"]);
+    let report = check_rules(dir, &["DDB101", "DDB103", "DDB201"]);
     let got: Vec<(String, String, String, u32, String)> = report
         .findings
         .iter()
@@ -690,6 +690,15 @@ fn values_that_leave_a_property_unset_are_named() {
                 "live/main.tf",
                 1,
                 "set deletion_protection_enabled = true in module \"orders\""
+            ),
+            // `sse = false` empties the server_side_encryption block of a confidential
+            // table: turning it on is enough.
+            row(
+                "DDB201",
+                "module.secrets.aws_dynamodb_table.this",
+                "live/main.tf",
+                23,
+                "set sse = true in module \"secrets\""
             ),
             // false from terraform.tfvars, through the module argument.
             row(

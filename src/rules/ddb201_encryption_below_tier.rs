@@ -84,6 +84,9 @@ impl Check for EncryptionBelowTier {
         }
         for f in out {
             ctx.report(f.resource, f.span, f.message, f.help).key(f.key);
+            if f.switch_unset {
+                ctx.unset_by(&["server_side_encryption", "server_side_encryption.enabled"]);
+            }
         }
     }
 }
@@ -95,6 +98,8 @@ struct Out<'a> {
     message: String,
     help: String,
     key: String,
+    /// Terraform: the table lacks `server_side_encryption`, and turning it on is the fix.
+    switch_unset: bool,
 }
 
 /// A table's tier and where it came from.
@@ -144,8 +149,17 @@ fn check_table<'a>(
         &format!("table {}", res.id),
         false,
     ) {
+        // SSE on (an AWS managed key) is enough for this tier.
+        let switch_suffices = matches!(
+            &table_tier,
+            Tier::Known {
+                minimum: KeyClass::AwsManaged,
+                ..
+            }
+        );
         out.push(Out {
             key: "table".into(),
+            switch_unset: switch_suffices && f.span == res.span,
             ..f
         });
     }
@@ -201,6 +215,7 @@ fn judge<'a>(
                 "tag the table with one of the tiers {known}, or define {name:?} under tiers: in .ddbguard.yaml"
             ),
             key: String::new(),
+            switch_unset: false,
         }),
         Tier::Known {
             name,
@@ -221,6 +236,7 @@ fn judge<'a>(
                 ),
                 help: help(scope.format, res, *minimum, replica),
                 key: String::new(),
+                switch_unset: false,
             })
         }
     }

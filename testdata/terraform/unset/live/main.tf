@@ -13,3 +13,12 @@ module "events" {
 variable "events_pitr" {
   type = bool
 }
+
+module "secrets" {
+  source                      = "../modules/table"
+  name                        = "secrets"
+  deletion_protection_enabled = true
+  pitr                        = true
+  tier                        = "confidential"
+  sse                         = false
+}

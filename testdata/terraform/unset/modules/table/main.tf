@@ -18,11 +18,17 @@ variable "sse" {
   default = true
 }
 
+variable "tier" {
+  type    = string
+  default = "standard"
+}
+
 resource "aws_dynamodb_table" "this" {
   name                        = var.name
   billing_mode                = "PAY_PER_REQUEST"
   hash_key                    = "id"
   deletion_protection_enabled = var.deletion_protection_enabled
+  tags                        = { compliance-tier = var.tier }
 
   attribute {
     name = "id"
