@@ -136,7 +136,7 @@ impl Walked {
         T: Send,
         F: Fn(&Scope, &SourceMap) -> T + Sync,
     {
-        let (found, sources, mut messages) = (self.found, self.sources, self.messages);
+        let (mut found, sources, mut messages) = (self.found, self.sources, self.messages);
         let start = sources.len();
         let sources_ref: &SourceMap = &sources;
         let one = |scope: &Scope| Some(check(scope, sources_ref));
@@ -148,11 +148,13 @@ impl Walked {
             order.push(one(&scope));
             sources.release(scope.files);
         }
-        let documents: Vec<Document<T>> = found
-            .documents
+        // The walk's lists are let go once read: they grow with the tree too.
+        let paths = std::mem::take(&mut found.documents);
+        let named = std::mem::take(&mut found.named);
+        let documents: Vec<Document<T>> = paths
             .par_iter()
             .map(|path| {
-                let doc = model::cfn::load_document(path, sources_ref, found.named.contains(path));
+                let doc = model::cfn::load_document(path, sources_ref, named.contains(path));
                 let mut out = Document {
                     checked: Vec::with_capacity(doc.scopes.len()),
                     plans: Vec::new(),
@@ -177,7 +179,9 @@ impl Walked {
             .collect();
         let mut skipped = Vec::new();
         // Plans with where their result goes in `order`.
+        drop((paths, named));
         let mut plans: Vec<(usize, Scope)> = Vec::new();
+        order.reserve(documents.iter().map(|d| d.checked.len()).sum());
         for doc in documents {
             let mut held = doc.plans.into_iter();
             for checked in doc.checked {
@@ -253,8 +257,11 @@ fn finish<T>(
     name: fn(&T) -> &str,
 ) -> Streamed<T> {
     let files = sources.len() - start;
-    let mut checked: Vec<T> = order.into_iter().flatten().collect();
-    checked.sort_by(|a, b| name(a).cmp(name(b)));
+    // Sorted where they are (every slot is filled by now), then unwrapped in place.
+    let mut order = order;
+    order.sort_by(|a, b| a.as_ref().map(name).cmp(&b.as_ref().map(name)));
+    #[allow(clippy::filter_map_identity)] // `flatten` would not reuse the allocation
+    let checked: Vec<T> = order.into_iter().filter_map(|t| t).collect();
     Streamed {
         checked,
         sources,
