@@ -136,6 +136,13 @@ pub fn evaluate_with_budget(
         // No time at all: nothing is started.
         return Err(EvalError::Timeout(budget));
     }
+    // cfn-guard holds a document several times over while it evaluates it (its values carry
+    // their paths): two large ones at once would double the peak memory of the run.
+    let _turn = (document.len() > LARGE).then(|| {
+        LARGE_ONE_AT_A_TIME
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    });
     let worker = match WORKER_OF_THREAD.with(|w| w.borrow_mut().take()) {
         Some(w) => w,
         None => Worker::start()?,
@@ -163,6 +170,10 @@ pub fn evaluate_with_budget(
         )),
     }
 }
+
+/// Documents of more than this many bytes of JSON are evaluated one at a time.
+const LARGE: usize = 32 * 1024;
+static LARGE_ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// One evaluation handed to a worker thread.
 struct Job {
