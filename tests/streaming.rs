@@ -2,40 +2,15 @@
 //! its scopes are checked; the report must be the one a run holding every scope at once
 //! (`load` then `check_loaded`) gives, in every format.
 
-use ddbguard::report::{Report, concise, github, human, json, junit, sarif};
-use ddbguard::{Settings, check, check_loaded, load};
+mod common;
+
+use common::same_reports;
+use ddbguard::report::human;
+use ddbguard::{Settings, check};
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Every format a report renders to, human without and with colour.
-fn rendered(report: &Report) -> Vec<(&'static str, String)> {
-    vec![
-        ("json", json::render(report)),
-        ("sarif", sarif::render(report, None)),
-        ("github", github::render(report)),
-        ("concise", concise::render(report)),
-        (
-            "junit",
-            junit::render(report, &["DDB001", "DDB101", "DDB401"]),
-        ),
-        ("human", human::render(report, false)),
-        ("human colour", human::render(report, true)),
-    ]
-}
-
-fn same_reports(paths: &[PathBuf], settings: &Settings) {
-    let streamed = check(paths, settings).expect("check runs");
-    let loaded = check_loaded(load(paths, settings).expect("loads"), settings);
-    assert!(streamed.summary.scopes > 0, "{paths:?}: nothing checked");
-    assert_eq!(streamed.summary, loaded.summary, "{paths:?}");
-    assert_eq!(streamed.messages, loaded.messages, "{paths:?}");
-    assert_eq!(streamed.skipped, loaded.skipped, "{paths:?}");
-    for ((format, a), (_, b)) in rendered(&streamed).into_iter().zip(rendered(&loaded)) {
-        assert!(a == b, "{paths:?}: {format} differs:\n{a}\n---\n{b}");
-    }
 }
 
 #[test]
@@ -56,17 +31,6 @@ fn the_streamed_report_is_the_loaded_one_per_format_and_with_several_paths() {
         ],
         &Settings::default(),
     );
-}
-
-#[test]
-fn the_streamed_report_is_the_loaded_one_with_policies() {
-    let policies = ddbguard::policy::load::load(&[root().join("examples/policies")])
-        .expect("the example policies load");
-    let settings = Settings {
-        policies: policies.into(),
-        ..Settings::default()
-    };
-    same_reports(&[root().join("testdata/policy")], &settings);
 }
 
 /// A tree with a template, a plan beside the Terraform it was made from, and a CDK

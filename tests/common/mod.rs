@@ -1,7 +1,9 @@
 //! Helpers shared by the end-to-end tests.
 #![allow(dead_code)]
 
-use std::path::Path;
+use ddbguard::report::{Report, concise, github, human, json, junit, sarif};
+use ddbguard::{Settings, check, check_loaded, load};
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// Run the `ddbguard` binary in `dir`, without colours and without a GitHub step summary.
@@ -55,5 +57,35 @@ pub fn copy_dir(from: &Path, to: &Path) {
         } else {
             std::fs::copy(e.path(), target).unwrap();
         }
+    }
+}
+
+/// Every format a report renders to, human without and with colour.
+pub fn rendered(report: &Report) -> Vec<(&'static str, String)> {
+    vec![
+        ("json", json::render(report)),
+        ("sarif", sarif::render(report, None)),
+        ("github", github::render(report)),
+        ("concise", concise::render(report)),
+        (
+            "junit",
+            junit::render(report, &["DDB001", "DDB101", "DDB401"]),
+        ),
+        ("human", human::render(report, false)),
+        ("human colour", human::render(report, true)),
+    ]
+}
+
+/// Check `paths` streamed (`check`) and loaded whole (`load` then `check_loaded`): the
+/// reports must be the same in every format.
+pub fn same_reports(paths: &[PathBuf], settings: &Settings) {
+    let streamed = check(paths, settings).expect("check runs");
+    let loaded = check_loaded(load(paths, settings).expect("loads"), settings);
+    assert!(streamed.summary.scopes > 0, "{paths:?}: nothing checked");
+    assert_eq!(streamed.summary, loaded.summary, "{paths:?}");
+    assert_eq!(streamed.messages, loaded.messages, "{paths:?}");
+    assert_eq!(streamed.skipped, loaded.skipped, "{paths:?}");
+    for ((format, a), (_, b)) in rendered(&streamed).into_iter().zip(rendered(&loaded)) {
+        assert!(a == b, "{paths:?}: {format} differs:\n{a}\n---\n{b}");
     }
 }
