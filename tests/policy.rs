@@ -385,6 +385,51 @@ fn sarif_lists_policy_rules_and_points_results_at_them() {
     );
 }
 
+/// A policy rule has no page of ours: the human report points at its file and `explain`,
+/// the GitHub summary names it without a link; a built-in rule keeps its page.
+#[test]
+fn human_and_github_reports_point_policy_rules_at_their_file() {
+    let human = run(&[
+        "check",
+        "testdata/policy/cloudformation",
+        "--policy",
+        PITR,
+        "--format",
+        "human",
+        "--color",
+        "never",
+    ]);
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.contains(&format!(
+            "  policy: {PITR} (ddbguard explain ORG_TABLE_PITR)"
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("rules/ORG_TABLE_PITR.md"), "{text}");
+    assert!(text.contains("rules/DDB101.md"), "{text}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ddbguard"))
+        .args([
+            "check",
+            "testdata/policy/cloudformation",
+            "--policy",
+            PITR,
+            "--format",
+            "github",
+        ])
+        .current_dir(root())
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(md.contains("| ORG_TABLE_PITR |"), "{md}");
+    assert!(!md.contains("rules/ORG_TABLE_PITR.md"), "{md}");
+}
+
 #[test]
 fn policy_findings_are_suppressed_by_config_entries_and_follow_select() {
     let dir = tempfile::tempdir().unwrap();
