@@ -106,15 +106,9 @@ pub fn summary_markdown(report: &Report) -> String {
                     Some(p) => format!("`{}` (`{}`)", code(&r.id), code(p)),
                     None => format!("`{}`", code(&r.id)),
                 });
-            // A built-in rule links to its page; a Guard policy rule has none of ours.
-            let rule = match crate::rules::policy_origin(f.rule_id) {
-                Some(_) => f.rule_id.to_string(),
-                None => format!(
-                    "[{} {}]({})",
-                    f.rule_id,
-                    f.rule_name,
-                    super::sarif::help_uri(f.rule_id)
-                ),
+            let rule = match super::sarif::help_uri(f.rule_id) {
+                Some(page) => format!("[{} {}]({page})", f.rule_id, f.rule_name),
+                None => f.rule_id.to_string(),
             };
             md.push_str(&format!(
                 "| {} | {} | `{}:{}` | {} | {} |\n",

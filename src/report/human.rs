@@ -144,17 +144,14 @@ fn advice(f: &Finding, snippet: bool) -> String {
     if let Some(scope) = super::scope_if_not_obvious(f) {
         s.push_str(&format!("  in: {scope}\n"));
     }
-    match crate::rules::policy_origin(f.rule_id) {
+    if let Some(page) = super::sarif::help_uri(f.rule_id) {
+        s.push_str(&format!("  docs: {page} ({})\n", f.rule_name));
+    } else if let Some(file) = crate::rules::policy_origin(f.rule_id) {
         // A team's Guard rule has no page of ours: its source is the documentation.
-        Some(file) => s.push_str(&format!(
+        s.push_str(&format!(
             "  policy: {file} (ddbguard explain {})\n",
             f.rule_id
-        )),
-        None => s.push_str(&format!(
-            "  docs: {} ({})\n",
-            super::sarif::help_uri(f.rule_id),
-            f.rule_name
-        )),
+        ));
     }
     s
 }

@@ -20,12 +20,15 @@ const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// The base every result's URI is relative to.
 pub const SRCROOT: &str = "%SRCROOT%";
 
-/// A rule's documentation page at this release's tag.
-pub fn help_uri(id: &str) -> String {
-    format!(
-        "{INFORMATION_URI}/blob/v{}/rules/{id}.md",
-        env!("CARGO_PKG_VERSION")
-    )
+/// A rule's documentation page at this release's tag; none for a team's Guard policy rule,
+/// whose documentation is its source (`ddbguard explain NAME`).
+pub fn help_uri(id: &str) -> Option<String> {
+    crate::rules::policy_origin(id).is_none().then(|| {
+        format!(
+            "{INFORMATION_URI}/blob/v{}/rules/{id}.md",
+            env!("CARGO_PKG_VERSION")
+        )
+    })
 }
 
 /// The SARIF level of a severity.
@@ -351,7 +354,7 @@ fn rule(m: &RuleMeta) -> ReportingDescriptor {
             text: m.documentation(),
             markdown: crate::rules::docs::rule_page(m),
         },
-        help_uri: policy.is_none().then(|| help_uri(m.id)),
+        help_uri: help_uri(m.id),
         default_configuration: Configuration {
             level: level(m.severity),
             enabled: m.default_enabled,
@@ -582,10 +585,10 @@ mod tests {
     fn help_uri_points_at_the_release_tag() {
         assert_eq!(
             help_uri("DDB101"),
-            format!(
+            Some(format!(
                 "https://github.com/ddbguard/ddbguard/blob/v{}/rules/DDB101.md",
                 env!("CARGO_PKG_VERSION")
-            )
+            ))
         );
     }
 }
