@@ -15,6 +15,7 @@
 
 use crate::config::Settings;
 use crate::load::{Loaded, load};
+use crate::rules::replacement::BaseScope;
 use crate::source::{SourceFile, SourceMap, Span};
 use crate::vocab::{BaselineState, Changes, Finding, Report};
 use crate::vocab::{Error, relative};
@@ -285,11 +286,11 @@ fn rename(loaded: Loaded, mapping: &[(PathBuf, PathBuf)]) -> Loaded {
 
 /// Messages about base scopes the head has too (`head`: the names of its scopes) but that
 /// could not be read.
-pub fn unreadable_bases(head: &[&str], base: &Loaded) -> Vec<String> {
+pub fn unreadable_bases(head: &[&str], base: &[BaseScope]) -> Vec<String> {
     let head: std::collections::HashSet<&str> = head.iter().copied().collect();
     let mut out = Vec::new();
-    for b in &base.scopes {
-        if b.problems.iter().any(|p| p.rule == "DDB001") && head.contains(b.name.as_str()) {
+    for b in base {
+        if b.does_not_parse && head.contains(b.name.as_str()) {
             out.push(format!(
                 "{}: the base version does not parse: its tables cannot be compared (DDB501 and DDB502 see them as new)",
                 b.name

@@ -53,9 +53,9 @@ pub fn check_loaded(loaded: Loaded, settings: &Settings) -> Report {
 /// Pull-request mode: check `paths` against the base (`--base`). Head findings are marked
 /// new or unchanged, findings the change fixed are listed as absent (and not counted), and
 /// with `only_new` the unchanged ones are left out. Fails (exit status 2) only when the
-/// base cannot be loaded at all. The head is streamed as in [`check`]; the base is held
-/// whole while the head is checked, since each head scope's rules see the base scope of
-/// the same name (`Ctx.base`).
+/// base cannot be loaded at all. The head is streamed as in [`check`]; each head scope's
+/// rules see the summary of the base scope of the same name (`Ctx.base`,
+/// [`rules::replacement::BaseScope`]).
 pub fn check_with_base(
     paths: &[PathBuf],
     settings: &Settings,
@@ -64,12 +64,18 @@ pub fn check_with_base(
 ) -> Result<Report, Error> {
     let head = load::walk(paths, settings)?;
     let base = baseline::load_base(paths, base, settings)?;
-    let base_scopes = scopes_by_name(Some(&base.loaded));
+    let base_scopes: Vec<rules::replacement::BaseScope> = base
+        .loaded
+        .scopes
+        .iter()
+        .map(rules::replacement::BaseScope::of)
+        .collect();
+    let by_name = scopes_by_name(&base_scopes);
     let policy_files = policy_files(settings, &head.sources);
     let streamed = head.stream(
         settings,
         |scope, sources| {
-            let base = base_scopes.get(scope.name.as_str()).copied();
+            let base = by_name.get(scope.name.as_str()).copied();
             check_scope(scope, sources, settings, base, &policy_files)
         },
         Checked::name,
@@ -77,21 +83,29 @@ pub fn check_with_base(
     let mut report = finish(streamed, settings);
     let mut messages = base.messages;
     let head_names: Vec<&str> = report.scopes.iter().map(|s| s.name.as_str()).collect();
-    messages.extend(baseline::unreadable_bases(&head_names, &base.loaded));
+    messages.extend(baseline::unreadable_bases(&head_names, &base_scopes));
     let base_report = check_loaded(base.loaded, settings);
     baseline::compare(&mut report, base_report, only_new);
     report.messages.extend(messages);
     Ok(report)
 }
 
-/// Run the rules over loaded scopes; with a base, each scope's rules see the base scope of
-/// the same name (`Ctx.base`).
+/// Run the rules over loaded scopes; with a base, each scope's rules see the summary of the
+/// base scope of the same name (`Ctx.base`).
 pub fn check_loaded_with_base(
     loaded: Loaded,
     settings: &Settings,
     base: Option<&Loaded>,
 ) -> Report {
-    let base_scopes = scopes_by_name(base);
+    let base_scopes: Vec<rules::replacement::BaseScope> = base
+        .map(|b| {
+            b.scopes
+                .iter()
+                .map(rules::replacement::BaseScope::of)
+                .collect()
+        })
+        .unwrap_or_default();
+    let base_scopes = scopes_by_name(&base_scopes);
     let Loaded {
         scopes,
         sources,
@@ -120,10 +134,11 @@ pub fn check_loaded_with_base(
     )
 }
 
-fn scopes_by_name(loaded: Option<&Loaded>) -> HashMap<&str, &Scope> {
-    loaded
-        .map(|b| b.scopes.iter().map(|s| (s.name.as_str(), s)).collect())
-        .unwrap_or_default()
+/// Base scope summaries by name (the last of a name when two share it).
+fn scopes_by_name(
+    scopes: &[rules::replacement::BaseScope],
+) -> HashMap<&str, &rules::replacement::BaseScope> {
+    scopes.iter().map(|s| (s.name.as_str(), s)).collect()
 }
 
 /// The policy files, added to the source map (DDB004 findings stand there): none without
@@ -158,7 +173,7 @@ fn check_scope(
     scope: &Scope,
     sources: &SourceMap,
     settings: &Settings,
-    base: Option<&Scope>,
+    base: Option<&rules::replacement::BaseScope>,
     policy_files: &[FileId],
 ) -> Checked {
     let policies = &settings.policies;

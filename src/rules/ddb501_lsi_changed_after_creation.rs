@@ -1,4 +1,4 @@
-use super::replacement;
+use super::replacement::{self, BaseTable};
 use super::{Check, Ctx};
 use crate::declare_rule;
 use crate::model::{Index, Scope, Table};
@@ -70,7 +70,7 @@ impl Check for LsiChangedAfterCreation {
             return;
         };
         for (res, table) in scope.tables() {
-            let Some((_, old)) = replacement::base_table(base, res) else {
+            let Some(old) = base.table(res) else {
                 continue;
             };
             let meaning = replacement::replacement_meaning(scope.format, Some(table));
@@ -90,7 +90,7 @@ type KnownIndex = (String, Vec<(String, String)>, crate::source::Span);
 fn lsi_changes(
     id: &str,
     head: &Table,
-    base: &Table,
+    base: &BaseTable,
     header: crate::source::Span,
 ) -> Vec<(crate::source::Span, String, String)> {
     let known = |ixs: &[Index]| -> Option<Vec<KnownIndex>> {
@@ -102,18 +102,18 @@ fn lsi_changes(
             })
             .collect()
     };
-    let (Some(h), Some(b)) = (known(&head.lsis), known(&base.lsis)) else {
+    let (Some(h), Some(b)) = (known(&head.lsis), base.lsis.as_ref()) else {
         return Vec::new();
     };
     let mut out = Vec::new();
     for (name, keys, span) in &h {
-        match b.iter().find(|(n, _, _)| n == name) {
+        match b.iter().find(|(n, _)| n == name) {
             None => out.push((
                 *span,
                 format!("local secondary index {name} is added to table {id}"),
                 format!("lsi:{name}:added"),
             )),
-            Some((_, old_keys, _)) if old_keys != keys => out.push((
+            Some((_, old_keys)) if old_keys != keys => out.push((
                 *span,
                 format!(
                     "the key schema of local secondary index {name} of table {id} changed from {} to {}",
@@ -126,8 +126,8 @@ fn lsi_changes(
                 // Same keys: the sort key's attribute type may still have changed.
                 if let Some(attr) = keys.iter().find_map(|(a, _)| {
                     let (new, _) = replacement::attr_type(head, a)?;
-                    let (old, _) = replacement::attr_type(base, a)?;
-                    (new != old).then(|| (a.clone(), old, new))
+                    let old = base.attr_type(a)?;
+                    (new != old).then(|| (a.clone(), old.to_string(), new))
                 }) && !replacement::is_table_key(head, &attr.0)
                 {
                     let span = replacement::attr_type(head, &attr.0).map_or(*span, |(_, s)| s);
@@ -143,7 +143,7 @@ fn lsi_changes(
             }
         }
     }
-    for (name, _, _) in &b {
+    for (name, _) in b {
         if !h.iter().any(|(n, _, _)| n == name) {
             out.push((
                 head.lsis_span.unwrap_or(header),

@@ -1,7 +1,7 @@
-use super::replacement;
+use super::replacement::{self, BaseName, BaseTable, literal};
 use super::{Check, Ctx};
 use crate::declare_rule;
-use crate::model::{Resource, Scope, Str, Table};
+use crate::model::{Resource, Scope, Table};
 use crate::source::Span;
 
 declare_rule! {
@@ -87,7 +87,7 @@ impl Check for KeySchemaChanged {
             return;
         };
         for (res, table) in scope.tables() {
-            let Some((_, old)) = replacement::base_table(base, res) else {
+            let Some(old) = base.table(res) else {
                 continue;
             };
             let meaning = replacement::replacement_meaning(scope.format, Some(table));
@@ -101,29 +101,27 @@ impl Check for KeySchemaChanged {
 
 /// What changed in the keys and the name: `(head span, description, fingerprint key)`.
 /// Unknown values are not compared.
-fn key_changes(res: &Resource, head: &Table, base: &Table) -> Vec<(Span, String, String)> {
+fn key_changes(res: &Resource, head: &Table, base: &BaseTable) -> Vec<(Span, String, String)> {
     let mut out = Vec::new();
     let schema_span = head.key_schema_span.unwrap_or(res.span);
-    if let (Some(h), Some(b)) = (
-        replacement::known_keys(&head.key_schema),
-        replacement::known_keys(&base.key_schema),
-    ) && !h.is_empty()
+    if let (Some(h), Some(b)) = (replacement::known_keys(&head.key_schema), &base.keys)
+        && !h.is_empty()
         && !b.is_empty()
-        && h != b
+        && h != *b
     {
         // Point at the first key element that differs, when there is one.
         let span = head
             .key_schema
             .iter()
             .zip(&h)
-            .find(|(_, k)| !b.contains(k))
+            .find(|(_, k)| !b.contains(*k))
             .map_or(schema_span, |(e, _)| e.attribute.span);
         out.push((
             span,
             format!(
                 "the key schema of table {} changed from {} to {}",
                 res.id,
-                replacement::render_keys(&b),
+                replacement::render_keys(b),
                 replacement::render_keys(&h)
             ),
             "keys".to_string(),
@@ -133,13 +131,12 @@ fn key_changes(res: &Resource, head: &Table, base: &Table) -> Vec<(Span, String,
         let Some(attr) = key.attribute.get() else {
             continue;
         };
-        if !replacement::is_table_key(base, attr) {
+        if !base.is_key(attr) {
             continue;
         }
-        if let (Some((new, span)), Some((old, _))) = (
-            replacement::attr_type(head, attr),
-            replacement::attr_type(base, attr),
-        ) && new != old
+        if let (Some((new, span)), Some(old)) =
+            (replacement::attr_type(head, attr), base.attr_type(attr))
+            && new != old
         {
             out.push((
                 span,
@@ -152,9 +149,9 @@ fn key_changes(res: &Resource, head: &Table, base: &Table) -> Vec<(Span, String,
         }
     }
     match (&head.name, &base.name) {
-        (Some(h), Some(b)) => {
-            if let (Some(new), Some(old)) = (literal(h.get()), literal(b.get()))
-                && new != old
+        (Some(h), BaseName::Literal(old)) => {
+            if let Some(new) = literal(h.get())
+                && new != *old
             {
                 out.push((
                     h.span,
@@ -163,7 +160,8 @@ fn key_changes(res: &Resource, head: &Table, base: &Table) -> Vec<(Span, String,
                 ));
             }
         }
-        (Some(h), None) => {
+        (Some(_), BaseName::Unknown) => {}
+        (Some(h), BaseName::Generated) => {
             if let Some(new) = literal(h.get()) {
                 out.push((
                     h.span,
@@ -175,31 +173,15 @@ fn key_changes(res: &Resource, head: &Table, base: &Table) -> Vec<(Span, String,
                 ));
             }
         }
-        (None, Some(b)) => {
-            if let Some(old) = literal(b.get()) {
-                out.push((
-                    res.span,
-                    format!(
-                        "the fixed name {old} of table {} is removed (a generated name replaces it)",
-                        res.id
-                    ),
-                    "name".to_string(),
-                ));
-            }
-        }
-        (None, None) => {}
+        (None, BaseName::Literal(old)) => out.push((
+            res.span,
+            format!(
+                "the fixed name {old} of table {} is removed (a generated name replaces it)",
+                res.id
+            ),
+            "name".to_string(),
+        )),
+        (None, BaseName::Generated | BaseName::Unknown) => {}
     }
     out
-}
-
-/// A name to compare: a literal, or a string whose parts are all known references.
-fn literal(s: Option<&Str>) -> Option<String> {
-    let s = s?;
-    if s.0
-        .iter()
-        .any(|p| matches!(p, crate::model::Part::Unknown(_)))
-    {
-        return None;
-    }
-    Some(s.render())
 }

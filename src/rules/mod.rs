@@ -47,7 +47,7 @@ mod ddb604_iam_not_action_allow;
 mod ddb605_iam_condition_misuse;
 mod ddb606_table_resource_policy_public;
 pub mod iam;
-mod replacement;
+pub mod replacement;
 #[cfg(test)]
 mod scope_builder;
 
@@ -137,8 +137,9 @@ pub struct RawFinding {
 /// What a rule sees besides the scope, and where its findings go.
 pub struct Ctx<'a> {
     pub settings: &'a Settings,
-    /// With `--base`: the same scope in the base version, when it exists.
-    pub base: Option<&'a Scope>,
+    /// With `--base`: what is kept of the same scope in the base version, when it exists
+    /// (DDB501 and DDB502 compare with it).
+    pub base: Option<&'a replacement::BaseScope>,
     rule: Option<&'static RuleMeta>,
     findings: Vec<RawFinding>,
     /// Findings (by index) about a Terraform argument or block a resource lacks.
@@ -146,7 +147,7 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(settings: &'a Settings, base: Option<&'a Scope>) -> Ctx<'a> {
+    pub fn new(settings: &'a Settings, base: Option<&'a replacement::BaseScope>) -> Ctx<'a> {
         Ctx {
             settings,
             base,
@@ -387,7 +388,11 @@ pub fn catalog() -> Vec<&'static RuleMeta> {
 }
 
 /// Run every enabled rule over a scope; problems the frontend met become DDB001/DDB002.
-pub fn run_rules(scope: &Scope, settings: &Settings, base: Option<&Scope>) -> Vec<RawFinding> {
+pub fn run_rules(
+    scope: &Scope,
+    settings: &Settings,
+    base: Option<&replacement::BaseScope>,
+) -> Vec<RawFinding> {
     let mut ctx = Ctx::new(settings, base);
     for problem in &scope.problems {
         let Some(meta) = meta_by_id(problem.rule) else {

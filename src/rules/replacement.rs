@@ -1,22 +1,132 @@
-//! What DDB501 and DDB502 share: finding a table in the base scope, comparing key
-//! schemas and attribute types, and saying what a replacement means.
+//! What DDB501 and DDB502 share: what they keep of a base scope ([`BaseScope`]), finding
+//! a table in it, comparing key schemas and attribute types, and saying what a replacement
+//! means.
 
-use crate::model::{Format, KeyElement, KeyType, Resource, Scope, Table};
+use crate::model::{Format, KeyElement, KeyType, Part, Resource, Scope, Str, Table};
 use crate::source::Span;
 
-/// The same table in the base scope: by construct path for CDK resources, otherwise by
-/// logical ID or address (and the same type).
-pub fn base_table<'a>(base: &'a Scope, head: &Resource) -> Option<(&'a Resource, &'a Table)> {
-    let same = |r: &Resource| match (&head.cdk_path, &r.cdk_path) {
-        (Some(h), Some(b)) => h == b,
-        _ => r.id == head.id,
-    };
-    base.tables()
-        .find(|(r, _)| r.rtype == head.rtype && same(r))
+/// Known key elements as `(attribute, HASH|RANGE)` ([`known_keys`]).
+pub type Keys = Vec<(String, String)>;
+
+/// What pull-request mode keeps of a base scope once it is checked: its name, whether it
+/// parsed, and for each table what DDB501 and DDB502 compare. Only known values are kept,
+/// and no span: findings stand in the head.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BaseScope {
+    /// The scope's name, as the head names the same scope.
+    pub name: String,
+    /// The scope did not parse (a DDB001 problem): its tables cannot be compared.
+    pub does_not_parse: bool,
+    pub tables: Vec<BaseTable>,
+}
+
+/// A base table: its identity and the known facts of its keys, LSIs and name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BaseTable {
+    pub id: String,
+    pub rtype: String,
+    pub cdk_path: Option<String>,
+    /// The key schema as [`known_keys`] gives it: `None` when any element is unknown.
+    pub keys: Option<Keys>,
+    /// The known attribute of each key element ([`is_table_key`]).
+    pub key_attributes: Vec<String>,
+    /// Each attribute definition with a known name, in order, with its known type (upper
+    /// case): the last one of a name is the one [`attr_type`] reads.
+    pub attributes: Vec<(String, Option<String>)>,
+    /// The LSIs as `(name, keys)`: `None` when any name or key is unknown.
+    pub lsis: Option<Vec<(String, Keys)>>,
+    pub name: BaseName,
+}
+
+/// A base table's `TableName` / `name`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BaseName {
+    /// Not set: the name is generated.
+    Generated,
+    /// Set to a name that can be compared ([`literal`]).
+    Literal(String),
+    /// Set to a value that cannot be compared.
+    Unknown,
+}
+
+impl BaseScope {
+    /// The summary of `scope`: all the base needs to keep for DDB501 and DDB502.
+    pub fn of(scope: &Scope) -> BaseScope {
+        BaseScope {
+            name: scope.name.clone(),
+            does_not_parse: scope.problems.iter().any(|p| p.rule == "DDB001"),
+            tables: scope.tables().map(|(r, t)| BaseTable::of(r, t)).collect(),
+        }
+    }
+
+    /// The same table in the base: by construct path for CDK resources, otherwise by
+    /// logical ID or address (and the same type).
+    pub fn table(&self, head: &Resource) -> Option<&BaseTable> {
+        let same = |t: &BaseTable| match (&head.cdk_path, &t.cdk_path) {
+            (Some(h), Some(b)) => h == b,
+            _ => t.id == head.id,
+        };
+        self.tables
+            .iter()
+            .find(|t| t.rtype == head.rtype && same(t))
+    }
+}
+
+impl BaseTable {
+    pub fn of(resource: &Resource, table: &Table) -> BaseTable {
+        BaseTable {
+            id: resource.id.clone(),
+            rtype: resource.rtype.clone(),
+            cdk_path: resource.cdk_path.clone(),
+            keys: known_keys(&table.key_schema),
+            key_attributes: table
+                .key_schema
+                .iter()
+                .filter_map(|k| k.attribute.get().cloned())
+                .collect(),
+            attributes: table
+                .attributes
+                .iter()
+                .filter_map(|a| {
+                    let name = a.name.get()?.clone();
+                    Some((name, a.attr_type.get().map(|t| t.to_ascii_uppercase())))
+                })
+                .collect(),
+            lsis: table
+                .lsis
+                .iter()
+                .map(|ix| Some((ix.name.get()?.clone(), known_keys(&ix.key_schema)?)))
+                .collect(),
+            name: match &table.name {
+                None => BaseName::Generated,
+                Some(n) => literal(n.get()).map_or(BaseName::Unknown, BaseName::Literal),
+            },
+        }
+    }
+
+    /// The known type of attribute `name`, as [`attr_type`] reads it on a table.
+    pub fn attr_type(&self, name: &str) -> Option<&str> {
+        let (_, t) = self.attributes.iter().rev().find(|(n, _)| n == name)?;
+        t.as_deref()
+    }
+
+    /// Whether `name` is the table's own partition or sort key.
+    pub fn is_key(&self, name: &str) -> bool {
+        self.key_attributes.iter().any(|a| a == name)
+    }
+}
+
+/// A name to compare: a literal, or a string whose parts are all known references.
+pub fn literal(s: Option<&Str>) -> Option<String> {
+    let s = s?;
+    if s.0.iter().any(|p| matches!(p, Part::Unknown(_))) {
+        return None;
+    }
+    Some(s.render())
 }
 
 /// Key elements as `(attribute, HASH|RANGE)`, or `None` when any is unknown.
-pub fn known_keys(keys: &[KeyElement]) -> Option<Vec<(String, String)>> {
+pub fn known_keys(keys: &[KeyElement]) -> Option<Keys> {
     keys.iter()
         .map(|k| {
             let t = match k.key_type.get()? {
@@ -112,5 +222,216 @@ pub fn replacement_meaning(format: Format, table: Option<&Table>) -> String {
                 ),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::scope_builder::*;
+    use super::*;
+    use crate::config::Settings;
+    use crate::model::{AttributeDef, Index, Prop, Val};
+
+    fn key(at: usize, attr: &str, t: KeyType) -> KeyElement {
+        KeyElement {
+            attribute: Prop::known(sp(at), attr.to_string()),
+            key_type: Prop::known(sp(at + 1), t),
+        }
+    }
+
+    fn attr(at: usize, name: &str, t: &str) -> AttributeDef {
+        AttributeDef {
+            name: Prop::known(sp(at), name.to_string()),
+            attr_type: Prop::known(sp(at + 1), t.to_string()),
+        }
+    }
+
+    fn unknown<T>(at: usize) -> Prop<T> {
+        Prop::unknown(sp(at), "parameter Stage has no default")
+    }
+
+    fn lsi(at: usize, name: &str, range: &str) -> Index {
+        Index {
+            name: Prop::known(sp(at), name.to_string()),
+            key_schema: vec![
+                key(at + 2, "pk", KeyType::Hash),
+                key(at + 4, range, KeyType::Range),
+            ],
+            span: sp(at),
+            provisioned: false,
+            read_capacity: None,
+            write_capacity: None,
+        }
+    }
+
+    /// The base: `Orders` (pk, sk; LSIs ByAt and Gone; `at` defined twice, the last
+    /// unknown; a fixed name), `Sessions` (pk, a generated name), `Events` (an unknown key
+    /// element and an unknown name), and a CDK table.
+    fn base() -> crate::model::Scope {
+        let mut cdk = table("OrdersA1B2", |t| {
+            t.key_schema = vec![key(500, "pk", KeyType::Hash)];
+            t.attributes = vec![attr(510, "pk", "s")];
+        });
+        cdk.cdk_path = Some("App/Orders/Resource".into());
+        scope(vec![
+            table("Orders", |t| {
+                t.name = lit(10, "orders");
+                t.key_schema = vec![key(20, "pk", KeyType::Hash), key(22, "sk", KeyType::Range)];
+                t.attributes = vec![
+                    attr(30, "pk", "S"),
+                    attr(32, "sk", "S"),
+                    attr(34, "at", "S"),
+                    AttributeDef {
+                        name: Prop::known(sp(36), "at".to_string()),
+                        attr_type: unknown(37),
+                    },
+                    attr(38, "by", "s"),
+                ];
+                t.lsis = vec![lsi(40, "ByAt", "at"), lsi(50, "Gone", "by")];
+            }),
+            table("Sessions", |t| {
+                t.key_schema = vec![key(100, "sessionId", KeyType::Hash)];
+                t.attributes = vec![attr(110, "sessionId", "S")];
+            }),
+            table("Events", |t| {
+                t.name = Some(unknown(200));
+                t.key_schema = vec![
+                    key(210, "id", KeyType::Hash),
+                    KeyElement {
+                        attribute: unknown(212),
+                        key_type: Prop::known(sp(213), KeyType::Range),
+                    },
+                ];
+                t.attributes = vec![attr(220, "id", "N")];
+            }),
+            cdk,
+        ])
+    }
+
+    #[test]
+    fn a_summary_answers_what_the_table_answered() {
+        let base = base();
+        let summary = BaseScope::of(&base);
+        assert_eq!(summary.name, base.name);
+        assert!(!summary.does_not_parse);
+        assert_eq!(summary.tables.len(), 4);
+        for (res, t) in base.tables() {
+            let s = summary.table(res).expect("found by its own identity");
+            assert_eq!(
+                (&s.id, &s.rtype, &s.cdk_path),
+                (&res.id, &res.rtype, &res.cdk_path)
+            );
+            assert_eq!(s.keys, known_keys(&t.key_schema), "{}", res.id);
+            for name in ["pk", "sk", "at", "by", "id", "sessionId", "none"] {
+                assert_eq!(
+                    s.attr_type(name),
+                    attr_type(t, name).map(|(t, _)| t).as_deref(),
+                    "{} {name}",
+                    res.id
+                );
+                assert_eq!(s.is_key(name), is_table_key(t, name), "{} {name}", res.id);
+            }
+            let lsis: Option<Vec<(String, Keys)>> = t
+                .lsis
+                .iter()
+                .map(|ix| Some((ix.name.get()?.clone(), known_keys(&ix.key_schema)?)))
+                .collect();
+            assert_eq!(s.lsis, lsis, "{}", res.id);
+            let name = match &t.name {
+                None => BaseName::Generated,
+                Some(n) => literal(n.get()).map_or(BaseName::Unknown, BaseName::Literal),
+            };
+            assert_eq!(s.name, name, "{}", res.id);
+        }
+        let orders = &summary.tables[0];
+        // The last definition of `at` is unknown: its type is not compared.
+        assert_eq!(orders.attr_type("at"), None);
+        assert_eq!(orders.attr_type("by"), Some("S"));
+        assert_eq!(orders.name, BaseName::Literal("orders".into()));
+        // An unknown key element: the schema is not compared, the known key still counts.
+        let events = &summary.tables[2];
+        assert_eq!(events.keys, None);
+        assert!(events.is_key("id"));
+        assert_eq!(events.name, BaseName::Unknown);
+        assert!(matches!(
+            base.tables()
+                .nth(2)
+                .and_then(|(_, t)| t.name.as_ref())
+                .map(|n| &n.val),
+            Some(Val::Unknown(_))
+        ));
+    }
+
+    #[test]
+    fn rules_compare_with_the_summary_once_the_base_scope_is_gone() {
+        let summary = BaseScope::of(&base());
+        // `base()` is dropped: only the summary is left.
+        let mut cdk = table("OrdersC3D4", |t| {
+            t.key_schema = vec![key(900, "pk", KeyType::Hash)];
+            t.attributes = vec![attr(910, "pk", "N")];
+        });
+        cdk.cdk_path = Some("App/Orders/Resource".into());
+        let head = scope(vec![
+            table("Orders", |t| {
+                t.name = lit(10, "orders-v2");
+                t.key_schema = vec![key(20, "pk", KeyType::Hash), key(22, "sk", KeyType::Range)];
+                t.attributes = vec![
+                    attr(30, "pk", "S"),
+                    attr(32, "sk", "S"),
+                    attr(34, "at", "N"),
+                    attr(38, "by", "N"),
+                    attr(60, "new", "S"),
+                ];
+                t.lsis = vec![lsi(40, "ByAt", "at"), lsi(70, "ByNew", "new")];
+                t.lsis_span = Some(sp(39));
+            }),
+            table("Sessions", |t| {
+                t.name = lit(99, "sessions");
+                t.key_schema = vec![key(100, "userId", KeyType::Hash)];
+                t.key_schema_span = Some(sp(98));
+                t.attributes = vec![attr(110, "userId", "S")];
+            }),
+            table("Events", |t| {
+                t.key_schema = vec![key(210, "id", KeyType::Hash)];
+                t.attributes = vec![attr(220, "id", "S")];
+            }),
+            cdk,
+            table("New", |t| {
+                t.key_schema = vec![key(300, "pk", KeyType::Hash)];
+                t.lsis = vec![lsi(310, "ByAt", "at")];
+            }),
+        ]);
+        let settings = Settings {
+            select: vec!["DDB501".into(), "DDB502".into()],
+            ..Settings::default()
+        };
+        let found: Vec<(&str, String, usize, String)> =
+            crate::rules::run_rules(&head, &settings, Some(&summary))
+                .into_iter()
+                .map(|f| {
+                    let id = f.resource.map(|r| r.id).unwrap_or_default();
+                    (f.rule.id, id, f.span.start as usize, f.key)
+                })
+                .collect();
+        let want = [
+            ("DDB501", "Orders", 70, "lsi:ByNew:added"),
+            ("DDB501", "Orders", 39, "lsi:Gone:removed"),
+            ("DDB502", "Orders", 10, "name"),
+            ("DDB502", "Sessions", 100, "keys"),
+            ("DDB502", "Sessions", 99, "name"),
+            ("DDB502", "Events", 221, "type:id"),
+            ("DDB502", "OrdersC3D4", 911, "type:pk"),
+        ];
+        let want: Vec<(&str, String, usize, String)> = want
+            .iter()
+            .map(|(r, id, at, k)| (*r, id.to_string(), *at, k.to_string()))
+            .collect();
+        let mut sorted = found.clone();
+        sorted.sort();
+        let mut want_sorted = want.clone();
+        want_sorted.sort();
+        assert_eq!(sorted, want_sorted, "{found:#?}");
+        // Without a base, nothing is compared.
+        assert!(crate::rules::run_rules(&head, &settings, None).is_empty());
     }
 }
