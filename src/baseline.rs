@@ -4,8 +4,10 @@
 //! checkout of the base. A git ref is written into a temporary directory (through a
 //! temporary index, so the user's index and work tree are untouched). The base is then
 //! read through the same frontends as the head, at the same paths relative to the
-//! repository root, and its files and scopes are renamed to the head's paths: a base
-//! scope and a head scope are the same when their names are equal, and base findings
+//! repository root, scope by scope as the head is ([`BaseTree::walk`]): each base scope and
+//! its files are renamed to the head's paths ([`BaseTree::rename`]), checked, summarised
+//! ([`BaseScope`]: what DDB501 and DDB502 compare), then dropped with its files' text. A
+//! base scope and a head scope are the same when their names are equal, and base findings
 //! carry the head's paths (so their fingerprints compare).
 //!
 //! Resources are matched by identity within a scope: a CloudFormation logical ID in the
@@ -14,15 +16,16 @@
 //! matched by rule, resource and fingerprint, never by line.
 
 use crate::config::Settings;
-use crate::load::{Loaded, load};
+use crate::load::Walked;
+use crate::model::Scope;
 use crate::rules::replacement::BaseScope;
-use crate::source::{SourceFile, SourceMap, Span};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::vocab::{BaselineState, Changes, Finding, Report};
 use crate::vocab::{Error, relative};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
+use std::sync::Mutex;
 
 /// Where the base comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,13 +46,6 @@ impl BaseSpec {
             BaseSpec::Git(spec.to_string())
         }
     }
-}
-
-/// The base, read and renamed to the head's paths.
-pub struct Base {
-    pub loaded: Loaded,
-    /// What the user should know (a path new in head, a base that did not parse).
-    pub messages: Vec<String>,
 }
 
 /// A temporary directory removed when dropped.
@@ -170,84 +166,130 @@ fn resolve_commit(root: &Path, spec: &str) -> Result<String, Error> {
     }
 }
 
-/// Load the base version of `paths`.
-pub fn load_base(paths: &[PathBuf], spec: &BaseSpec, settings: &Settings) -> Result<Base, Error> {
-    let cwd = std::env::current_dir()
-        .and_then(std::fs::canonicalize)
-        .map_err(|e| Error(format!("the current directory: {e}")))?;
-    let first = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
-    let temp;
-    // The head's repository root, and the directory that holds the same tree in the base.
-    let (head_root, base_root) = match spec {
-        BaseSpec::Git(r) => {
-            let root = repo_root(&first).ok_or_else(|| {
-                Error(format!(
-                    "--base {r}: {} is not inside a git repository (give --base a directory holding the base checkout instead)",
-                    crate::source::display_path(&first)
-                ))
-            })?;
-            let rev = resolve_commit(&root, r)?;
-            temp = TempDir::new()?;
-            let tree = temp.0.join("tree");
-            std::fs::create_dir(&tree).map_err(|e| Error(format!("{}: {e}", tree.display())))?;
-            extract(&root, r, &rev, &temp.0, &tree)?;
-            // Walked like the head: `.gitignore` files apply only inside a repository.
-            let _ = std::fs::create_dir(tree.join(".git"));
-            (root, tree)
-        }
-        BaseSpec::Dir(d) => {
-            let dir = std::fs::canonicalize(d)
-                .map_err(|e| Error(format!("--base {}: {e}", d.display())))?;
-            let root = repo_root(&first).unwrap_or_else(|| cwd.clone());
-            (root, dir)
-        }
-    };
-    // (base prefix, head prefix): the longest prefix maps first.
-    let mut mapping: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let mut base_paths = Vec::new();
-    let mut messages = Vec::new();
-    for p in paths {
-        let abs = std::fs::canonicalize(p)
-            .map_err(|e| Error(format!("{}: {e}", crate::source::display_path(p))))?;
-        let Ok(rel) = abs.strip_prefix(&head_root) else {
-            return Err(Error(format!(
-                "{}: not inside {}, the repository compared with the base",
-                crate::source::display_path(p),
-                crate::source::display_path(&head_root)
-            )));
+/// The base version of the checked paths, ready to be read (see [`BaseTree::walk`]) as a
+/// stream, and how its paths become the head's ([`BaseTree::rename`]).
+pub struct BaseTree {
+    /// The base version of each path given that the base has.
+    paths: Vec<PathBuf>,
+    /// (base prefix, head prefix): the longest prefix first.
+    mapping: Vec<(PathBuf, PathBuf)>,
+    /// What the user should know (a path new in head).
+    pub messages: Vec<String>,
+    /// The files already given the head's path.
+    renamed: Mutex<HashSet<FileId>>,
+    /// The temporary checkout of a git ref, removed with the tree.
+    _temp: Option<TempDir>,
+}
+
+impl BaseTree {
+    /// Find the base of `paths`: a directory holding its checkout, or a git ref written into a
+    /// temporary directory. Fails when `spec` names no base.
+    pub fn open(paths: &[PathBuf], spec: &BaseSpec) -> Result<BaseTree, Error> {
+        let cwd = std::env::current_dir()
+            .and_then(std::fs::canonicalize)
+            .map_err(|e| Error(format!("the current directory: {e}")))?;
+        let first = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+        let mut temp = None;
+        // The head's repository root, and the directory that holds the same tree in the base.
+        let (head_root, base_root) = match spec {
+            BaseSpec::Git(r) => {
+                let root = repo_root(&first).ok_or_else(|| {
+                    Error(format!(
+                        "--base {r}: {} is not inside a git repository (give --base a directory holding the base checkout instead)",
+                        crate::source::display_path(&first)
+                    ))
+                })?;
+                let rev = resolve_commit(&root, r)?;
+                let dir = TempDir::new()?;
+                let tree = dir.0.join("tree");
+                std::fs::create_dir(&tree)
+                    .map_err(|e| Error(format!("{}: {e}", tree.display())))?;
+                extract(&root, r, &rev, &dir.0, &tree)?;
+                // Walked like the head: `.gitignore` files apply only inside a repository.
+                let _ = std::fs::create_dir(tree.join(".git"));
+                temp = Some(dir);
+                (root, tree)
+            }
+            BaseSpec::Dir(d) => {
+                let dir = std::fs::canonicalize(d)
+                    .map_err(|e| Error(format!("--base {}: {e}", d.display())))?;
+                let root = repo_root(&first).unwrap_or_else(|| cwd.clone());
+                (root, dir)
+            }
         };
-        let in_base = if rel.as_os_str().is_empty() {
-            base_root.clone()
-        } else {
-            base_root.join(rel)
-        };
-        if in_base.exists() {
-            mapping.push((in_base.clone(), p.clone()));
-            base_paths.push(in_base);
-        } else {
-            messages.push(format!(
-                "{}: not in the base: every finding in it is new",
-                crate::source::display_path(p)
-            ));
+        let mut mapping: Vec<(PathBuf, PathBuf)> = Vec::new();
+        let mut base_paths = Vec::new();
+        let mut messages = Vec::new();
+        for p in paths {
+            let abs = std::fs::canonicalize(p)
+                .map_err(|e| Error(format!("{}: {e}", crate::source::display_path(p))))?;
+            let Ok(rel) = abs.strip_prefix(&head_root) else {
+                return Err(Error(format!(
+                    "{}: not inside {}, the repository compared with the base",
+                    crate::source::display_path(p),
+                    crate::source::display_path(&head_root)
+                )));
+            };
+            let in_base = if rel.as_os_str().is_empty() {
+                base_root.clone()
+            } else {
+                base_root.join(rel)
+            };
+            if in_base.exists() {
+                mapping.push((in_base.clone(), p.clone()));
+                base_paths.push(in_base);
+            } else {
+                messages.push(format!(
+                    "{}: not in the base: every finding in it is new",
+                    crate::source::display_path(p)
+                ));
+            }
+        }
+        mapping.push((base_root.clone(), relative(&cwd, &head_root)));
+        mapping.sort_by_key(|(from, _)| std::cmp::Reverse(from.components().count()));
+        Ok(BaseTree {
+            paths: base_paths,
+            mapping,
+            messages,
+            renamed: Mutex::new(HashSet::new()),
+            _temp: temp,
+        })
+    }
+
+    /// Walk the base like the head, to read it scope by scope ([`Walked::stream`], where
+    /// each scope is to be [renamed](BaseTree::rename) first): `None` when the base has
+    /// none of the paths.
+    pub fn walk(&self, settings: &Settings) -> Result<Option<Walked>, Error> {
+        if self.paths.is_empty() {
+            return Ok(None);
+        }
+        crate::load::walk(&self.paths, settings)
+            .map(Some)
+            .map_err(|e| Error(format!("--base: cannot read the base: {e}")))
+    }
+
+    /// Give a base scope and its files the head's paths, before its rules run: a base scope
+    /// and a head scope are the same when their names are equal, and base findings carry
+    /// the head's paths (so their fingerprints compare).
+    pub fn rename(&self, scope: &mut Scope, sources: &SourceMap) {
+        scope.name = crate::source::display_path(&map_path(Path::new(&scope.name), &self.mapping));
+        self.rename_files(sources, scope.files.iter().copied());
+    }
+
+    /// Give every file of `sources` not renamed yet the head's path (the files no scope
+    /// lists), once the stream is over.
+    pub fn rename_rest(&self, sources: &SourceMap) {
+        self.rename_files(sources, sources.ids_from(0));
+    }
+
+    fn rename_files(&self, sources: &SourceMap, ids: impl IntoIterator<Item = FileId>) {
+        let mut renamed = self.renamed.lock().unwrap_or_else(|e| e.into_inner());
+        for id in ids {
+            if renamed.insert(id) {
+                sources.rename(id, map_path(&sources.get(id).path, &self.mapping));
+            }
         }
     }
-    mapping.push((base_root.clone(), relative(&cwd, &head_root)));
-    mapping.sort_by_key(|(from, _)| std::cmp::Reverse(from.components().count()));
-
-    let loaded = if base_paths.is_empty() {
-        Loaded {
-            scopes: Vec::new(),
-            sources: Arc::new(SourceMap::default()),
-            skipped: Vec::new(),
-            messages: Vec::new(),
-            files: 0,
-        }
-    } else {
-        load(&base_paths, settings)
-            .map_err(|e| Error(format!("--base: cannot read the base: {e}")))?
-    };
-    let loaded = rename(loaded, &mapping);
-    Ok(Base { loaded, messages })
 }
 
 fn map_path(path: &Path, mapping: &[(PathBuf, PathBuf)]) -> PathBuf {
@@ -263,31 +305,10 @@ fn map_path(path: &Path, mapping: &[(PathBuf, PathBuf)]) -> PathBuf {
     path.to_path_buf()
 }
 
-/// Give the base's files and scopes the head's paths. File ids are kept (the files are
-/// added in the same order).
-fn rename(loaded: Loaded, mapping: &[(PathBuf, PathBuf)]) -> Loaded {
-    let sources = SourceMap::default();
-    for f in loaded.sources.all() {
-        sources.add(SourceFile::new(map_path(&f.path, mapping), f.text.clone()));
-    }
-    let mut scopes = loaded.scopes;
-    for s in &mut scopes {
-        s.name = crate::source::display_path(&map_path(Path::new(&s.name), mapping));
-    }
-    scopes.sort_by(|a, b| a.name.cmp(&b.name));
-    Loaded {
-        scopes,
-        sources: Arc::new(sources),
-        skipped: loaded.skipped,
-        messages: loaded.messages,
-        files: loaded.files,
-    }
-}
-
 /// Messages about base scopes the head has too (`head`: the names of its scopes) but that
 /// could not be read.
 pub fn unreadable_bases(head: &[&str], base: &[BaseScope]) -> Vec<String> {
-    let head: std::collections::HashSet<&str> = head.iter().copied().collect();
+    let head: HashSet<&str> = head.iter().copied().collect();
     let mut out = Vec::new();
     for b in base {
         if b.does_not_parse && head.contains(b.name.as_str()) {
@@ -414,6 +435,31 @@ mod tests {
             map_path(Path::new("/else"), &mapping),
             PathBuf::from("/else")
         );
+    }
+
+    #[test]
+    fn a_renamed_base_file_shows_the_head_path_and_is_read_again_where_it_was() {
+        use crate::source::{Roots, Syntax};
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("tree/infra/app.yaml");
+        std::fs::create_dir_all(base.parent().unwrap()).unwrap();
+        std::fs::write(&base, "Resources: {}\n").unwrap();
+        let sources = SourceMap::confined(Roots::new([dir.path().join("tree")]));
+        let id = sources.read(&base, Syntax::Yaml).ok().unwrap();
+        let mapping = vec![(dir.path().join("tree"), PathBuf::from("."))];
+        sources.rename(id, map_path(&base, &mapping));
+        assert_eq!(sources.get(id).display_path(), "infra/app.yaml");
+        assert_eq!(&*sources.get(id).text, "Resources: {}\n");
+        sources.release([id]);
+        assert!(sources.get(id).is_released());
+        assert_eq!(sources.get(id).display_path(), "infra/app.yaml");
+        let again = sources
+            .reload(id)
+            .expect("read again from the base checkout");
+        assert_eq!(&*again.text, "Resources: {}\n");
+        // Once the checkout is gone there is nothing to show, never another file's lines.
+        drop(dir);
+        assert!(sources.reload(id).is_none());
     }
 
     #[test]

@@ -53,23 +53,54 @@ pub fn check_loaded(loaded: Loaded, settings: &Settings) -> Report {
 /// Pull-request mode: check `paths` against the base (`--base`). Head findings are marked
 /// new or unchanged, findings the change fixed are listed as absent (and not counted), and
 /// with `only_new` the unchanged ones are left out. Fails (exit status 2) only when the
-/// base cannot be loaded at all. The head is streamed as in [`check`]; each head scope's
-/// rules see the summary of the base scope of the same name (`Ctx.base`,
-/// [`rules::replacement::BaseScope`]).
+/// base cannot be loaded at all. The base is streamed first, as the head is in [`check`]:
+/// each base scope is checked and summarised for DDB501 and DDB502
+/// ([`rules::replacement::BaseScope`]), then dropped with its files' text; only its
+/// findings and its summary are kept while the head is streamed, each head scope's rules
+/// seeing the summary of the base scope of the same name (`Ctx.base`).
 pub fn check_with_base(
     paths: &[PathBuf],
     settings: &Settings,
     base: &baseline::BaseSpec,
     only_new: bool,
 ) -> Result<Report, Error> {
+    use rules::replacement::BaseScope;
     let head = load::walk(paths, settings)?;
-    let base = baseline::load_base(paths, base, settings)?;
-    let base_scopes: Vec<rules::replacement::BaseScope> = base
-        .loaded
-        .scopes
-        .iter()
-        .map(rules::replacement::BaseScope::of)
-        .collect();
+    let mut tree = baseline::BaseTree::open(paths, base)?;
+    let (mut base_report, base_scopes) = match tree.walk(settings)? {
+        Some(walked) => {
+            let policy_files = policy_files(settings, &walked.sources);
+            let streamed = walked.stream(
+                settings,
+                |scope, sources| {
+                    tree.rename(scope, sources);
+                    let summary = BaseScope::of(scope);
+                    let checked = check_scope(scope, sources, settings, None, &policy_files);
+                    (checked, summary)
+                },
+                |(checked, _): &(Checked, BaseScope)| checked.name(),
+            );
+            tree.rename_rest(&streamed.sources);
+            let (streamed, summaries) = streamed.unzip();
+            (finish(streamed, settings), summaries)
+        }
+        None => {
+            let nothing = load::Streamed {
+                checked: Vec::new(),
+                sources: Arc::new(SourceMap::default()),
+                skipped: Vec::new(),
+                messages: Vec::new(),
+                files: 0,
+            };
+            (finish(nothing, settings), Vec::new())
+        }
+    };
+    let mut messages = std::mem::take(&mut tree.messages);
+    // The temporary checkout goes, and all the base report keeps is its findings.
+    drop(tree);
+    base_report.scopes = Vec::new();
+    base_report.skipped = Vec::new();
+    base_report.messages = Vec::new();
     let by_name = scopes_by_name(&base_scopes);
     let policy_files = policy_files(settings, &head.sources);
     let streamed = head.stream(
@@ -81,10 +112,8 @@ pub fn check_with_base(
         Checked::name,
     );
     let mut report = finish(streamed, settings);
-    let mut messages = base.messages;
     let head_names: Vec<&str> = report.scopes.iter().map(|s| s.name.as_str()).collect();
     messages.extend(baseline::unreadable_bases(&head_names, &base_scopes));
-    let base_report = check_loaded(base.loaded, settings);
     baseline::compare(&mut report, base_report, only_new);
     report.messages.extend(messages);
     Ok(report)

@@ -75,6 +75,22 @@ pub struct Streamed<T> {
     pub files: usize,
 }
 
+impl<A, B> Streamed<(A, B)> {
+    /// A stream whose `check` made two results per scope, as a stream of the first ones and
+    /// the list of the second ones (in the same order).
+    pub fn unzip(self) -> (Streamed<A>, Vec<B>) {
+        let (checked, second) = self.checked.into_iter().unzip();
+        let streamed = Streamed {
+            checked,
+            sources: self.sources,
+            skipped: self.skipped,
+            messages: self.messages,
+            files: self.files,
+        };
+        (streamed, second)
+    }
+}
+
 impl Walked {
     /// Read everything through the frontends: every scope held at once (`ddbguard model`,
     /// pull-request mode's base).
@@ -131,21 +147,24 @@ impl Walked {
     /// once all are (they share modules). When the run has Terraform plans, which are
     /// linked to the root module of their directory ([`model::tfplan::link_plans`]), the
     /// plans and the root modules are all read first, then checked.
+    ///
+    /// `check` may change the scope before it reads it (pull-request mode gives the base's
+    /// scopes the head's names): the scope is dropped after.
     pub fn stream<T, F>(self, settings: &Settings, check: F, name: fn(&T) -> &str) -> Streamed<T>
     where
         T: Send,
-        F: Fn(&Scope, &SourceMap) -> T + Sync,
+        F: Fn(&mut Scope, &SourceMap) -> T + Sync,
     {
         let (mut found, sources, mut messages) = (self.found, self.sources, self.messages);
         let start = sources.len();
         let sources_ref: &SourceMap = &sources;
-        let one = |scope: &Scope| Some(check(scope, sources_ref));
+        let one = |scope: &mut Scope| Some(check(scope, sources_ref));
         // Each scope's result in the order `load` has the scopes before it sorts them;
         // `None` stands for a plan, checked with Terraform.
         let mut order: Vec<Option<T>> = Vec::new();
         for (path, why) in &found.unreadable {
-            let scope = model::cfn::unreadable(path, why.clone(), sources_ref);
-            order.push(one(&scope));
+            let mut scope = model::cfn::unreadable(path, why.clone(), sources_ref);
+            order.push(one(&mut scope));
             sources.release(scope.files);
         }
         // The walk's lists are let go once read: they grow with the tree too.
@@ -161,12 +180,12 @@ impl Walked {
                     skipped: doc.skipped,
                     message: doc.message,
                 };
-                for scope in doc.scopes {
+                for mut scope in doc.scopes {
                     if links_to_terraform(&scope) {
                         out.checked.push(None);
                         out.plans.push(scope);
                     } else {
-                        out.checked.push(one(&scope));
+                        out.checked.push(one(&mut scope));
                         sources.release(scope.files);
                     }
                 }
@@ -199,8 +218,8 @@ impl Walked {
             .assemblies
             .par_iter()
             .map(|dir| {
-                let scopes = model::cdk::load_assembly(dir, sources_ref);
-                let checked = scopes.iter().map(&one).collect();
+                let mut scopes = model::cdk::load_assembly(dir, sources_ref);
+                let checked = scopes.iter_mut().map(&one).collect();
                 sources.release(scopes.into_iter().flat_map(|s| s.files));
                 checked
             })
@@ -214,7 +233,7 @@ impl Walked {
                 &found.terraform_dirs,
                 sources_ref,
                 settings,
-                |scope| one(&scope),
+                |mut scope| one(&mut scope),
             );
             messages.extend(unknown_variables(&settings.tf_vars, &declared));
             sources.release(sources.ids_from(terraform_start));
@@ -229,7 +248,7 @@ impl Walked {
         let plan_count = linked.len();
         linked.extend(terraform);
         model::tfplan::link_plans(&mut linked, sources_ref);
-        let mut checked: Vec<Option<T>> = linked.par_iter().map(&one).collect();
+        let mut checked: Vec<Option<T>> = linked.par_iter_mut().map(&one).collect();
         let plan_files: Vec<_> = linked[..plan_count]
             .iter()
             .flat_map(|s| s.files.iter().copied())

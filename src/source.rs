@@ -76,6 +76,8 @@ pub struct SourceFile {
     syntax: Option<Syntax>,
     /// The length of the text it had, once released.
     released: Option<usize>,
+    /// Where it was read from when that is not `path` ([`SourceMap::rename`]).
+    read_from: Option<PathBuf>,
 }
 
 #[derive(Debug)]
@@ -93,6 +95,7 @@ impl SourceFile {
             lines: OnceLock::new(),
             syntax: None,
             released: None,
+            read_from: None,
         }
     }
 
@@ -325,9 +328,28 @@ impl SourceMap {
             *slot = Arc::new(SourceFile {
                 syntax: slot.syntax,
                 released: Some(slot.text.len()),
+                read_from: slot.read_from.clone(),
                 ..SourceFile::new(slot.path.clone(), empty)
             });
         }
+    }
+
+    /// Show file `id` at another path: pull-request mode reads the base where it was
+    /// checked out and reports it at the head's paths. Its text stays as it is, and once
+    /// released it is read again from where it was read.
+    pub fn rename(&self, id: FileId, path: PathBuf) {
+        let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(slot) = files.get_mut(id.0 as usize) else {
+            return;
+        };
+        *slot = Arc::new(SourceFile {
+            path,
+            text: slot.text.clone(),
+            lines: OnceLock::new(),
+            syntax: slot.syntax,
+            released: slot.released,
+            read_from: Some(slot.read_from.clone().unwrap_or_else(|| slot.path.clone())),
+        });
     }
 
     /// The files added from `from` on (in the order they were added).
@@ -344,7 +366,8 @@ impl SourceMap {
         let (Some(len), Some(syntax)) = (file.released, file.syntax) else {
             return Some(file);
         };
-        let bytes = read_bytes(&file.path, &self.roots, MAX_FILE_BYTES).ok()?;
+        let from = file.read_from.as_ref().unwrap_or(&file.path);
+        let bytes = read_bytes(from, &self.roots, MAX_FILE_BYTES).ok()?;
         let decoded = decode(bytes, syntax);
         (decoded.text.len() == len).then(|| {
             Arc::new(SourceFile {
