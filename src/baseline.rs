@@ -272,7 +272,17 @@ impl BaseTree {
     /// and a head scope are the same when their names are equal, and base findings carry
     /// the head's paths (so their fingerprints compare).
     pub fn rename(&self, scope: &mut Scope, sources: &SourceMap) {
-        scope.name = crate::source::display_path(&map_path(Path::new(&scope.name), &self.mapping));
+        let mut name =
+            crate::source::display_path(&map_path(Path::new(&scope.name), &self.mapping));
+        // The head names a Terraform root module after the directory of its files, without
+        // the trailing slash a path given as `infra/` has: so must the base, or its tables
+        // are not found (DDB501, DDB502) and its findings do not compare.
+        if scope.format == crate::model::Format::Terraform {
+            while name.len() > 1 && name.ends_with('/') {
+                name.pop();
+            }
+        }
+        scope.name = name;
         self.rename_files(sources, scope.files.iter().copied());
     }
 

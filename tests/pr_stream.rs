@@ -424,6 +424,14 @@ fn a_base_directory_and_a_subdirectory_run_agree_with_the_git_base() {
         ],
     );
     assert_eq!(lines(&named), lines(&whole));
+    // Directories named with a trailing slash, as in `check --base origin/main infra/`.
+    let slashed = json_run(
+        d,
+        &[
+            "check", "cfn/", "tf/", "cdk.out/", "--base", "base", "--format", "json",
+        ],
+    );
+    assert_eq!(lines(&slashed), lines(&whole));
     // From a subdirectory: the same findings for its templates, paths still from the root
     // (fingerprints name the path as given, so they are not compared).
     let sub = json_run(
