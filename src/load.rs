@@ -143,10 +143,12 @@ impl Walked {
     /// made it (in parallel), then the scope is dropped and the text of its files released
     /// ([`SourceMap::release`]), so that memory holds the scopes being checked, not the
     /// whole tree. Documents and CDK assemblies are read, checked and released one by one;
-    /// Terraform root modules are checked as each is evaluated, and their files released
-    /// once all are (they share modules). When the run has Terraform plans, which are
-    /// linked to the root module of their directory ([`model::tfplan::link_plans`]), the
-    /// plans and the root modules are all read first, then checked.
+    /// Terraform module directories group by group (those that call each other,
+    /// [`model::terraform::load_each`]): a group's root modules are checked as each is
+    /// evaluated, then its trees are dropped and its files released. When the run has
+    /// Terraform plans, which are linked to the root module of their directory
+    /// ([`model::tfplan::link_plans`]), the plans and the root modules are all read first,
+    /// then checked.
     ///
     /// `check` may change the scope before it reads it (pull-request mode gives the base's
     /// scopes the head's names): the scope is dropped after.
@@ -225,8 +227,8 @@ impl Walked {
             })
             .collect();
         order.extend(assemblies.into_iter().flatten());
-        // Terraform: the root modules, checked as each is evaluated; with plans, which
-        // may point into them, all of them first.
+        // Terraform: the root modules, checked as each is evaluated, group by group; with
+        // plans, which may point into them, all of them first.
         let terraform_start = sources.len();
         if plans.is_empty() {
             let (checked, declared) = model::terraform::load_each(
@@ -236,6 +238,8 @@ impl Walked {
                 |mut scope| one(&mut scope),
             );
             messages.extend(unknown_variables(&settings.tf_vars, &declared));
+            // What the groups kept: modules outside the run's directories, which several
+            // groups may use.
             sources.release(sources.ids_from(terraform_start));
             order.extend(checked);
             return finish(order, sources, skipped, messages, start, name);

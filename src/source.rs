@@ -378,6 +378,30 @@ impl SourceMap {
     }
 }
 
+impl SourceMap {
+    /// File `id` with its text, put back in the map when it was released (read again as
+    /// [`SourceMap::reload`] does): for a frontend that parses a released file again, whose
+    /// findings are then located in it. `None` as for `reload`.
+    pub fn restore(&self, id: FileId) -> Option<Arc<SourceFile>> {
+        let file = self.get(id);
+        if !file.is_released() {
+            return Some(file);
+        }
+        let back = self.reload(id)?;
+        let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        let slot = files.get_mut(id.0 as usize)?;
+        if slot.is_released() {
+            // Still read from where it was read, once released again.
+            *slot = Arc::new(SourceFile {
+                syntax: slot.syntax,
+                read_from: slot.read_from.clone(),
+                ..SourceFile::new(slot.path.clone(), back.text.clone())
+            });
+        }
+        Some(slot.clone())
+    }
+}
+
 /// The checked tree: the only places ddbguard opens files in. A path is inside when its
 /// canonical form (symbolic links resolved, `..` applied) is one of the roots or lies
 /// below one, so a `..`, an absolute path or a symbolic link that leads out is refused

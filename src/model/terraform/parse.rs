@@ -136,6 +136,58 @@ pub fn is_config_file(name: &str) -> bool {
     name.ends_with(".tf") || name.ends_with(".tf.json")
 }
 
+/// What reading one configuration file gave ([`SourceMap::read`]). A run keeps it, so a
+/// file is added to the source map once whichever loader asks for its module.
+#[derive(Clone, Debug)]
+pub enum Got {
+    /// Read whole: its text is in the source map, or can be read back
+    /// ([`SourceMap::restore`]).
+    Read(FileId),
+    /// Added to the map with the problem to report there (DDB001).
+    Problem {
+        file: FileId,
+        span: Span,
+        message: String,
+    },
+    /// A symbolic link out of the checked tree: not read.
+    Outside,
+}
+
+impl Got {
+    /// Read `path` into `sources`.
+    pub fn read(path: &Path, sources: &SourceMap) -> Got {
+        match sources.read(path, Syntax::Utf8) {
+            Ok(id) => Got::Read(id),
+            Err(Unread::Problem {
+                file,
+                span,
+                message,
+            }) => Got::Problem {
+                file,
+                span,
+                message,
+            },
+            Err(Unread::Outside) => Got::Outside,
+        }
+    }
+
+    /// The file added to the source map, if any.
+    pub fn file(&self) -> Option<FileId> {
+        match self {
+            Got::Read(id) | Got::Problem { file: id, .. } => Some(*id),
+            Got::Outside => None,
+        }
+    }
+}
+
+/// A module directory's configuration files, read into the source map in name order but
+/// not parsed yet ([`module_from`] parses them), and what is noted about the directory.
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub notes: Vec<String>,
+    pub files: Vec<(PathBuf, Got)>,
+}
+
 /// Read and parse every configuration file of `dir` (not recursive), adding each to
 /// `sources`. A directory outside the checked tree is not listed, and a file that leads
 /// out of it is not read: both are noted.
@@ -145,17 +197,19 @@ pub fn read_module(dir: &Path, sources: &SourceMap) -> Module {
 
 /// [`read_module`], keeping every resource's body when `all_bodies` (for policies).
 pub fn read_module_keeping(dir: &Path, sources: &SourceMap, all_bodies: bool) -> Module {
-    let mut m = Module {
-        dir: dir.to_path_buf(),
-        all_bodies,
-        ..Module::default()
-    };
+    module_from(dir, &list_module(dir, sources), sources, all_bodies)
+}
+
+/// Read every configuration file of `dir` (not recursive) into `sources`: the first half
+/// of [`read_module`].
+pub fn list_module(dir: &Path, sources: &SourceMap) -> Listing {
+    let mut listing = Listing::default();
     if sources.roots().is_outside(dir) {
-        m.notes.push(format!(
+        listing.notes.push(format!(
             "{}: outside the checked paths: not read",
             crate::source::display_path(dir)
         ));
-        return m;
+        return listing;
     }
     let mut names: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(rd) => rd
@@ -169,7 +223,7 @@ pub fn read_module_keeping(dir: &Path, sources: &SourceMap, all_bodies: bool) ->
             })
             .collect(),
         Err(e) => {
-            m.notes.push(format!(
+            listing.notes.push(format!(
                 "{}: cannot read directory: {e}",
                 crate::source::display_path(dir)
             ));
@@ -177,22 +231,42 @@ pub fn read_module_keeping(dir: &Path, sources: &SourceMap, all_bodies: bool) ->
         }
     };
     names.sort();
-    for path in names {
-        read_file(&mut m, &path, sources);
+    listing.files = names
+        .into_iter()
+        .map(|path| {
+            let got = Got::read(&path, sources);
+            (path, got)
+        })
+        .collect();
+    listing
+}
+
+/// Parse the files `listing` read for the module in `dir`: the second half of
+/// [`read_module`]. A file whose text was released is read back into the map first
+/// ([`SourceMap::restore`]).
+pub fn module_from(dir: &Path, listing: &Listing, sources: &SourceMap, all_bodies: bool) -> Module {
+    let mut m = Module {
+        dir: dir.to_path_buf(),
+        all_bodies,
+        notes: listing.notes.clone(),
+        ..Module::default()
+    };
+    for (path, got) in &listing.files {
+        read_file(&mut m, path, got, sources);
     }
     m
 }
 
-/// Read one configuration file (see [`SourceMap::read`]) and sort its blocks into `m`.
-fn read_file(m: &mut Module, path: &Path, sources: &SourceMap) {
-    let (id, unread) = match sources.read(path, Syntax::Utf8) {
-        Ok(id) => (id, None),
-        Err(Unread::Problem {
+/// Sort the blocks of one configuration file, read as `got`, into `m`.
+fn read_file(m: &mut Module, path: &Path, got: &Got, sources: &SourceMap) {
+    let (id, unread) = match got {
+        Got::Read(id) => (*id, None),
+        Got::Problem {
             file,
             span,
             message,
-        }) => (file, Some((span, message))),
-        Err(Unread::Outside) => {
+        } => (*file, Some((*span, message.clone()))),
+        Got::Outside => {
             m.notes.push(format!(
                 "{}: a symbolic link out of the checked paths: not read",
                 crate::source::display_path(path)
@@ -200,7 +274,16 @@ fn read_file(m: &mut Module, path: &Path, sources: &SourceMap) {
             return;
         }
     };
-    let text = sources.get(id).text.clone();
+    let Some(file) = sources.restore(id) else {
+        // Released, and no longer the file that was read: its lines cannot be shown.
+        m.files.push(file_info(id, path, Arc::from("")));
+        m.problems.push(problem(
+            Span::new(id, 0, 0),
+            "the file changed while it was being checked".into(),
+        ));
+        return;
+    };
+    let text = file.text.clone();
     let info = file_info(id, path, text.clone());
     m.files.push(info);
     if let Some((span, message)) = unread {
@@ -223,6 +306,34 @@ fn read_file(m: &mut Module, path: &Path, sources: &SourceMap) {
             m.problems.push(problem(Span::new(id, offset, end), msg));
         }
     }
+}
+
+/// The string literals of `text` that read as local module sources (`"./x"`, `"../x"`,
+/// `"."`, `".."`, see [`super::is_local_source`]), as written between double quotes, in
+/// HCL and JSON alike. Every module call whose `source` is such a literal written without
+/// escapes is among them; any other string that looks the same is too (more is harmless
+/// where this is used: it only joins modules that need not be joined).
+pub fn local_sources(text: &str) -> impl Iterator<Item = &str> {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while let Some(i) = bytes[at..].iter().position(|&b| b == b'"').map(|i| at + i) {
+            // Each quote may open a literal (it may close one too: more is harmless).
+            at = i + 1;
+            if bytes.get(at) != Some(&b'.') {
+                continue;
+            }
+            let len = bytes[at..].iter().position(|&b| b == b'"' || b == b'\n')?;
+            if bytes[at + len] != b'"' {
+                continue;
+            }
+            let s = &text[at..at + len];
+            if super::is_local_source(s) {
+                return Some(s);
+            }
+        }
+        None
+    })
 }
 
 fn next_char_end(text: &str, offset: usize) -> usize {
