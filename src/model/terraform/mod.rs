@@ -373,6 +373,11 @@ pub fn load_with_variables(
 /// hold all its text at once.
 const SCAN_HELD_BYTES: usize = 4 << 20;
 
+/// At most this many distinct local sources are followed from one directory by the scan
+/// (the work it does for each is bounded by the text, but a file of nothing else would
+/// make it long).
+const MAX_LEADS: usize = 10_000;
+
 /// Groups whose files hold at most this much text together are evaluated side by side.
 const BATCH_BYTES: usize = 1 << 20;
 
@@ -449,30 +454,41 @@ fn scan(dirs: &[PathBuf], keys: &[PathBuf], run: &Run, sources: &SourceMap) -> V
     let lexical: HashMap<PathBuf, &PathBuf> = dirs.iter().map(|d| normalize(d)).zip(keys).collect();
     let key_of = |t: &PathBuf| match lexical.get(t) {
         Some(key) => Some((*key).clone()),
-        None => t.is_dir().then(|| canonical(t)),
+        // The run's directories are all inside the checked tree: nothing outside is
+        // looked at.
+        None => (!sources.roots().is_outside(t) && t.is_dir()).then(|| canonical(t)),
     };
     dirs.par_iter()
         .zip(keys)
         .map(|(dir, key)| {
             let listing = run.listing(key, dir, sources);
+            let mut seen: HashSet<PathBuf> = HashSet::new();
             let mut to = Vec::new();
             let mut bytes = 0;
             for (_, got) in &listing.files {
                 let parse::Got::Read(id) = got else { continue };
                 let text = sources.get(*id).text.clone();
                 bytes += text.len();
-                to.extend(parse::local_sources(&text).map(|s| normalize(&dir.join(s))));
+                let strings: HashSet<&str> =
+                    parse::local_sources(&text).take(MAX_LEADS * 4).collect();
+                for s in strings {
+                    // Past the bound, a call the scan left out is found when the group is
+                    // parsed: the run falls back to the whole tree, still exact.
+                    if seen.len() >= MAX_LEADS {
+                        break;
+                    }
+                    let t = normalize(&dir.join(s));
+                    if !seen.contains(&t) {
+                        to.extend(key_of(&t));
+                        seen.insert(t);
+                    }
+                }
                 let before = held.fetch_add(text.len(), std::sync::atomic::Ordering::Relaxed);
                 if before + text.len() > SCAN_HELD_BYTES {
                     sources.release([*id]);
                 }
             }
-            to.sort();
-            to.dedup();
-            Lead {
-                to: to.iter().filter_map(key_of).collect(),
-                bytes,
-            }
+            Lead { to, bytes }
         })
         .collect()
 }
@@ -1972,6 +1988,21 @@ resource "aws_dynamodb_table" "t" {
         assert!(run.streamed[0].contains("module.m.aws_dynamodb_table.t"));
         assert!(run.handed > 1, "the groups' scopes were dropped");
         assert_eq!(run.files[0], run.files[1], "each file read once");
+    }
+
+    #[test]
+    fn a_directory_full_of_local_paths_is_scanned_within_bounds() {
+        // More strings that look like local sources than the scan follows, and a call.
+        let mut main = String::from("locals {\n  paths = [\n");
+        for i in 0..MAX_LEADS + 500 {
+            main.push_str(&format!("    \"./d{i}\",\n"));
+        }
+        main.push_str("  ]\n}\nmodule \"m\" {\n  source = \"./mod\"\n  name   = \"x\"\n}\n");
+        let (_dir, dirs) = tree(&[("app/main.tf", &main), ("app/mod/main.tf", SHARED)]);
+        let run = both(&dirs);
+        assert_eq!(run.streamed, run.loaded);
+        assert_eq!(run.streamed.len(), 1, "mod is called: not a root");
+        assert_eq!(run.files[0], run.files[1]);
     }
 
     #[test]
