@@ -234,6 +234,12 @@ impl<'a> Loader<'a> {
         })
     }
 
+    /// Remember canonical paths known already (lexical form, canonical form).
+    fn know(&self, known: impl IntoIterator<Item = (PathBuf, PathBuf)>) {
+        let mut canonical = self.canonical.lock().unwrap_or_else(|e| e.into_inner());
+        canonical.extend(known);
+    }
+
     fn insert(&self, dir: &Path, m: Arc<Module>) {
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         cache.entry(self.canonical(dir)).or_insert(m);
@@ -627,6 +633,12 @@ impl GroupRun<'_> {
     ) -> GroupResults<T> {
         let mut loader = Loader::within(self.sources, self.run.clone());
         loader.all_bodies = self.settings.keeps_policy_documents();
+        // The group's directories were resolved before the scan.
+        loader.know(
+            members
+                .iter()
+                .map(|&i| (normalize(&self.dirs[i]), self.keys[i].clone())),
+        );
         let all_bodies = loader.all_bodies;
         let modules: Vec<(usize, Arc<Module>)> = members
             .par_iter()
