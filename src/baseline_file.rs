@@ -216,6 +216,7 @@ impl Baseline {
             skipped: Vec::new(),
             messages: Vec::new(),
             sources: Arc::new(sources),
+            rebased: None,
         }
     }
 }

@@ -229,30 +229,28 @@ fn check_scope(
     Checked {
         findings,
         problems,
-        info: scope_info(scope, sources),
+        info: scope_info(scope),
     }
 }
 
-/// What the report keeps of a scope: its name, format and notes, and each resource's
-/// file, id and class (one path string per file).
-fn scope_info(s: &Scope, sources: &SourceMap) -> ScopeInfo {
-    let mut paths: HashMap<FileId, Arc<str>> = HashMap::new();
+/// What the report keeps of a scope: its name, format and notes, how many resources it
+/// has and in which files, and the id and class of each resource some rule checks (the
+/// others are most of a template: functions, roles, queues).
+fn scope_info(s: &Scope) -> ScopeInfo {
+    let mut files: Vec<FileId> = s.resources.iter().map(|r| r.file).collect();
+    files.sort_unstable();
+    files.dedup();
     ScopeInfo {
         name: s.name.clone(),
         format: s.format,
-        resources: s
+        resources: s.resources.len(),
+        files,
+        checked: s
             .resources
             .iter()
-            .map(|r| {
-                let path = paths
-                    .entry(r.file)
-                    .or_insert_with(|| sources.get(r.file).display_path().into());
-                (
-                    path.clone(),
-                    r.id.clone(),
-                    report::junit::resource_class(&r.kind),
-                )
-            })
+            .map(|r| (r, report::junit::resource_class(&r.kind)))
+            .filter(|(_, class)| report::junit::checked_class(class))
+            .map(|(r, class)| (r.file, r.id.clone(), class))
             .collect(),
         notes: s.notes.clone(),
     }
@@ -317,7 +315,7 @@ fn finish(streamed: load::Streamed<Checked>, settings: &Settings) -> Report {
     let mut summary = Summary {
         files,
         scopes: scopes.len(),
-        resources: scopes.iter().map(|s| s.resources.len()).sum(),
+        resources: scopes.iter().map(|s| s.resources).sum(),
         ..Summary::default()
     };
     summary.count(&findings);
@@ -328,6 +326,7 @@ fn finish(streamed: load::Streamed<Checked>, settings: &Settings) -> Report {
         skipped,
         messages,
         sources,
+        rebased: None,
     }
 }
 

@@ -260,7 +260,7 @@ fn check(args: cli::CheckArgs) -> Result<u8, Stop> {
                 "{} {kind} {}: {} resource(s)",
                 scope.format.as_str(),
                 scope.name,
-                scope.resources.len()
+                scope.resources
             );
         }
         for scope in &report.scopes {

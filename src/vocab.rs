@@ -7,7 +7,7 @@
 //! The higher modules re-export what they used to define (`rules::Severity`,
 //! `report::Finding`, `model::Format`, …).
 
-use crate::source::{LineCol, SourceMap, Span};
+use crate::source::{FileId, LineCol, SourceMap, Span};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -217,15 +217,19 @@ impl Related {
     }
 }
 
-/// What one scope held: for JUnit test cases and `--verbose`.
+/// What one scope held: for JUnit test cases and `--verbose`. Kept for every scope of a
+/// run, so it holds only what reports use.
 #[derive(Clone, Debug)]
 pub struct ScopeInfo {
     pub name: String,
     pub format: Format,
-    /// Each resource: the path of the file it is in (one string for all the resources of
-    /// a file), its id and its class (`report::junit::resource_class`: `table`, `dax`,
-    /// `vpc`, `policy`, …). Kept for every scope of a run: only what reports use.
-    pub resources: Vec<(Arc<str>, String, &'static str)>,
+    /// How many resources the scope has.
+    pub resources: usize,
+    /// The files that hold its resources.
+    pub files: Vec<FileId>,
+    /// The resources some rule checks (JUnit's test cases): the file each is in, its id and
+    /// its class (`report::junit::resource_class`: `table`, `dax`, `vpc`, `policy`, …).
+    pub checked: Vec<(FileId, String, &'static str)>,
     pub notes: Vec<String>,
 }
 
@@ -293,6 +297,9 @@ pub struct Report {
     /// Plain messages for the user (`no cdk.out found: run cdk synth first`).
     pub messages: Vec<String>,
     pub sources: Arc<SourceMap>,
+    /// The current directory and the root paths are rebased to, once
+    /// [`Report::rebase_paths`] has run.
+    pub rebased: Option<(PathBuf, PathBuf)>,
 }
 
 impl Report {
@@ -309,6 +316,17 @@ impl Report {
             for r in &mut f.related {
                 r.path = rebase_path(&r.path, cwd, root);
             }
+        }
+        self.rebased = Some((cwd.to_path_buf(), root.to_path_buf()));
+    }
+
+    /// The path of file `id` as the report's findings give it: as given, or relative to
+    /// the root once [`Report::rebase_paths`] has run.
+    pub fn file_path(&self, id: FileId) -> String {
+        let path = self.sources.get(id).display_path();
+        match &self.rebased {
+            Some((cwd, root)) => rebase_path(&path, cwd, root),
+            None => path,
         }
     }
 

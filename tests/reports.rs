@@ -1242,3 +1242,33 @@ fn config_suppressions_end_to_end() {
         ]
     );
 }
+
+#[test]
+fn junit_from_a_subdirectory_has_one_suite_per_file() {
+    // Paths are relative to the repository root, whatever the current directory: the
+    // passing cases of a file and its failures are one suite, under one name.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ddbguard"))
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata"))
+        .args(["check", "examples", "--format", "junit"])
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .output()
+        .expect("run ddbguard");
+    assert_eq!(out.status.code(), Some(1));
+    let (suites, _) = read_junit(&stdout(&out));
+    let names: Vec<&str> = suites.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(
+        names.contains(&"testdata/examples/cloudformation/orders.yaml"),
+        "{names:?}"
+    );
+    for (name, cases) in &suites {
+        assert!(name.starts_with("testdata/examples/"), "{names:?}");
+        let failed = cases.iter().filter(|c| c.failed).count();
+        let passed = cases.iter().filter(|c| !c.failed && !c.skipped).count();
+        if name.ends_with("orders.yaml") {
+            assert!(
+                failed > 0 && passed > 0,
+                "{name}: {failed} failed, {passed} passed"
+            );
+        }
+    }
+}

@@ -28,7 +28,7 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::name::QName;
 use std::collections::BTreeMap;
 
-/// The class of a resource, as `ScopeInfo::resources` records it.
+/// The class of a resource, as `ScopeInfo::checked` records it.
 pub fn resource_class(kind: &Kind) -> &'static str {
     match kind {
         Kind::Table(_) => "table",
@@ -44,6 +44,15 @@ pub fn resource_class(kind: &Kind) -> &'static str {
         Kind::ScalableTarget(_) => "scalable_target",
         Kind::Other => "other",
     }
+}
+
+/// Whether some rule checks resources of this class (DDB4xx rules read alarms too, so
+/// alarms count).
+pub fn checked_class(class: &str) -> bool {
+    matches!(
+        class,
+        "table" | "kms_key" | "dax" | "alarm" | "vpc" | "vpc_endpoint" | "policy"
+    )
 }
 
 /// Whether a rule checks resources of this class.
@@ -78,8 +87,11 @@ type Cases<'a> = BTreeMap<(String, &'static str), Vec<&'a Finding>>;
 pub fn render(report: &Report, enabled: &[&'static str]) -> String {
     let mut files: BTreeMap<String, Cases> = BTreeMap::new();
     for scope in &report.scopes {
-        for (path, id, class) in &scope.resources {
-            let cases = files.entry(path.to_string()).or_default();
+        for file in &scope.files {
+            files.entry(report.file_path(*file)).or_default();
+        }
+        for (file, id, class) in &scope.checked {
+            let cases = files.entry(report.file_path(*file)).or_default();
             for rule in enabled.iter().filter(|r| applies(r, class)) {
                 cases.entry((id.clone(), rule)).or_default();
             }
@@ -288,6 +300,28 @@ fn attribute<'a>(key: &'a str, value: &str) -> Attribute<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_checked_classes_have_rules() {
+        let classes = [
+            "table",
+            "dax",
+            "vpc",
+            "vpc_endpoint",
+            "endpoint_route_table",
+            "alarm",
+            "kms_key",
+            "kms_alias",
+            "policy",
+            "contributor_insights",
+            "scalable_target",
+            "other",
+        ];
+        for class in classes {
+            let any = (0..1000).any(|n| applies(&format!("DDB{n:03}"), class));
+            assert_eq!(any, checked_class(class), "{class}");
+        }
+    }
 
     #[test]
     fn rules_apply_by_class() {
