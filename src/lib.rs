@@ -112,7 +112,7 @@ pub fn check_with_base(
         Checked::name,
     );
     let mut report = finish(streamed, settings);
-    let head_names: Vec<&str> = report.scopes.iter().map(|s| s.name.as_str()).collect();
+    let head_names: Vec<&str> = report.scopes.iter().map(|s| &*s.name).collect();
     messages.extend(baseline::unreadable_bases(&head_names, &base_scopes));
     baseline::compare(&mut report, base_report, only_new);
     report.messages.extend(messages);
@@ -184,9 +184,10 @@ fn policy_files(settings: &Settings, sources: &SourceMap) -> Vec<FileId> {
 /// inline suppressions applied), the problems of its inline suppressions, and what the
 /// report says about it.
 struct Checked {
-    findings: Vec<Finding>,
-    problems: suppress::InlineProblems,
     info: ScopeInfo,
+    /// Its findings and the problems of its inline suppressions, when it has any (most
+    /// scopes have none, and a run keeps this for every scope).
+    found: Option<Box<(Vec<Finding>, suppress::InlineProblems)>>,
 }
 
 impl Checked {
@@ -226,10 +227,10 @@ fn check_scope(
         .map(|f| f.into_finding(scope, sources, settings))
         .collect();
     let problems = suppress::apply_inline(&mut findings, scope, sources, settings);
+    let found = !(findings.is_empty() && problems.is_empty());
     Checked {
-        findings,
-        problems,
         info: scope_info(scope),
+        found: found.then(|| Box::new((findings, problems))),
     }
 }
 
@@ -241,10 +242,10 @@ fn scope_info(s: &Scope) -> ScopeInfo {
     files.sort_unstable();
     files.dedup();
     ScopeInfo {
-        name: s.name.clone(),
+        name: s.name.as_str().into(),
         format: s.format,
-        resources: s.resources.len(),
-        files,
+        resources: u32::try_from(s.resources.len()).unwrap_or(u32::MAX),
+        files: files.into(),
         checked: s
             .resources
             .iter()
@@ -252,7 +253,7 @@ fn scope_info(s: &Scope) -> ScopeInfo {
             .filter(|(_, class)| report::junit::checked_class(class))
             .map(|(r, class)| (r.file, r.id.clone(), class))
             .collect(),
-        notes: s.notes.clone(),
+        notes: s.notes.as_slice().into(),
     }
 }
 
@@ -271,9 +272,12 @@ fn finish(streamed: load::Streamed<Checked>, settings: &Settings) -> Report {
     let mut module = Vec::new();
     let mut scopes = Vec::with_capacity(checked.len());
     for c in checked {
-        findings.extend(c.findings);
-        inline.extend(c.problems.inline);
-        module.extend(c.problems.module);
+        if let Some(found) = c.found {
+            let (found, problems) = *found;
+            findings.extend(found);
+            inline.extend(problems.inline);
+            module.extend(problems.module);
+        }
         scopes.push(c.info);
     }
     let format = scopes
@@ -315,7 +319,7 @@ fn finish(streamed: load::Streamed<Checked>, settings: &Settings) -> Report {
     let mut summary = Summary {
         files,
         scopes: scopes.len(),
-        resources: scopes.iter().map(|s| s.resources).sum(),
+        resources: scopes.iter().map(|s| s.resources as usize).sum(),
         ..Summary::default()
     };
     summary.count(&findings);

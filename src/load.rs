@@ -169,53 +169,55 @@ impl Walked {
             order.push(one(&mut scope));
             sources.release(scope.files);
         }
-        // The walk's lists are let go once read: they grow with the tree too.
-        let paths = std::mem::take(&mut found.documents);
+        // The walk's lists are let go as they are read: they grow with the tree too.
+        // Documents are read a batch at a time, each giving its items in order (flattened,
+        // so that a document leaves no list of its own behind), and each batch's items are
+        // moved into `order` before the next batch: never two lists of the whole tree.
+        let mut paths = std::mem::take(&mut found.documents);
         let named = std::mem::take(&mut found.named);
-        let documents: Vec<Document<T>> = paths
-            .par_iter()
-            .map(|path| {
-                let doc = model::cfn::load_document(path, sources_ref, named.contains(path));
-                let mut out = Document {
-                    checked: Vec::with_capacity(doc.scopes.len()),
-                    plans: Vec::new(),
-                    skipped: doc.skipped,
-                    message: doc.message,
-                };
-                for mut scope in doc.scopes {
-                    if links_to_terraform(&scope) {
-                        out.checked.push(None);
-                        out.plans.push(scope);
-                    } else {
-                        out.checked.push(one(&mut scope));
-                        sources.release(scope.files);
-                    }
-                }
-                // A plan's file waits with it.
-                if out.plans.is_empty() {
-                    sources.release(doc.file);
-                }
-                out
-            })
-            .collect();
         let mut skipped = Vec::new();
         // Plans with where their result goes in `order`.
-        drop((paths, named));
         let mut plans: Vec<(usize, Scope)> = Vec::new();
-        order.reserve(documents.iter().map(|d| d.checked.len()).sum());
-        for doc in documents {
-            let mut held = doc.plans.into_iter();
-            for checked in doc.checked {
-                if checked.is_none()
-                    && let Some(plan) = held.next()
-                {
-                    plans.push((order.len(), plan));
+        order.reserve(paths.len());
+        while !paths.is_empty() {
+            let batch: Vec<PathBuf> = paths.drain(..paths.len().min(BATCH)).collect();
+            let items: Vec<Item<T>> = batch
+                .into_par_iter()
+                .flat_map_iter(|path| {
+                    let doc = model::cfn::load_document(&path, sources_ref, named.contains(&path));
+                    let mut items = Vec::with_capacity(doc.scopes.len() + 2);
+                    let mut plans = false;
+                    for mut scope in doc.scopes {
+                        if links_to_terraform(&scope) {
+                            plans = true;
+                            items.push(Item::Plan(Box::new(scope)));
+                        } else {
+                            items.push(Item::Checked(check(&mut scope, sources_ref)));
+                            sources.release(scope.files);
+                        }
+                    }
+                    // A plan's file waits with it.
+                    if !plans {
+                        sources.release(doc.file);
+                    }
+                    items.extend(doc.skipped.map(Item::Skipped));
+                    items.extend(doc.message.map(Item::Message));
+                    items
+                })
+                .collect();
+            for item in items {
+                match item {
+                    Item::Checked(checked) => order.push(Some(checked)),
+                    Item::Plan(plan) => {
+                        plans.push((order.len(), *plan));
+                        order.push(None);
+                    }
+                    Item::Skipped(why) => skipped.push(why),
+                    Item::Message(message) => messages.push(message),
                 }
-                order.push(checked);
             }
-            skipped.extend(doc.skipped);
-            messages.extend(doc.message);
         }
+        drop((paths, named));
         let assemblies: Vec<Vec<Option<T>>> = found
             .assemblies
             .par_iter()
@@ -294,12 +296,17 @@ fn finish<T>(
     }
 }
 
-/// One document streamed: its scopes' results (`None` for a plan, held back).
-struct Document<T> {
-    checked: Vec<Option<T>>,
-    plans: Vec<Scope>,
-    skipped: model::cfn::Skipped,
-    message: Option<String>,
+/// How many documents [`Walked::stream`] reads at a time: enough that both threads stay
+/// busy, few enough that a batch's results are a small part of a run's.
+const BATCH: usize = 512;
+
+/// What a document gives when streamed, in order: a scope's result, a plan (held back
+/// for the Terraform root modules), why the document was not checked, a message.
+enum Item<T> {
+    Checked(T),
+    Plan(Box<Scope>),
+    Skipped((String, String)),
+    Message(String),
 }
 
 /// Whether a document's scope waits for the Terraform root modules: a plan is linked to the

@@ -44,8 +44,16 @@ impl From<String> for Stop {
 /// Write to standard output through one locked handle. A closed pipe stops the command
 /// quietly (with `status`); any other write error is a failure.
 fn emit(bytes: &[u8], status: u8) -> Result<(), Stop> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+    emit_with(status, |w| w.write_all(bytes))
+}
+
+/// [`emit`] what `write` writes, as it writes it.
+fn emit_with(
+    status: u8,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), Stop> {
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    match write(&mut stdout).and_then(|()| stdout.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Stop::Closed(status)),
         Err(e) => Err(Stop::Failed(format!("standard output: {e}"))),
@@ -294,8 +302,8 @@ fn check(args: cli::CheckArgs) -> Result<u8, Stop> {
         }
         *text = Some(match out.format {
             OutputFormat::Human | OutputFormat::Concise => unreachable!("rendered above"),
-            OutputFormat::Json => ddbguard::report::json::render(&report),
-            OutputFormat::Sarif => ddbguard::report::sarif::render(&report, Some(&root)),
+            // Written as they are serialized, below.
+            OutputFormat::Json | OutputFormat::Sarif => continue,
             OutputFormat::Github => {
                 write_step_summary(&report)?;
                 ddbguard::report::github::render(&report)
@@ -318,15 +326,31 @@ fn check(args: cli::CheckArgs) -> Result<u8, Stop> {
     };
     let status = u8::from(report.fails(threshold));
     for (out, text) in outputs.iter().zip(texts) {
-        let text = text.unwrap_or_default();
-        match &out.file {
-            Some(path) => {
-                std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?
+        let write = |w: &mut dyn Write| match text.as_deref() {
+            Some(text) => w.write_all(text.as_bytes()),
+            None if out.format == OutputFormat::Sarif => {
+                ddbguard::report::sarif::write(&report, Some(&root), w)
             }
-            None => emit(text.as_bytes(), status)?,
+            None => ddbguard::report::json::write(&report, w),
+        };
+        match &out.file {
+            Some(path) => write_file(path, write)?,
+            None => emit_with(status, write)?,
         }
     }
     Ok(status)
+}
+
+/// Create `path` and write it through `write`.
+fn write_file(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), String> {
+    let file = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut w = std::io::BufWriter::new(file);
+    write(&mut w)
+        .and_then(|()| w.flush())
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// With `GITHUB_STEP_SUMMARY` set (in a GitHub Actions job), append the Markdown summary.

@@ -38,6 +38,12 @@ pub struct InlineProblems {
     pub module: Vec<Finding>,
 }
 
+impl InlineProblems {
+    pub fn is_empty(&self) -> bool {
+        self.inline.is_empty() && self.module.is_empty()
+    }
+}
+
 /// Apply the inline suppressions of `scope` to its `findings` (template metadata, Terraform
 /// comments), while the scope is loaded, and return the DDB003 findings about them.
 pub fn apply_inline(

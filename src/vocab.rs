@@ -221,16 +221,16 @@ impl Related {
 /// run, so it holds only what reports use.
 #[derive(Clone, Debug)]
 pub struct ScopeInfo {
-    pub name: String,
+    pub name: Box<str>,
     pub format: Format,
     /// How many resources the scope has.
-    pub resources: usize,
+    pub resources: u32,
     /// The files that hold its resources.
-    pub files: Vec<FileId>,
+    pub files: Box<[FileId]>,
     /// The resources some rule checks (JUnit's test cases): the file each is in, its id and
     /// its class (`report::junit::resource_class`: `table`, `dax`, `vpc`, `policy`, …).
-    pub checked: Vec<(FileId, String, &'static str)>,
-    pub notes: Vec<String>,
+    pub checked: Box<[(FileId, String, &'static str)]>,
+    pub notes: Box<[String]>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]

@@ -17,8 +17,19 @@ struct JsonReport<'a> {
     findings: &'a [Finding],
 }
 
+/// The report as JSON text.
 pub fn render(report: &Report) -> String {
-    let out = JsonReport {
+    let mut out = Vec::new();
+    match write(report, &mut out) {
+        Ok(()) => String::from_utf8(out).unwrap_or_default(),
+        Err(e) => format!("{{\"error\": \"{e}\"}}\n"),
+    }
+}
+
+/// Write the report as JSON to `out` as it is serialized: a large report is never held
+/// as text too.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let json = JsonReport {
         version: 1,
         tool: Tool {
             name: "ddbguard",
@@ -27,8 +38,6 @@ pub fn render(report: &Report) -> String {
         summary: report.summary,
         findings: &report.findings,
     };
-    let mut s =
-        serde_json::to_string_pretty(&out).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    s.push('\n');
-    s
+    serde_json::to_writer_pretty(&mut *out, &json)?;
+    out.write_all(b"\n")
 }

@@ -54,10 +54,22 @@ pub fn security_severity(s: Severity) -> &'static str {
 /// repository root, or the current directory); when `None`, `%SRCROOT%` is left for the
 /// consumer to set.
 pub fn render(report: &Report, srcroot: Option<&std::path::Path>) -> String {
-    let mut s = serde_json::to_string_pretty(&log(report, srcroot))
-        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    s.push('\n');
-    s
+    let mut out = Vec::new();
+    match write(report, srcroot, &mut out) {
+        Ok(()) => String::from_utf8(out).unwrap_or_default(),
+        Err(e) => format!("{{\"error\": \"{e}\"}}\n"),
+    }
+}
+
+/// Write the SARIF log to `out` as it is serialized: a large log is never held as text
+/// too.
+pub fn write(
+    report: &Report,
+    srcroot: Option<&std::path::Path>,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &log(report, srcroot))?;
+    out.write_all(b"\n")
 }
 
 /// The SARIF log as a JSON value (for tests and tools that edit it).
