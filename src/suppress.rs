@@ -268,7 +268,9 @@ fn config_pass(
     today: Date,
     problems: &mut Problems,
 ) {
-    let checked: Vec<String> = sources.all().iter().map(|f| f.display_path()).collect();
+    // The paths of the run, listed only when an entry names a path (a run without
+    // suppressions is most runs, over trees of any size).
+    let mut checked: Option<Vec<String>> = None;
     let mut config_file: Option<ConfigFile> = None;
     for entry in &settings.config.suppressions {
         let mut problem = |what: &str, message: String, help: &str| {
@@ -298,10 +300,12 @@ fn config_pass(
                 suppress(f, SuppressionKind::External, valid.reason);
             }
         }
-        let in_reach = valid
-            .path
-            .as_ref()
-            .is_none_or(|g| checked.iter().any(|p| g.is_match(p)));
+        let in_reach = valid.path.as_ref().is_none_or(|g| {
+            checked
+                .get_or_insert_with(|| sources.all().iter().map(|f| f.display_path()).collect())
+                .iter()
+                .any(|p| g.is_match(p))
+        });
         if !used && in_reach && settings.rule_runs(valid.meta) {
             problems.emit(problem(
                 "unused",
