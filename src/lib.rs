@@ -37,12 +37,13 @@ pub use vocab::{Error, MAX_FILE_BYTES};
 pub fn check(paths: &[PathBuf], settings: &Settings) -> Result<Report, Error> {
     let walked = load::walk(paths, settings)?;
     let policy_files = policy_files(settings, &walked.sources);
+    let first = FirstFormat::default();
     let streamed = walked.stream(
         settings,
-        |scope, sources| check_scope(scope, sources, settings, None, &policy_files),
+        |scope, sources| check_scope(scope, sources, settings, None, &policy_files, &first),
         Checked::name,
     );
-    Ok(finish(streamed, settings))
+    Ok(finish(streamed, first, settings))
 }
 
 /// Run the rules over loaded scopes.
@@ -67,22 +68,34 @@ pub fn check_with_base(
     use rules::replacement::BaseScope;
     let head = load::walk(paths, settings)?;
     let mut tree = baseline::BaseTree::open(paths, base)?;
+    // The base report is only compared with: it lists no scope. The head's lists its
+    // scopes, whose names tell which base scopes did not parse.
+    let base_settings = Settings {
+        brief_scopes: true,
+        ..settings.clone()
+    };
+    let settings = &Settings {
+        brief_scopes: false,
+        ..settings.clone()
+    };
     let (mut base_report, base_scopes) = match tree.walk(settings)? {
         Some(walked) => {
             let policy_files = policy_files(settings, &walked.sources);
+            let first = FirstFormat::default();
             let streamed = walked.stream(
                 settings,
                 |scope, sources| {
                     tree.rename(scope, sources);
                     let summary = BaseScope::of(scope);
-                    let checked = check_scope(scope, sources, settings, None, &policy_files);
+                    let checked =
+                        check_scope(scope, sources, &base_settings, None, &policy_files, &first);
                     (checked, summary)
                 },
                 |(checked, _): &(Checked, BaseScope)| checked.name(),
             );
             tree.rename_rest(&streamed.sources);
             let (streamed, summaries) = streamed.unzip();
-            (finish(streamed, settings), summaries)
+            (finish(streamed, first, settings), summaries)
         }
         None => {
             let nothing = load::Streamed {
@@ -92,7 +105,10 @@ pub fn check_with_base(
                 messages: Vec::new(),
                 files: 0,
             };
-            (finish(nothing, settings), Vec::new())
+            (
+                finish(nothing, FirstFormat::default(), settings),
+                Vec::new(),
+            )
         }
     };
     let mut messages = std::mem::take(&mut tree.messages);
@@ -103,15 +119,16 @@ pub fn check_with_base(
     base_report.messages = Vec::new();
     let by_name = scopes_by_name(&base_scopes);
     let policy_files = policy_files(settings, &head.sources);
+    let first = FirstFormat::default();
     let streamed = head.stream(
         settings,
         |scope, sources| {
             let base = by_name.get(scope.name.as_str()).copied();
-            check_scope(scope, sources, settings, base, &policy_files)
+            check_scope(scope, sources, settings, base, &policy_files, &first)
         },
         Checked::name,
     );
-    let mut report = finish(streamed, settings);
+    let mut report = finish(streamed, first, settings);
     let head_names: Vec<&str> = report.scopes.iter().map(|s| &*s.name).collect();
     messages.extend(baseline::unreadable_bases(&head_names, &base_scopes));
     baseline::compare(&mut report, base_report, only_new);
@@ -143,11 +160,12 @@ pub fn check_loaded_with_base(
         files,
     } = loaded;
     let policy_files = policy_files(settings, &sources);
+    let first = FirstFormat::default();
     let checked: Vec<Checked> = scopes
         .par_iter()
         .map(|scope| {
             let base = base_scopes.get(scope.name.as_str()).copied();
-            check_scope(scope, &sources, settings, base, &policy_files)
+            check_scope(scope, &sources, settings, base, &policy_files, &first)
         })
         .collect();
     drop(scopes);
@@ -159,6 +177,7 @@ pub fn check_loaded_with_base(
             messages,
             files,
         },
+        first,
         settings,
     )
 }
@@ -184,15 +203,38 @@ fn policy_files(settings: &Settings, sources: &SourceMap) -> Vec<FileId> {
 /// inline suppressions applied), the problems of its inline suppressions, and what the
 /// report says about it.
 struct Checked {
-    info: ScopeInfo,
+    resources: u32,
+    /// What the report lists of the scope, unless `Settings::brief_scopes`.
+    info: Option<Box<ScopeInfo>>,
     /// Its findings and the problems of its inline suppressions, when it has any (most
     /// scopes have none, and a run keeps this for every scope).
     found: Option<Box<(Vec<Finding>, suppress::InlineProblems)>>,
 }
 
 impl Checked {
+    /// The scope's name; empty with `Settings::brief_scopes` (the order of scopes then
+    /// matters to no report).
     fn name(&self) -> &str {
-        &self.info.name
+        self.info.as_ref().map_or("", |i| &i.name)
+    }
+}
+
+/// The format of the first scope by name, known without keeping every name: the format
+/// config suppression problems are given (they belong to the config file, not a scope).
+#[derive(Default)]
+struct FirstFormat(std::sync::Mutex<Option<(String, model::Format)>>);
+
+impl FirstFormat {
+    fn see(&self, scope: &Scope) {
+        let mut first = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if first.as_ref().is_none_or(|(name, _)| scope.name < *name) {
+            *first = Some((scope.name.clone(), scope.format));
+        }
+    }
+
+    fn get(self) -> model::Format {
+        let first = self.0.into_inner().unwrap_or_else(|e| e.into_inner());
+        first.map_or(model::Format::Cloudformation, |(_, format)| format)
     }
 }
 
@@ -205,7 +247,9 @@ fn check_scope(
     settings: &Settings,
     base: Option<&rules::replacement::BaseScope>,
     policy_files: &[FileId],
+    first: &FirstFormat,
 ) -> Checked {
+    first.see(scope);
     let policies = &settings.policies;
     let mut raw = rules::run_rules(scope, settings, base);
     if !policies.is_empty() {
@@ -229,7 +273,8 @@ fn check_scope(
     let problems = suppress::apply_inline(&mut findings, scope, sources, settings);
     let found = !(findings.is_empty() && problems.is_empty());
     Checked {
-        info: scope_info(scope),
+        resources: u32::try_from(scope.resources.len()).unwrap_or(u32::MAX),
+        info: (!settings.brief_scopes).then(|| Box::new(scope_info(scope))),
         found: found.then(|| Box::new((findings, problems))),
     }
 }
@@ -259,7 +304,7 @@ fn scope_info(s: &Scope) -> ScopeInfo {
 
 /// The report from every scope's results (in scope order): the config's suppressions, the
 /// suppression problems, then the findings sorted and counted.
-fn finish(streamed: load::Streamed<Checked>, settings: &Settings) -> Report {
+fn finish(streamed: load::Streamed<Checked>, first: FirstFormat, settings: &Settings) -> Report {
     let load::Streamed {
         checked,
         sources,
@@ -267,10 +312,19 @@ fn finish(streamed: load::Streamed<Checked>, settings: &Settings) -> Report {
         messages,
         files,
     } = streamed;
-    let mut findings = Vec::new();
-    let mut inline = Vec::new();
-    let mut module = Vec::new();
-    let mut scopes = Vec::with_capacity(checked.len());
+    let count = |f: fn(&(Vec<Finding>, suppress::InlineProblems)) -> usize| {
+        checked
+            .iter()
+            .filter_map(|c| c.found.as_deref())
+            .map(f)
+            .sum()
+    };
+    let mut findings = Vec::with_capacity(count(|(f, _)| f.len()));
+    let mut inline = Vec::with_capacity(count(|(_, p)| p.inline.len()));
+    let mut module = Vec::with_capacity(count(|(_, p)| p.module.len()));
+    let scope_count = checked.len();
+    let resources = checked.iter().map(|c| c.resources as usize).sum();
+    let mut scopes: Vec<ScopeInfo> = Vec::new();
     for c in checked {
         if let Some(found) = c.found {
             let (found, problems) = *found;
@@ -278,13 +332,15 @@ fn finish(streamed: load::Streamed<Checked>, settings: &Settings) -> Report {
             inline.extend(problems.inline);
             module.extend(problems.module);
         }
-        scopes.push(c.info);
+        scopes.extend(c.info.map(|i| *i));
     }
-    let format = scopes
-        .first()
-        .map_or(model::Format::Cloudformation, |s| s.format);
-    let config =
-        suppress::apply_config(&mut findings, format, &sources, settings, suppress::today());
+    let config = suppress::apply_config(
+        &mut findings,
+        first.get(),
+        &sources,
+        settings,
+        suppress::today(),
+    );
     findings.extend(inline.into_iter().chain(module).chain(config));
     // Two scopes never merge their findings, even on a line they share (a module two
     // root modules call): each scope's findings are its own. Nor do two resources: one
@@ -318,8 +374,8 @@ fn finish(streamed: load::Streamed<Checked>, settings: &Settings) -> Report {
     });
     let mut summary = Summary {
         files,
-        scopes: scopes.len(),
-        resources: scopes.iter().map(|s| s.resources as usize).sum(),
+        scopes: scope_count,
+        resources,
         ..Summary::default()
     };
     summary.count(&findings);

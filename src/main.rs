@@ -192,6 +192,8 @@ fn check(args: cli::CheckArgs) -> Result<u8, Stop> {
         ignore: args.ignore,
         tf_var_files: args.var_files,
         verbose: args.verbose,
+        // Only JUnit and --verbose read the report's entry for each scope.
+        brief_scopes: !args.verbose && outputs.iter().all(|o| o.format != OutputFormat::Junit),
         policy_budget: Some(
             std::time::Duration::try_from_secs_f64(args.policy_timeout).map_err(|_| {
                 format!("--policy-timeout {}: expected seconds", args.policy_timeout)

@@ -121,3 +121,24 @@ fn checked_files_keep_no_text_and_the_human_report_reads_its_lines_again() {
     let shown = human::render(&report, false);
     assert!(shown.contains("DDB101"), "{shown}");
 }
+
+/// With `brief_scopes` (a check whose reports do not list scopes) the report keeps no
+/// per-scope entry, and is otherwise the same: findings, counts and every report but JUnit.
+#[test]
+fn brief_scopes_keep_the_findings_and_counts() {
+    use ddbguard::report::{json, sarif};
+    let paths = [root().join("testdata")];
+    let full = check(&paths, &Settings::default()).unwrap();
+    let brief_settings = Settings {
+        brief_scopes: true,
+        ..Settings::default()
+    };
+    let brief = check(&paths, &brief_settings).unwrap();
+    assert!(!full.scopes.is_empty());
+    assert!(brief.scopes.is_empty());
+    assert_eq!(brief.summary, full.summary);
+    assert!(full.summary.findings > 0 && full.summary.resources > 0);
+    assert_eq!(json::render(&brief), json::render(&full));
+    assert_eq!(sarif::render(&brief, None), sarif::render(&full, None));
+    assert_eq!(human::render(&brief, false), human::render(&full, false));
+}

@@ -636,6 +636,11 @@ pub struct Settings {
     /// Keep what the documents policies see need while loading (Terraform resource bodies)
     /// without policies loaded: `ddbguard model --documents`.
     pub policy_documents: bool,
+    /// Keep no per-scope entries in the report: [`crate::vocab::Report::scopes`] stays
+    /// empty, and the summary still counts scopes and resources. That is all JSON, SARIF,
+    /// the human report and GitHub annotations need; JUnit and `--verbose` read the
+    /// entries. A large tree then keeps less for each template checked.
+    pub brief_scopes: bool,
 }
 
 impl Settings {
