@@ -192,6 +192,10 @@ fn check(args: cli::CheckArgs) -> Result<u8, Stop> {
         ignore: args.ignore,
         tf_var_files: args.var_files,
         verbose: args.verbose,
+        // A baseline written at the repository root holds in any directory below it.
+        fingerprint_root: std::env::current_dir()
+            .ok()
+            .map(|cwd| (cwd.clone(), ddbguard::vocab::report_root(&cwd))),
         // Only JUnit and --verbose read the report's entry for each scope.
         brief_scopes: !args.verbose && outputs.iter().all(|o| o.format != OutputFormat::Junit),
         policy_budget: Some(

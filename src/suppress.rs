@@ -565,7 +565,12 @@ fn make(
         severity: settings.severity_override(rule_id).unwrap_or(default),
         message,
         help: help.to_string(),
-        fingerprint: vocab::fingerprint(&[rule_id, &path, resource_id, key]),
+        fingerprint: vocab::fingerprint(&[
+            rule_id,
+            &settings.fingerprint_path(&path),
+            resource_id,
+            key,
+        ]),
         location: location.unwrap_or_else(|| vocab::location(sources, span)),
         path,
         format,

@@ -294,3 +294,53 @@ fn a_bad_baseline_stops_the_run() {
     );
     assert_eq!(status(&both), Some(2));
 }
+
+/// A baseline written at the repository root holds when the check runs from a directory
+/// below it (fingerprints name paths relative to the root, not to the current directory).
+#[test]
+fn a_baseline_written_at_the_root_holds_from_a_subdirectory() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    common::git(d, &["init", "-q"]);
+    copy_dir(&root().join("testdata/examples"), &d.join("infra"));
+    let written = ddbguard(
+        d,
+        &[
+            "check",
+            "infra",
+            "--write-baseline",
+            "baseline.json",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(status(&written), Some(1), "{}", stderr(&written));
+    let total = json(&written)["findings"].as_array().unwrap().len();
+    assert!(total > 0);
+    for (cwd, paths, baseline) in [
+        (d.join("infra"), ".", "../baseline.json"),
+        (d.join("infra/cloudformation"), "..", "../../baseline.json"),
+    ] {
+        let out = ddbguard(
+            &cwd,
+            &["check", paths, "--baseline", baseline, "--format", "json"],
+        );
+        assert_eq!(status(&out), Some(0), "{}", stderr(&out));
+        let report = json(&out);
+        assert_eq!(report["summary"]["findings"], 0, "from {}", cwd.display());
+        // The same fingerprints as at the root.
+        let ran = ddbguard(&cwd, &["check", paths, "--format", "json"]);
+        assert_eq!(identities(&json(&ran)).0.len(), total);
+        let fingerprints = |r: &Value| -> Vec<String> {
+            let mut v: Vec<String> = r["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["fingerprint"].as_str().unwrap().to_string())
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(fingerprints(&json(&ran)), fingerprints(&json(&written)));
+    }
+}

@@ -641,12 +641,25 @@ pub struct Settings {
     /// the human report and GitHub annotations need; JUnit and `--verbose` read the
     /// entries. A large tree then keeps less for each template checked.
     pub brief_scopes: bool,
+    /// The current directory and the repository root (both absolute): fingerprints then
+    /// name each path relative to the root, so that a baseline written in one directory
+    /// holds in another. Without it, paths as given.
+    pub fingerprint_root: Option<(PathBuf, PathBuf)>,
 }
 
 impl Settings {
     /// `--select`/`--ignore` hold rule ids (the command line turns names into ids).
     fn matches(list: &[String], id: &str) -> bool {
         list.iter().any(|s| s.eq_ignore_ascii_case(id))
+    }
+
+    /// `path` (a display path, as a finding gives it) as fingerprints name it: relative
+    /// to the repository root when [`Settings::fingerprint_root`] is set.
+    pub fn fingerprint_path(&self, path: &str) -> String {
+        match &self.fingerprint_root {
+            Some((cwd, root)) => crate::vocab::rebase_path(path, cwd, root),
+            None => path.to_string(),
+        }
     }
 
     /// Whether loading keeps what the documents policies see need.

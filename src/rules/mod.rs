@@ -292,10 +292,12 @@ impl RawFinding {
         };
         // A finding outside its scope's own directory (a module several root modules
         // share) can be reported by each of them: its scope tells them apart.
+        let named = settings.fingerprint_path(&path);
         let fingerprint = if scope.name == "." || path.starts_with(&scope.name) {
-            vocab::fingerprint(&[self.rule.id, &path, resource_id, key])
+            vocab::fingerprint(&[self.rule.id, &named, resource_id, key])
         } else {
-            vocab::fingerprint(&[self.rule.id, &path, resource_id, key, &scope.name])
+            let scope = settings.fingerprint_path(&scope.name);
+            vocab::fingerprint(&[self.rule.id, &named, resource_id, key, &scope])
         };
         Finding {
             rule_id: self.rule.id,
