@@ -4,6 +4,7 @@
 
 use crate::model::{Format, KeyElement, KeyType, Part, Resource, Scope, Str, Table};
 use crate::source::Span;
+use std::collections::HashMap;
 
 /// Known key elements as `(attribute, HASH|RANGE)` ([`known_keys`]).
 pub type Keys = Vec<(String, String)>;
@@ -18,6 +19,43 @@ pub struct BaseScope {
     /// The scope did not parse (a DDB001 problem): its tables cannot be compared.
     pub does_not_parse: bool,
     pub tables: Vec<BaseTable>,
+    /// Where [`BaseScope::table`] finds a table without reading them all (a scope of
+    /// 100,000 tables is looked up as many times).
+    index: TableIndex,
+}
+
+/// Type → key → the first table (its index in `tables`) with that key.
+type ByKey = HashMap<String, HashMap<String, usize>>;
+
+/// The tables of a base scope by what identifies them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct TableIndex {
+    /// Tables with a construct path, by it.
+    by_path: ByKey,
+    /// Tables without a construct path, by id.
+    by_id_without_path: ByKey,
+    /// Every table, by id.
+    by_id: ByKey,
+}
+
+impl TableIndex {
+    fn new(tables: &[BaseTable]) -> TableIndex {
+        let mut index = TableIndex::default();
+        let add = |map: &mut ByKey, t: &BaseTable, key: &str, i: usize| {
+            map.entry(t.rtype.clone())
+                .or_default()
+                .entry(key.to_string())
+                .or_insert(i);
+        };
+        for (i, t) in tables.iter().enumerate() {
+            add(&mut index.by_id, t, &t.id, i);
+            match &t.cdk_path {
+                Some(path) => add(&mut index.by_path, t, path, i),
+                None => add(&mut index.by_id_without_path, t, &t.id, i),
+            }
+        }
+        index
+    }
 }
 
 /// A base table: its identity and the known facts of its keys, LSIs and name.
@@ -52,23 +90,29 @@ pub enum BaseName {
 impl BaseScope {
     /// The summary of `scope`: all the base needs to keep for DDB501 and DDB502.
     pub fn of(scope: &Scope) -> BaseScope {
+        let tables: Vec<BaseTable> = scope.tables().map(|(r, t)| BaseTable::of(r, t)).collect();
         BaseScope {
             name: scope.name.clone(),
             does_not_parse: scope.problems.iter().any(|p| p.rule == "DDB001"),
-            tables: scope.tables().map(|(r, t)| BaseTable::of(r, t)).collect(),
+            index: TableIndex::new(&tables),
+            tables,
         }
     }
 
     /// The same table in the base: by construct path for CDK resources, otherwise by
-    /// logical ID or address (and the same type).
+    /// logical ID or address (and the same type). A head resource with a construct path
+    /// matches a base table with the same path, or one without a path and the same id;
+    /// the first such table.
     pub fn table(&self, head: &Resource) -> Option<&BaseTable> {
-        let same = |t: &BaseTable| match (&head.cdk_path, &t.cdk_path) {
-            (Some(h), Some(b)) => h == b,
-            _ => t.id == head.id,
+        let find = |map: &ByKey, key: &str| map.get(&head.rtype)?.get(key).copied();
+        let first = match &head.cdk_path {
+            Some(path) => find(&self.index.by_path, path)
+                .into_iter()
+                .chain(find(&self.index.by_id_without_path, &head.id))
+                .min(),
+            None => find(&self.index.by_id, &head.id),
         };
-        self.tables
-            .iter()
-            .find(|t| t.rtype == head.rtype && same(t))
+        first.map(|i| &self.tables[i])
     }
 }
 
@@ -306,6 +350,50 @@ mod tests {
             }),
             cdk,
         ])
+    }
+
+    /// A head table with a construct path is the base table with that path, or one with
+    /// no path and its id, whichever comes first; without a path, the first of its id.
+    #[test]
+    fn base_tables_are_found_by_path_then_id_in_order() {
+        let with_path = |id: &str, path: Option<&str>| {
+            let mut t = table(id, |_| {});
+            t.cdk_path = path.map(str::to_string);
+            t
+        };
+        let summary = BaseScope::of(&scope(vec![
+            with_path("A", None),
+            with_path("B", Some("App/T/Resource")),
+            with_path("A", Some("App/Other/Resource")),
+        ]));
+        let found = |id: &str, path: Option<&str>| {
+            let head = with_path(id, path);
+            let t = summary.table(&head)?;
+            Some((t.id.clone(), t.cdk_path.clone()))
+        };
+        // By path, though the ids differ.
+        assert_eq!(
+            found("X", Some("App/T/Resource")),
+            Some(("B".into(), Some("App/T/Resource".into())))
+        );
+        // A base table without a path, by id, before a later one with the path.
+        assert_eq!(
+            found("A", Some("App/Other/Resource")),
+            Some(("A".into(), None))
+        );
+        assert_eq!(
+            found("A", Some("App/New/Resource")),
+            Some(("A".into(), None))
+        );
+        assert_eq!(found("A", None), Some(("A".into(), None)));
+        assert_eq!(
+            found("B", None),
+            Some(("B".into(), Some("App/T/Resource".into())))
+        );
+        assert_eq!(found("X", Some("App/New/Resource")), None);
+        let mut other_type = with_path("A", None);
+        other_type.rtype = "AWS::DynamoDB::GlobalTable".into();
+        assert!(summary.table(&other_type).is_none());
     }
 
     #[test]
