@@ -141,7 +141,8 @@ impl Baseline {
     pub fn apply(self, report: &mut Report) {
         let name = self.name.clone();
         let before = report.active().count();
-        crate::baseline::compare(report, self.into_report(), true);
+        let base = self.into_report(report.policies.clone());
+        crate::baseline::compare(report, base, true);
         let unchanged = before - report.active().count();
         let absent = report
             .findings
@@ -163,8 +164,9 @@ impl Baseline {
 
     /// The baseline as the report of a base run, for [`crate::baseline::compare`]. Each
     /// path gets an empty source file: absent findings keep the location written in the
-    /// baseline and are never rendered with a snippet.
-    fn into_report(self) -> Report {
+    /// baseline and are never rendered with a snippet. `policies` are the run's: a finding
+    /// of one of their rules is matched too.
+    fn into_report(self, policies: Arc<crate::vocab::Policies>) -> Report {
         let sources = SourceMap::default();
         let mut files = BTreeMap::new();
         let findings = self
@@ -172,7 +174,7 @@ impl Baseline {
             .into_iter()
             .filter_map(|e| {
                 // A rule this ddbguard does not know cannot be matched by any finding.
-                let meta = crate::rules::meta_by_id(&e.rule_id)?;
+                let meta = crate::rules::find(&e.rule_id, &policies)?;
                 let file = *files
                     .entry(e.path.clone())
                     .or_insert_with(|| sources.add(SourceFile::new(e.path.clone().into(), "")));
@@ -217,6 +219,7 @@ impl Baseline {
             messages: Vec::new(),
             sources: Arc::new(sources),
             rebased: None,
+            policies,
         }
     }
 }
@@ -254,7 +257,9 @@ mod tests {
              "severity": "error", "format": "cloudformation",
              "location": {"start_line": 3, "start_column": 1, "end_line": 3, "end_column": 2}}
         ]}"#;
-        let report = Baseline::parse(text).unwrap().into_report();
+        let report = Baseline::parse(text)
+            .unwrap()
+            .into_report(Default::default());
         assert_eq!(report.findings.len(), 1);
         assert_eq!(report.findings[0].rule_id, "DDB101");
         assert_eq!(report.findings[0].location.start_line, 3);

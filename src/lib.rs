@@ -387,6 +387,7 @@ fn finish(streamed: load::Streamed<Checked>, first: FirstFormat, settings: &Sett
         messages,
         sources,
         rebased: None,
+        policies: settings.policies.clone(),
     }
 }
 

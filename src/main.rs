@@ -70,24 +70,24 @@ fn run(cli: Cli) -> Result<u8, Stop> {
     match cli.command {
         Command::Check(args) => check(*args),
         Command::Rules { format, policies } => {
-            load_policies(None, &policies)?;
+            let policies = load_policies(None, &policies)?;
             let text = match format {
-                CatalogFormat::Text => ddbguard::rules::docs::catalog_text(),
-                CatalogFormat::Json => ddbguard::rules::docs::catalog_json(),
+                CatalogFormat::Text => ddbguard::rules::docs::catalog_text(&policies),
+                CatalogFormat::Json => ddbguard::rules::docs::catalog_json(&policies),
             };
             emit(text.as_bytes(), 0)?;
             Ok(0)
         }
         Command::Explain { id, policies } => {
-            load_policies(None, &policies)?;
-            let meta = ddbguard::rules::meta_by_id(&id)
+            let policies = load_policies(None, &policies)?;
+            let meta = ddbguard::rules::find(&id, &policies)
                 .ok_or_else(|| format!("no rule {id:?}: `ddbguard rules` lists them"))?;
             emit(ddbguard::rules::docs::rule_page(meta).as_bytes(), 0)?;
             Ok(0)
         }
         Command::Model(args) => {
             // The config's `exclude` applies here too.
-            let config = match load_config(None) {
+            let config = match load_config(None, &Default::default()) {
                 Ok(config) => config,
                 Err(errors) => {
                     warn(&errors.to_string());
@@ -175,12 +175,14 @@ fn load_policies(
 }
 
 /// The config named by `--config`, else the nearest `.ddbguard.yaml` upward, else none.
+/// Its `rules:` and `suppressions:` may name the rules of `policies`.
 fn load_config(
     path: Option<&std::path::Path>,
+    policies: &ddbguard::policy::Policies,
 ) -> Result<ddbguard::config::Config, ddbguard::config::ConfigErrors> {
     use ddbguard::config::Config;
     match config_path(path) {
-        Some(p) => Config::load(&p, &ddbguard::rules::rule_id),
+        Some(p) => Config::load(&p, &|id| ddbguard::rules::rule_id_in(id, policies)),
         None => Ok(Config::default()),
     }
 }
@@ -211,7 +213,7 @@ fn check(args: cli::CheckArgs) -> Result<u8, Stop> {
         .iter()
         .map(|v| cli::parse_var(v))
         .collect::<Result<_, String>>()?;
-    match load_config(args.config.as_deref()) {
+    match load_config(args.config.as_deref(), &settings.policies) {
         Ok(config) => settings.config = config,
         Err(errors) => {
             // `path:line:column: message`, one per line, as compilers write them.
@@ -221,7 +223,7 @@ fn check(args: cli::CheckArgs) -> Result<u8, Stop> {
     }
     for list in [&mut settings.select, &mut settings.ignore] {
         for id in list.iter_mut() {
-            *id = ddbguard::rules::rule_id(id)
+            *id = ddbguard::rules::rule_id_in(id, &settings.policies)
                 .ok_or_else(|| format!("no rule {id:?}: `ddbguard rules` lists them"))?;
         }
     }
@@ -315,7 +317,7 @@ fn check(args: cli::CheckArgs) -> Result<u8, Stop> {
                 ddbguard::report::github::render(&report)
             }
             OutputFormat::Junit => {
-                let enabled: Vec<&'static str> = ddbguard::rules::catalog()
+                let enabled: Vec<&'static str> = ddbguard::rules::catalog(&settings.policies)
                     .into_iter()
                     .filter(|m| settings.rule_runs(m))
                     .map(|m| m.id)

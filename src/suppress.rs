@@ -148,7 +148,7 @@ fn inline_pass<'s>(
             let problem = |what: &str, message: String, help: &str| {
                 inline_problem(scope, res, sup, sources, settings, what, message, help)
             };
-            let (meta, reason) = match valid_inline(sup, &res.id) {
+            let (meta, reason) = match valid_inline(sup, &res.id, settings) {
                 Ok(valid) => valid,
                 Err((what, message, help)) => {
                     if first_time {
@@ -187,9 +187,10 @@ fn inline_pass<'s>(
 fn valid_inline<'s>(
     sup: &'s InlineSuppression,
     res_id: &str,
+    settings: &Settings,
 ) -> Result<(&'static RuleMeta, &'s str), (&'static str, String, &'static str)> {
     let target = sup.module.as_deref().unwrap_or(res_id);
-    let Some(meta) = rules::meta_by_id(sup.rule.trim()) else {
+    let Some(meta) = settings.rule_meta(sup.rule.trim()) else {
         return Err((
             "unknown",
             format!(
@@ -224,7 +225,7 @@ fn unused_module_suppressions(
         module_sups.iter().filter(|(_, m)| !m.used).collect();
     unused.sort_by_key(|(k, _)| **k);
     for (&span, m) in unused {
-        let Some(meta) = rules::meta_by_id(m.rule.trim()) else {
+        let Some(meta) = settings.rule_meta(m.rule.trim()) else {
             continue;
         };
         let Some(sup) = m.first.suppressions.iter().find(|s| s.span == span) else {
@@ -286,7 +287,7 @@ fn config_pass(
                 help,
             )
         };
-        let valid = match valid_entry(entry, today) {
+        let valid = match valid_entry(entry, today, settings) {
             Ok(valid) => valid,
             Err((what, message, help)) => {
                 problems.emit(problem(what, message, &help));
@@ -328,11 +329,12 @@ fn entry_matches(entry: &ValidEntry, f: &Finding) -> bool {
 
 /// A config entry's rule, reason, expiry and patterns, or the problem that keeps it from
 /// applying (what, message, help).
-fn valid_entry(
-    entry: &ConfigSuppression,
+fn valid_entry<'e>(
+    entry: &'e ConfigSuppression,
     today: Date,
-) -> Result<ValidEntry<'_>, (&'static str, String, String)> {
-    let Some(meta) = rules::meta_by_id(entry.rule.trim()) else {
+    settings: &Settings,
+) -> Result<ValidEntry<'e>, (&'static str, String, String)> {
+    let Some(meta) = settings.rule_meta(entry.rule.trim()) else {
         return Err((
             "unknown",
             format!(

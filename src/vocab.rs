@@ -300,6 +300,9 @@ pub struct Report {
     /// The current directory and the root paths are rebased to, once
     /// [`Report::rebase_paths`] has run.
     pub rebased: Option<(PathBuf, PathBuf)>,
+    /// The Guard policies of the run (its settings'): the policy rules its reports list
+    /// beside the built-in ones.
+    pub policies: Arc<Policies>,
 }
 
 impl Report {
@@ -545,7 +548,8 @@ pub struct PolicyRule {
     pub file: usize,
     /// 1-based line of `rule NAME` (1 for a file's default rule).
     pub line: usize,
-    /// The rule's metadata, made once for the run (a bounded set, kept for the process).
+    /// The rule's metadata, made once when the policy is loaded (a bounded set, kept for
+    /// the process: findings name their rule with `&'static str`).
     pub meta: &'static RuleMeta,
 }
 
@@ -556,6 +560,17 @@ impl Policies {
 
     pub fn rule(&self, name: &str) -> Option<&PolicyRule> {
         self.rules.iter().find(|r| r.name == name)
+    }
+
+    /// The metadata of the policy rule named `name`.
+    pub fn meta(&self, name: &str) -> Option<&'static RuleMeta> {
+        self.rule(name).map(|r| r.meta)
+    }
+
+    /// The policy file a policy rule comes from, as reports show it; `None` for any other
+    /// rule.
+    pub fn origin(&self, name: &str) -> Option<&str> {
+        self.rule(name).map(|r| self.files[r.file].display.as_str())
     }
 
     /// Group `files` (indexes, in order) into the sets that are evaluated in one call on a

@@ -936,3 +936,90 @@ fn model_documents_show_hcl_as_a_plan() {
             .is_none()
     );
 }
+
+/// The policy rules of a run belong to that run: two checks in one process with different
+/// policies each list their own rules in SARIF `rules[]` (and point their results at them),
+/// whichever was loaded last.
+#[test]
+fn each_run_lists_only_its_own_policy_rules() {
+    use ddbguard::report::sarif;
+    use std::sync::Arc;
+    let settings = |policy: &str| ddbguard::Settings {
+        policies: Arc::new(
+            ddbguard::policy::load(&[root().join(policy)]).expect("the example policy loads"),
+        ),
+        ..ddbguard::Settings::default()
+    };
+    let pitr = settings(PITR);
+    let owner = settings("examples/policies/owner_tag.guard");
+    let none = ddbguard::Settings::default();
+    let paths = [root().join("testdata/policy/cloudformation")];
+    let built_in = ddbguard::rules::RULES.len();
+    // (policy rules in rules[], the policy rules results name, the rule count)
+    let listed = |settings: &ddbguard::Settings| {
+        let report = ddbguard::check(&paths, settings).expect("the check runs");
+        let log = sarif::sarif(&report, None);
+        let run = &log["runs"][0];
+        let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+        let policy_rules: Vec<String> = rules[built_in..]
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect();
+        assert!(
+            rules[..built_in]
+                .iter()
+                .all(|r| r["properties"]["policy"].is_null())
+        );
+        let mut named: Vec<String> = Vec::new();
+        for r in run["results"].as_array().unwrap() {
+            let id = r["ruleId"].as_str().unwrap();
+            let index = r["ruleIndex"].as_u64().unwrap() as usize;
+            assert_eq!(rules[index]["id"], id, "ruleIndex of {id}");
+            if !id.starts_with("DDB") && !named.iter().any(|n| n == id) {
+                named.push(id.to_string());
+            }
+        }
+        named.sort();
+        (policy_rules, named, rules.len())
+    };
+    for _ in 0..2 {
+        let (rules, named, _) = listed(&pitr);
+        assert_eq!(rules, ["ORG_TABLE_PITR", "ORG_REPLICA_PITR"]);
+        assert_eq!(named, ["ORG_TABLE_PITR"]);
+        let (rules, named, _) = listed(&owner);
+        assert_eq!(rules, ["ORG_TABLE_OWNER_TAG"]);
+        assert_eq!(named, ["ORG_TABLE_OWNER_TAG"]);
+        let (rules, named, count) = listed(&none);
+        assert!(rules.is_empty() && named.is_empty(), "{rules:?} {named:?}");
+        assert_eq!(count, built_in);
+    }
+    // The catalog, the rule lookups and the human report take the same policies.
+    let ids = |settings: &ddbguard::Settings| -> Vec<&str> {
+        ddbguard::rules::catalog(&settings.policies)[built_in..]
+            .iter()
+            .map(|m| m.id)
+            .collect()
+    };
+    assert_eq!(ids(&pitr), ["ORG_TABLE_PITR", "ORG_REPLICA_PITR"]);
+    assert_eq!(ids(&owner), ["ORG_TABLE_OWNER_TAG"]);
+    assert!(pitr.rule_meta("ORG_TABLE_OWNER_TAG").is_none());
+    assert!(owner.rule_meta("ORG_TABLE_OWNER_TAG").is_some());
+    assert!(none.rule_meta("ORG_TABLE_PITR").is_none());
+    let human = ddbguard::report::human::render(&ddbguard::check(&paths, &owner).unwrap(), false);
+    assert!(
+        human.contains("owner_tag.guard (ddbguard explain ORG_TABLE_OWNER_TAG)"),
+        "{human}"
+    );
+    assert!(!human.contains("pitr_every_table.guard"), "{human}");
+    // An inline suppression of ORG_TABLE_PITR applies where that rule is loaded, and names
+    // no rule (DDB003) where it is not.
+    let unknown = |settings: &ddbguard::Settings| {
+        ddbguard::check(&paths, settings)
+            .unwrap()
+            .findings
+            .iter()
+            .any(|f| f.rule_id == "DDB003" && f.message.contains("no rule \"ORG_TABLE_PITR\""))
+    };
+    assert!(!unknown(&pitr));
+    assert!(unknown(&owner));
+}

@@ -694,6 +694,12 @@ impl Settings {
                 ))
     }
 
+    /// The metadata of a rule by id (any case) or name: built-in, or one of the run's
+    /// Guard policy rules.
+    pub fn rule_meta(&self, id: &str) -> Option<&'static crate::vocab::RuleMeta> {
+        crate::rules::find(id, &self.policies)
+    }
+
     /// The severity the config gives a rule, if it overrides the default.
     pub fn severity_override(&self, id: &str) -> Option<Severity> {
         match self.config.rules.get(id)?.level? {

@@ -84,8 +84,8 @@ pub fn config_policies(config: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-/// Load and parse the policy files; register their rules so reports, suppressions and
-/// severities know them.
+/// Load and parse the policy files. Their rules are known to the reports, suppressions and
+/// severities of the runs whose settings carry them.
 pub fn load(paths: &[PathBuf]) -> Result<Policies, String> {
     let mut policies = Policies::default();
     for path in policy_files(paths)? {
@@ -105,9 +105,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Policies, String> {
         let file = policies.files.len();
         let names = parse(&text, &display)?;
         for (name, line) in names {
-            if let Some(meta) = crate::rules::meta_by_id(&name)
-                && crate::rules::policy_origin(meta.id).is_none()
-            {
+            if let Some(meta) = crate::rules::meta_by_id(&name) {
                 return Err(format!(
                     "{display}:{line}: rule {name} has the name of the built-in rule {} ({}): rename the policy rule",
                     meta.id, meta.name
@@ -120,7 +118,6 @@ pub fn load(paths: &[PathBuf]) -> Result<Policies, String> {
                 ));
             }
             let meta = rule_meta(&name, &text, line, &display);
-            crate::rules::register_policy_rule(meta, &display);
             policies.rules.push(PolicyRule {
                 name: meta.id,
                 file,

@@ -1,7 +1,7 @@
 //! Teams' own policies in the Guard language (AWS CloudFormation Guard), run through the
 //! `cfn-guard` crate beside the built-in rules, over CloudFormation, CDK and Terraform.
 //!
-//! - [`load`]: the `.guard` files, read and parsed once; their rules registered by name.
+//! - [`load`]: the `.guard` files, read and parsed once; their rules named, for the run.
 //! - [`document`], [`model`]: the documents policies see, built from ddbguard's own parse,
 //!   and the way back from a failing path to a span and a resource.
 //! - [`engine`]: the one place that calls cfn-guard (panic guard, time budget, record tree).

@@ -106,7 +106,7 @@ pub fn summary_markdown(report: &Report) -> String {
                     Some(p) => format!("`{}` (`{}`)", code(&r.id), code(p)),
                     None => format!("`{}`", code(&r.id)),
                 });
-            let rule = match super::sarif::help_uri(f.rule_id) {
+            let rule = match super::sarif::help_uri(f.rule_id, &report.policies) {
                 Some(page) => format!("[{} {}]({page})", f.rule_id, f.rule_name),
                 None => f.rule_id.to_string(),
             };

@@ -5,6 +5,7 @@
 use super::{Finding, Report};
 use crate::rules::Severity;
 use crate::source::{FileId, SourceFile};
+use crate::vocab::Policies;
 use ariadne::{Color, Config, IndexType, Label, ReportKind, Source};
 use std::sync::Arc;
 
@@ -30,18 +31,18 @@ pub fn render(report: &Report, color: bool) -> String {
         let Some(file) =
             file.filter(|file| file.line_range(f.span.start).len() <= MAX_SNIPPET_LINE)
         else {
-            out.extend(plain_line(f).into_bytes());
+            out.extend(plain_line(f, &report.policies).into_bytes());
             continue;
         };
         let mut one = Vec::new();
         let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            render_one(f, &file, color, &mut one)
+            render_one(f, &report.policies, &file, color, &mut one)
         }));
         if rendered.is_ok() {
             out.extend(one);
         } else {
             // The renderer must never take the run down: fall back to one plain line.
-            out.extend(plain_line(f).into_bytes());
+            out.extend(plain_line(f, &report.policies).into_bytes());
         }
     }
     let mut text = String::from_utf8_lossy(&out).into_owned();
@@ -79,7 +80,7 @@ pub fn rule_totals(report: &Report) -> String {
         .collect()
 }
 
-fn render_one(f: &Finding, file: &SourceFile, color: bool, out: &mut Vec<u8>) {
+fn render_one(f: &Finding, policies: &Policies, file: &SourceFile, color: bool, out: &mut Vec<u8>) {
     let (kind, c) = match f.severity {
         Severity::Error => (ReportKind::Error, Color::Red),
         Severity::Warning => (ReportKind::Warning, Color::Yellow),
@@ -122,13 +123,14 @@ fn render_one(f: &Finding, file: &SourceFile, color: bool, out: &mut Vec<u8>) {
     out.extend(header.into_bytes());
     out.push(b'\n');
     out.extend(rest.as_bytes());
-    out.extend(advice(f, true).into_bytes());
+    out.extend(advice(f, policies, true).into_bytes());
 }
 
 /// The lines under a finding: the first line of its help, the way its value travelled
 /// (the steps the snippet does not show; all of them with `snippet` false), its scope when
-/// the path does not say it, and the rule's documentation.
-fn advice(f: &Finding, snippet: bool) -> String {
+/// the path does not say it, and the rule's documentation (a policy rule of the run's
+/// `policies`: its file).
+fn advice(f: &Finding, policies: &Policies, snippet: bool) -> String {
     let mut s = String::new();
     if let Some(help) = f.help.lines().find(|l| !l.trim().is_empty()) {
         s.push_str(&format!("  help: {}\n", help.trim()));
@@ -144,9 +146,9 @@ fn advice(f: &Finding, snippet: bool) -> String {
     if let Some(scope) = super::scope_if_not_obvious(f) {
         s.push_str(&format!("  in: {scope}\n"));
     }
-    if let Some(page) = super::sarif::help_uri(f.rule_id) {
+    if let Some(page) = super::sarif::help_uri(f.rule_id, policies) {
         s.push_str(&format!("  docs: {page} ({})\n", f.rule_name));
-    } else if let Some(file) = crate::rules::policy_origin(f.rule_id) {
+    } else if let Some(file) = policies.origin(f.rule_id) {
         // A team's Guard rule has no page of ours: its source is the documentation.
         s.push_str(&format!(
             "  policy: {file} (ddbguard explain {})\n",
@@ -157,8 +159,8 @@ fn advice(f: &Finding, snippet: bool) -> String {
 }
 
 /// One finding on one line (the concise format), with its help and docs under it.
-fn plain_line(f: &Finding) -> String {
-    super::concise::line(f) + &advice(f, false)
+fn plain_line(f: &Finding, policies: &Policies) -> String {
+    super::concise::line(f) + &advice(f, policies, false)
 }
 
 /// What a run that found no template says (its exit status is 0 unless `--fail-on` is

@@ -151,7 +151,7 @@ pub fn render(report: &Report, enabled: &[&'static str]) -> String {
             ];
             w.write_event(Event::Start(start("testsuite", &[("name", path)], &counts)))?;
             for ((resource, rule), findings) in cases {
-                testcase(&mut w, path, resource, rule, findings)?;
+                testcase(&mut w, &report.policies, path, resource, rule, findings)?;
             }
             w.write_event(Event::End(BytesEnd::new("testsuite")))?;
         }
@@ -181,12 +181,13 @@ fn counts(cases: &Cases) -> (usize, usize, usize) {
 
 fn testcase(
     w: &mut Writer<Vec<u8>>,
+    policies: &crate::vocab::Policies,
     path: &str,
     resource: &str,
     rule: &str,
     findings: &[&Finding],
 ) -> std::io::Result<()> {
-    let name = match crate::rules::meta_by_id(rule) {
+    let name = match crate::rules::find(rule, policies) {
         Some(m) => format!("{} {}", m.id, m.name),
         None => rule.to_string(),
     };

@@ -1,7 +1,7 @@
 //! `--format sarif`: SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.
 //!
-//! One run. `tool.driver.rules[]` is the whole catalog, in registry order (`ruleIndex`
-//! points into it). Each finding is a result with one physical location: the finding's
+//! One run. `tool.driver.rules[]` is the whole catalog, in registry order, then the run's
+//! policy rules (`ruleIndex` points into it). Each finding is a result with one physical location: the finding's
 //! path as a relative URI under `%SRCROOT%` (the directory ddbguard ran from) and a region
 //! whose lines and columns are ≥ 1 (columns count Unicode code points; `endColumn` is the
 //! column after the last character). Suppressed findings are results with `suppressions[]`;
@@ -9,6 +9,7 @@
 
 use super::{BaselineState, Finding, Location, Report, Summary, SuppressionKind};
 use crate::rules::{RuleMeta, Severity};
+use crate::vocab::Policies;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -20,10 +21,10 @@ const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// The base every result's URI is relative to.
 pub const SRCROOT: &str = "%SRCROOT%";
 
-/// A rule's documentation page at this release's tag; none for a team's Guard policy rule,
-/// whose documentation is its source (`ddbguard explain NAME`).
-pub fn help_uri(id: &str) -> Option<String> {
-    crate::rules::policy_origin(id).is_none().then(|| {
+/// A rule's documentation page at this release's tag; none for a team's Guard policy rule
+/// (one of the run's `policies`), whose documentation is its source (`ddbguard explain NAME`).
+pub fn help_uri(id: &str, policies: &Policies) -> Option<String> {
+    policies.origin(id).is_none().then(|| {
         format!(
             "{INFORMATION_URI}/blob/v{}/rules/{id}.md",
             env!("CARGO_PKG_VERSION")
@@ -79,6 +80,7 @@ pub fn sarif(report: &Report, srcroot: Option<&std::path::Path>) -> serde_json::
 
 /// The SARIF log.
 pub fn log<'a>(report: &'a Report, srcroot: Option<&std::path::Path>) -> Log<'a> {
+    let catalog = crate::rules::catalog(&report.policies);
     let notifications: Vec<Notification> = report
         .findings
         .iter()
@@ -89,7 +91,7 @@ pub fn log<'a>(report: &'a Report, srcroot: Option<&std::path::Path>) -> Log<'a>
             locations: vec![physical(&f.path, f.location)],
             associated_rule: RuleReference {
                 id: f.rule_id,
-                index: rule_index(f.rule_id),
+                index: rule_index(&catalog, f.rule_id),
             },
         })
         .collect();
@@ -116,7 +118,7 @@ pub fn log<'a>(report: &'a Report, srcroot: Option<&std::path::Path>) -> Log<'a>
                     version: env!("CARGO_PKG_VERSION"),
                     semantic_version: env!("CARGO_PKG_VERSION"),
                     information_uri: INFORMATION_URI,
-                    rules: crate::rules::catalog().into_iter().map(rule).collect(),
+                    rules: catalog.iter().map(|m| rule(m, &report.policies)).collect(),
                 },
             },
             invocations: vec![Invocation {
@@ -125,7 +127,11 @@ pub fn log<'a>(report: &'a Report, srcroot: Option<&std::path::Path>) -> Log<'a>
             }],
             original_uri_base_ids: std::iter::once((SRCROOT, root)).collect(),
             column_kind: "unicodeCodePoints",
-            results: report.findings.iter().map(result).collect(),
+            results: report
+                .findings
+                .iter()
+                .map(|f| result(f, &catalog))
+                .collect(),
             properties: RunProperties {
                 summary: report.summary,
             },
@@ -150,7 +156,7 @@ pub struct Log<'a> {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Run<'a> {
-    pub tool: Tool,
+    pub tool: Tool<'a>,
     pub invocations: Vec<Invocation>,
     pub original_uri_base_ids: BTreeMap<&'static str, ArtifactRoot>,
     pub column_kind: &'static str,
@@ -159,25 +165,25 @@ pub struct Run<'a> {
 }
 
 #[derive(Debug, Serialize)]
-pub struct Tool {
-    pub driver: Driver,
+pub struct Tool<'a> {
+    pub driver: Driver<'a>,
 }
 
 /// `toolComponent`.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Driver {
+pub struct Driver<'a> {
     pub name: &'static str,
     pub version: &'static str,
     pub semantic_version: &'static str,
     pub information_uri: &'static str,
-    pub rules: Vec<ReportingDescriptor>,
+    pub rules: Vec<ReportingDescriptor<'a>>,
 }
 
 /// `reportingDescriptor`: one rule of the catalog.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ReportingDescriptor {
+pub struct ReportingDescriptor<'a> {
     pub id: &'static str,
     pub name: &'static str,
     pub short_description: Message,
@@ -187,7 +193,7 @@ pub struct ReportingDescriptor {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help_uri: Option<String>,
     pub default_configuration: Configuration,
-    pub properties: RuleProperties,
+    pub properties: RuleProperties<'a>,
 }
 
 #[derive(Debug, Serialize)]
@@ -204,11 +210,11 @@ fn is_true(b: &bool) -> bool {
 }
 
 #[derive(Debug, Serialize)]
-pub struct RuleProperties {
+pub struct RuleProperties<'a> {
     pub tags: &'static [&'static str],
     /// The policy file of a Guard policy rule.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub policy: Option<&'static str>,
+    pub policy: Option<&'a str>,
     #[serde(rename = "security-severity")]
     pub security_severity: &'static str,
 }
@@ -352,8 +358,8 @@ pub struct Region {
     pub end_column: u32,
 }
 
-fn rule(m: &RuleMeta) -> ReportingDescriptor {
-    let policy = crate::rules::policy_origin(m.id);
+fn rule<'a>(m: &RuleMeta, policies: &'a Policies) -> ReportingDescriptor<'a> {
+    let policy = policies.origin(m.id);
     ReportingDescriptor {
         id: m.id,
         name: m.name,
@@ -366,7 +372,7 @@ fn rule(m: &RuleMeta) -> ReportingDescriptor {
             text: m.documentation(),
             markdown: crate::rules::docs::rule_page(m),
         },
-        help_uri: help_uri(m.id),
+        help_uri: help_uri(m.id, policies),
         default_configuration: Configuration {
             level: level(m.severity),
             enabled: m.default_enabled,
@@ -379,14 +385,11 @@ fn rule(m: &RuleMeta) -> ReportingDescriptor {
     }
 }
 
-fn rule_index(id: &str) -> usize {
-    crate::rules::catalog()
-        .iter()
-        .position(|m| m.id == id)
-        .unwrap_or(0)
+fn rule_index(catalog: &[&RuleMeta], id: &str) -> usize {
+    catalog.iter().position(|m| m.id == id).unwrap_or(0)
 }
 
-fn result(f: &Finding) -> SarifResult<'_> {
+fn result<'a>(f: &'a Finding, catalog: &[&RuleMeta]) -> SarifResult<'a> {
     let mut text = f.message.clone();
     if !f.help.is_empty() {
         text.push_str("\nHelp: ");
@@ -424,7 +427,7 @@ fn result(f: &Finding) -> SarifResult<'_> {
     }
     SarifResult {
         rule_id: f.rule_id,
-        rule_index: rule_index(f.rule_id),
+        rule_index: rule_index(catalog, f.rule_id),
         level: level(f.severity),
         message: Message::text(text),
         locations: vec![location],
@@ -596,7 +599,7 @@ mod tests {
     #[test]
     fn help_uri_points_at_the_release_tag() {
         assert_eq!(
-            help_uri("DDB101"),
+            help_uri("DDB101", &Policies::default()),
             Some(format!(
                 "https://github.com/ddbguard/ddbguard/blob/v{}/rules/DDB101.md",
                 env!("CARGO_PKG_VERSION")

@@ -2,6 +2,7 @@
 //! `ddbguard explain`, and the committed `rules/` reference.
 
 use super::{RULES, RuleMeta};
+use crate::vocab::Policies;
 
 /// The page for one rule (`rules/DDBnnn.md`, `ddbguard explain`).
 pub fn rule_page(meta: &RuleMeta) -> String {
@@ -55,8 +56,8 @@ fn default_text(m: &RuleMeta) -> String {
     }
 }
 
-/// `ddbguard rules`.
-pub fn catalog_text() -> String {
+/// `ddbguard rules`: the built-in rules, then the rules of `policies`.
+pub fn catalog_text(policies: &Policies) -> String {
     let mut s = String::new();
     for rule in RULES {
         let m = rule.meta();
@@ -68,14 +69,14 @@ pub fn catalog_text() -> String {
             m.summary
         ));
     }
-    let policies = super::policy_rules();
-    if !policies.is_empty() {
+    if !policies.rules.is_empty() {
         s.push_str(
             "
 Guard policy rules:
 ",
         );
-        for (m, file) in policies {
+        for r in &policies.rules {
+            let (m, file) = (r.meta, &policies.files[r.file].display);
             s.push_str(&format!(
                 "{:<40} {:<8} {} ({file})\n",
                 m.id,
@@ -87,9 +88,9 @@ Guard policy rules:
     s
 }
 
-/// `ddbguard rules --format json`.
-pub fn catalog_json() -> String {
-    let rules: Vec<_> = super::catalog()
+/// `ddbguard rules --format json`: the built-in rules, then the rules of `policies`.
+pub fn catalog_json(policies: &Policies) -> String {
+    let rules: Vec<_> = super::catalog(policies)
         .into_iter()
         .map(|m| {
             let mut v = serde_json::json!({
@@ -101,7 +102,7 @@ pub fn catalog_json() -> String {
                 "tags": m.tags,
                 "documentation": m.documentation(),
             });
-            if let (Some(file), Some(o)) = (super::policy_origin(m.id), v.as_object_mut()) {
+            if let (Some(file), Some(o)) = (policies.origin(m.id), v.as_object_mut()) {
                 o.insert("policy".into(), file.into());
             }
             v

@@ -58,7 +58,7 @@ pub use crate::vocab::{RuleMeta, Severity};
 use crate::config::Settings;
 use crate::model::{Failure, Resource, ResourceRef, Scope};
 use crate::source::{SourceMap, Span};
-use crate::vocab::{self, Finding};
+use crate::vocab::{self, Finding, Policies};
 
 /// What the registry holds: implemented by [`declare_rule!`] for every rule.
 pub trait Rule: Sync + Send {
@@ -337,57 +337,36 @@ pub fn by_id(id: &str) -> Option<&'static dyn Rule> {
         .find(|r| r.meta().id.eq_ignore_ascii_case(id))
 }
 
-/// Rule metadata by id (any case) or name: a built-in rule, or a loaded Guard policy rule
-/// (by its name).
+/// Built-in rule metadata by id (any case) or name.
 pub fn meta_by_id(id: &str) -> Option<&'static RuleMeta> {
-    crate::vocab::find_rule(RULES.iter().map(|r| r.meta()), id).or_else(|| {
-        policy_rules()
-            .into_iter()
-            .find(|(m, _)| m.id == id)
-            .map(|(m, _)| m)
-    })
+    crate::vocab::find_rule(RULES.iter().map(|r| r.meta()), id)
 }
 
-/// The id of the rule with this id (any case) or name, built-in or policy: what the config reader
-/// is given to check the rules a config names ([`crate::config::RuleIds`]).
+/// Rule metadata by id (any case) or name: a built-in rule, or one of `policies`' Guard
+/// rules (by its name), the policies of a run.
+pub fn find(id: &str, policies: &Policies) -> Option<&'static RuleMeta> {
+    meta_by_id(id).or_else(|| policies.meta(id))
+}
+
+/// The id of the built-in rule with this id (any case) or name: what the config reader is
+/// given to check the rules a config names ([`crate::config::RuleIds`]) when no policy is
+/// loaded.
 pub fn rule_id(id_or_name: &str) -> Option<String> {
     meta_by_id(id_or_name).map(|m| m.id.to_string())
 }
 
-/// Guard policy rules loaded in this process, with the policy file each comes from. Their
-/// metadata is made once per loaded rule and kept for the process (a bounded set).
-static POLICY_RULES: std::sync::RwLock<Vec<(&'static RuleMeta, &'static str)>> =
-    std::sync::RwLock::new(Vec::new());
-
-/// Make a loaded policy rule known to reports, suppressions and severities.
-pub fn register_policy_rule(meta: &'static RuleMeta, file: &str) {
-    let mut rules = POLICY_RULES.write().unwrap_or_else(|e| e.into_inner());
-    rules.retain(|(m, _)| m.id != meta.id);
-    rules.push((meta, Box::leak(file.to_string().into_boxed_str())));
+/// [`rule_id`], policy rules of `policies` included.
+pub fn rule_id_in(id_or_name: &str, policies: &Policies) -> Option<String> {
+    find(id_or_name, policies).map(|m| m.id.to_string())
 }
 
-/// The loaded policy rules, in the order they were loaded.
-pub fn policy_rules() -> Vec<(&'static RuleMeta, &'static str)> {
-    POLICY_RULES
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone()
-}
-
-/// The policy file a policy rule comes from; `None` for built-in rules.
-pub fn policy_origin(id: &str) -> Option<&'static str> {
-    policy_rules()
-        .into_iter()
-        .find(|(m, _)| m.id == id)
-        .map(|(_, f)| f)
-}
-
-/// Every rule a report can name: the built-in catalog, then the loaded policy rules.
-pub fn catalog() -> Vec<&'static RuleMeta> {
+/// Every rule a report of a run with `policies` can name: the built-in catalog, then the
+/// policy rules in the order they were loaded.
+pub fn catalog(policies: &Policies) -> Vec<&'static RuleMeta> {
     RULES
         .iter()
         .map(|r| r.meta())
-        .chain(policy_rules().into_iter().map(|(m, _)| m))
+        .chain(policies.rules.iter().map(|r| r.meta))
         .collect()
 }
 
