@@ -18,6 +18,19 @@ fn the_streamed_report_is_the_loaded_one_over_all_of_testdata() {
     same_reports(&[root().join("testdata")], &Settings::default());
 }
 
+/// With Guard policies loaded: their rules are the run's, so this shares a process with
+/// tests that render reports without them.
+#[test]
+fn the_streamed_report_is_the_loaded_one_with_policies() {
+    let policies = ddbguard::policy::load::load(&[root().join("examples/policies")])
+        .expect("the example policies load");
+    let settings = Settings {
+        policies: policies.into(),
+        ..Settings::default()
+    };
+    same_reports(&[root().join("testdata/policy")], &settings);
+}
+
 #[test]
 fn the_streamed_report_is_the_loaded_one_per_format_and_with_several_paths() {
     let t = root().join("testdata");
