@@ -385,6 +385,87 @@ fn plan_values_known_only_after_apply_are_unknown() {
     );
 }
 
+/// A `null` in a plan is an argument the configuration leaves unset (Terraform writes one
+/// for every argument it knows), and a nested block given as `null` or `[]` is a block not
+/// written: one finding per resource and problem, on the resource, as on the HCL that does
+/// not write them; a block written with its arguments unset is reported on the block.
+#[test]
+fn plan_nulls_are_unset_arguments() {
+    let plan = rows(&check(&root().join("testdata/terraform/plan-nulls"), &[]));
+    let mut seen = plan.clone();
+    seen.sort();
+    seen.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1 && a.3 == b.3);
+    assert_eq!(seen.len(), plan.len(), "{plan:?}");
+    let at = |rule: &str, id: &str| -> Vec<u32> {
+        plan.iter()
+            .filter(|r| r.0 == rule && r.1 == id)
+            .map(|r| r.3)
+            .collect()
+    };
+    let table = |name: &str| format!("aws_dynamodb_table.{name}");
+    // Every argument null: the resource's `address` line.
+    for rule in ["DDB101", "DDB103", "DDB402", "DDB406"] {
+        assert_eq!(at(rule, &table("unset")), [8], "{rule}: {plan:?}");
+    }
+    // Nested blocks given as `[]`.
+    for rule in ["DDB101", "DDB103", "DDB201", "DDB402"] {
+        assert_eq!(at(rule, &table("empty")), [41], "{rule}: {plan:?}");
+    }
+    // Blocks written with their arguments null: the block.
+    assert_eq!(at("DDB101", &table("inner")), [89], "{plan:?}");
+    assert_eq!(at("DDB201", &table("inner")), [95], "{plan:?}");
+    assert_eq!(at("DDB101", &table("replicated")), [132], "{plan:?}");
+    assert_eq!(
+        at("DDB407", "aws_cloudwatch_metric_alarm.throttles"),
+        [144],
+        "{plan:?}"
+    );
+    assert_eq!(at("DDB303", "aws_vpc_endpoint.dynamodb"), [171], "{plan:?}");
+    for rule in ["DDB203", "DDB204"] {
+        assert_eq!(at(rule, "aws_dax_cluster.cache"), [187], "{rule}: {plan:?}");
+    }
+    assert_eq!(plan.len(), 18, "{plan:?}");
+
+    // The same findings as the configuration's HCL, on the resource where it has them there
+    // (a plan does not record prevent_destroy: no DDB104).
+    let hcl = rows(&check(
+        &root().join("testdata/terraform/plan-nulls-hcl"),
+        &[],
+    ));
+    let headers = |file: &str, needle: &dyn Fn(&str) -> Option<String>| {
+        let text = std::fs::read_to_string(root().join(file)).unwrap();
+        let mut out = std::collections::BTreeMap::new();
+        for (i, line) in text.lines().enumerate() {
+            if let Some(id) = needle(line) {
+                out.entry(id).or_insert(i as u32 + 1);
+            }
+        }
+        out
+    };
+    let plan_headers = headers("testdata/terraform/plan-nulls/plan.json", &|l| {
+        l.trim()
+            .strip_prefix("\"address\": \"")
+            .and_then(|r| r.strip_suffix("\","))
+            .map(str::to_string)
+    });
+    let hcl_headers = headers("testdata/terraform/plan-nulls-hcl/main.tf", &|l| {
+        let parts: Vec<&str> = l.split('"').collect();
+        (l.starts_with("resource ") && parts.len() >= 4)
+            .then(|| format!("{}.{}", parts[1], parts[3]))
+    });
+    let placed = |rows: &[(String, String, String, u32)],
+                  headers: &std::collections::BTreeMap<String, u32>| {
+        let mut v: Vec<(String, String, bool)> = rows
+            .iter()
+            .filter(|r| r.0 != "DDB104")
+            .map(|r| (r.0.clone(), r.1.clone(), headers.get(&r.1) == Some(&r.3)))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(placed(&plan, &plan_headers), placed(&hcl, &hcl_headers));
+}
+
 /// Large expansions are written into a temporary directory, so that checking all of
 /// `testdata` stays quick.
 fn temp_module(files: &[(&str, &str)]) -> tempfile::TempDir {

@@ -202,11 +202,17 @@ fn read_module(
     }
 }
 
-/// A resource's `values` as a resolved body: lists of objects are nested blocks.
+/// A resource's `values` as a resolved body: lists of objects are nested blocks. A `null`
+/// is an argument the configuration left unset (Terraform writes one for every argument
+/// it knows): it is left out, as in a body where the argument is not written, so a
+/// finding about it stands on the resource, not on a `null` nobody wrote.
 fn values_body(v: &Sv, depth: usize) -> RBody {
     let mut body = RBody::default();
     let Some(m) = v.as_obj() else { return body };
     for (k, val) in m {
+        if val.is_null() {
+            continue;
+        }
         let blocks = match &val.v {
             V::List(items)
                 if depth < MAX_VALUE_DEPTH
