@@ -432,8 +432,8 @@ fn a_base_directory_and_a_subdirectory_run_agree_with_the_git_base() {
         ],
     );
     assert_eq!(lines(&slashed), lines(&whole));
-    // From a subdirectory: the same findings for its templates, paths still from the root
-    // (fingerprints name the path as given, so they are not compared).
+    // From a subdirectory: the same findings for its templates, paths and fingerprints
+    // still from the root.
     let sub = json_run(
         &d.join("cfn"),
         &["check", ".", "--base", "base", "--format", "json"],
@@ -450,6 +450,7 @@ fn a_base_directory_and_a_subdirectory_run_agree_with_the_git_base() {
         assert_eq!(a["message"], b["message"]);
         assert_eq!(a["baseline_state"], b["baseline_state"]);
         assert_eq!(a["location"], b["location"]);
+        assert_eq!(a["fingerprint"], b["fingerprint"]);
     }
     // Unchanged: the base against itself has nothing new and nothing absent.
     let same = json_run(
