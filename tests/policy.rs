@@ -1023,3 +1023,41 @@ fn each_run_lists_only_its_own_policy_rules() {
     assert!(!unknown(&pitr));
     assert!(unknown(&owner));
 }
+
+/// A plan beside the configuration it was made from: the plan speaks for the root module
+/// to policies (one finding per rule and resource, not one from the plan and one from the
+/// configuration), and each finding stands on the resource's block in the `.tf` file.
+#[test]
+fn plan_rules_on_a_plan_beside_its_configuration_report_once_on_the_tf_block() {
+    let out = run(&[
+        "check",
+        "testdata/terraform/plan",
+        "--policy",
+        "examples/policies/terraform_plan.guard",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let seen = findings(
+        &json(&out),
+        &[
+            "TF_TABLE_PITR",
+            "TF_TABLE_DELETION_PROTECTION",
+            "TF_TABLE_OWNER_TAG",
+        ],
+    );
+    let mut once: Vec<(&str, &str)> = seen.iter().map(|f| (f.0.as_str(), f.3.as_str())).collect();
+    once.sort();
+    let all = once.len();
+    once.dedup();
+    assert_eq!(
+        once.len(),
+        all,
+        "one finding per rule and resource: {seen:?}"
+    );
+    assert_eq!(all, 6, "{seen:?}");
+    for f in &seen {
+        assert!(f.1.ends_with(".tf"), "on the configuration: {f:?}");
+        assert!(!f.3.is_empty(), "names its resource: {f:?}");
+    }
+}

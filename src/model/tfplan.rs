@@ -436,6 +436,10 @@ pub fn link_plans(scopes: &mut [Scope], sources: &SourceMap) {
             let tf_files = scopes[t].files.clone();
             scopes[p].files.extend(tf_files);
             scopes[t].resources.retain(|r| !taken.contains(&r.id));
+            // The plan is this root module's: to policies it speaks for all its resources,
+            // with the values the provider gave them. The configuration's own plan-shaped
+            // document would repeat every policy finding.
+            scopes[t].terraform_evaluated.clear();
         }
     }
 }

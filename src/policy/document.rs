@@ -114,6 +114,16 @@ impl Document {
                     Some(h) if missing || !complete => h,
                     _ => node.span,
                 };
+                // A plan resource linked to its configuration: the finding stands on its
+                // block in the `.tf` file, where it is changed, as the rules' findings do.
+                let linked = match (kind, &resource_id) {
+                    (TreeKind::Plan, Some(id)) => scope
+                        .resource(id)
+                        .filter(|r| r.file != self.file)
+                        .map(|r| r.span),
+                    _ => None,
+                };
+                let span = linked.unwrap_or(span);
                 let resource = resource_id.map(|id| {
                     scope
                         .resources
