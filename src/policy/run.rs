@@ -122,34 +122,25 @@ pub fn run(
         let per_call = (SHARED_BYTES / doc.json.len().max(1)).max(1);
         let batches = policies.batches(&selected);
         for batch in batches.iter().flat_map(|b| b.chunks(per_call)) {
-            if let [fi] = batch[..] {
-                evaluate_one(
-                    scope,
-                    doc,
-                    policies,
-                    policy_files,
-                    fi,
-                    enabled,
-                    budget,
-                    &mut out,
-                );
-                continue;
-            }
-            let mut text = String::new();
-            for &fi in batch {
-                text.push_str(&policies.files[fi].text);
-                text.push('\n');
-            }
-            let shared = engine::evaluate_with_budget(
-                doc.json.clone(),
-                doc.name.clone(),
-                std::sync::Arc::from(text),
-                "policies".into(),
-                budget.saturating_mul(batch.len() as u32),
-            );
+            // One file is evaluated alone; several in one call, and again one by one when
+            // the shared call fails (so DDB004 names the file that failed).
+            let shared = (batch.len() > 1).then(|| {
+                let mut text = String::new();
+                for &fi in batch {
+                    text.push_str(&policies.files[fi].text);
+                    text.push('\n');
+                }
+                engine::evaluate_with_budget(
+                    doc.json.clone(),
+                    doc.name.clone(),
+                    std::sync::Arc::from(text),
+                    "policies".into(),
+                    budget.saturating_mul(batch.len() as u32),
+                )
+            });
             match shared {
-                Ok(results) => findings(scope, doc, policies, &results, enabled, &mut out),
-                Err(_) => {
+                Some(Ok(results)) => findings(scope, doc, policies, &results, enabled, &mut out),
+                _ => {
                     for &fi in batch {
                         evaluate_one(
                             scope,
